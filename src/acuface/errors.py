@@ -1,0 +1,155 @@
+"""The one family of errors Acuface raises on bad input.
+
+Every error carries a message a practitioner can act on. The CLI turns them
+into ``{"type": ..., "message": ...}`` objects and exit codes, the web app into
+HTTP statuses (``http_status``).
+"""
+
+from __future__ import annotations
+
+
+class AcufaceError(Exception):
+    """Base class of every error Acuface raises deliberately.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and what to do about it, in plain words.
+    """
+
+    #: HTTP status the web layer answers with.
+    http_status: int = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def type_name(self) -> str:
+        """The error's class name, used as a stable ``type`` in JSON output."""
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the JSON form ``{"type": ..., "message": ...}``."""
+        return {"type": self.type_name, "message": self.message}
+
+
+# --- images and faces -------------------------------------------------------
+
+
+class ImageError(AcufaceError):
+    """A photo could not be used."""
+
+
+class NotAnImage(ImageError):
+    """The file is not an image at all (e.g. a PDF or a text file)."""
+
+    http_status = 415
+
+
+class UnsupportedImage(ImageError):
+    """An image in a format or mode Acuface does not read."""
+
+    http_status = 415
+
+
+class CorruptImage(ImageError):
+    """The file looks like an image but is truncated or damaged."""
+
+
+class ImageTooLarge(ImageError):
+    """Too many pixels (a decompression-bomb guard) or too many bytes."""
+
+    http_status = 413
+
+
+class ImageTooSmall(ImageError):
+    """The image, or the face in it, is too small to place points reliably."""
+
+
+class FaceError(AcufaceError):
+    """A problem with the face in a photo."""
+
+    http_status = 422
+
+
+class NoFaceFound(FaceError):
+    """No face was detected."""
+
+
+class MultipleFaces(FaceError):
+    """More than one face was detected where exactly one is needed."""
+
+
+class ExtremePose(FaceError):
+    """The head is turned or tilted too far for the requested use."""
+
+
+# --- knowledge and plans -----------------------------------------------------
+
+
+class AtlasError(AcufaceError):
+    """The atlas data is invalid or a lookup failed."""
+
+
+class UnknownPointCode(AtlasError):
+    """A point code that the atlas does not hold."""
+
+    http_status = 404
+
+
+class UnknownConcern(AcufaceError):
+    """A concern name that the planner does not know."""
+
+    http_status = 422
+
+
+class InvalidAnswers(AcufaceError):
+    """An intake answers file or form is malformed."""
+
+    http_status = 422
+
+
+class PlanningError(AcufaceError):
+    """A plan cannot be made as asked (e.g. a budget screening cannot meet)."""
+
+    http_status = 422
+
+
+class TreatmentBlocked(PlanningError):
+    """Screening found a condition that blocks treatment today."""
+
+
+# --- records -----------------------------------------------------------------
+
+
+class ClinicError(AcufaceError):
+    """A clinic-records operation failed."""
+
+
+class NotFound(ClinicError):
+    """A record that does not exist (or that this user may not see)."""
+
+    http_status = 404
+
+
+class PermissionDenied(ClinicError):
+    """The user's role does not allow this action."""
+
+    http_status = 403
+
+
+class RecordLocked(ClinicError):
+    """A signed record cannot be edited in place; amend it instead."""
+
+    http_status = 409
+
+
+class SchemaOutOfDate(ClinicError):
+    """The database schema is older than the code; run ``acuface db upgrade``."""
+
+    http_status = 503
+
+
+class ConfigError(AcufaceError):
+    """Settings are missing or unsafe (e.g. a default secret in production)."""
