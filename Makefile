@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # see pyproject.toml and docs/dependencies.md.
 MEDIAPIPE := mediapipe==0.10.21
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean locate-example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The practitioner's app on the embedded defaults: SQLite + photo folder in
+# $$ACUFACE_DATA_DIR (default ~/.local/share/acuface). The demo clinic is loaded
+# on the first run only; `acuface serve` prints the URL and the demo login.
 run: $(STAMP)
+	$(BIN)/acuface db upgrade
+	$(BIN)/acuface demo-data
+	$(BIN)/acuface serve --host 127.0.0.1 --port $${PORT:-8000}
+
+# The locator on the example portrait: overlay + JSON in ./acuface-out/.
+locate-example: $(STAMP)
 	$(BIN)/python -m acuface.cli.run_default
 
 test: $(STAMP)
@@ -33,6 +42,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_locate.py
+	$(BIN)/python benchmarks/bench_skin_repeatability.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -151,5 +151,17 @@ class SchemaOutOfDate(ClinicError):
     http_status = 503
 
 
+class InvalidRecord(ClinicError):
+    """Record data breaks a rule (e.g. a password too short, a rating out of range)."""
+
+    http_status = 422
+
+
+class DuplicateRecord(ClinicError):
+    """A record that must be unique already exists (e.g. a username)."""
+
+    http_status = 409
+
+
 class ConfigError(AcufaceError):
     """Settings are missing or unsafe (e.g. a default secret in production)."""

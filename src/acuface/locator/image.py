@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +33,7 @@ DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 #: Smallest image side we try to find a face in.
 MIN_SIDE_PX = 64
 
-ImageSource = Union[str, Path, bytes, NDArray[np.uint8]]
+ImageSource = str | Path | bytes | NDArray[np.uint8]
 
 _MAGIC = {
     b"%PDF": "a PDF document",
@@ -130,11 +129,17 @@ def _decode(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
             "Use a JPEG or PNG."
         ) from None
     except Image.DecompressionBombError:
-        raise ImageTooLarge(f"{label}: the image has too many pixels to open safely.") from None
+        raise ImageTooLarge(
+            f"{label}: the image has far more pixels than the {max_pixels / 1e6:.0f} MP limit "
+            "(decompression-bomb guard). Resize the photo to under 8000 px on its long side."
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        # A header cut short (e.g. a truncated upload) fails inside open().
+        raise CorruptImage(
+            f"{label}: the image is damaged or truncated ({exc}). Re-export or re-take it."
+        ) from None
     if img.format not in SUPPORTED_FORMATS:
-        raise UnsupportedImage(
-            f"{label}: {img.format} images are not supported. Use JPEG or PNG."
-        )
+        raise UnsupportedImage(f"{label}: {img.format} images are not supported. Use JPEG or PNG.")
     width, height = img.size
     if width * height > max_pixels:
         raise ImageTooLarge(
@@ -143,8 +148,7 @@ def _decode(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
         )
     try:
         img.load()
-        img = ImageOps.exif_transpose(img)
-        rgb = img.convert("RGB")
+        rgb = ImageOps.exif_transpose(img).convert("RGB")
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptImage(
             f"{label}: the image is damaged or truncated ({exc}). Re-export or re-take it."

@@ -1,0 +1,1 @@
+"""Packaged locator data: the canonical face template and mirror map."""

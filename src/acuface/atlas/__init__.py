@@ -1,0 +1,59 @@
+"""Acupoint atlas: validated YAML data and its loader (no other Acuface imports).
+
+>>> from acuface.atlas import load_atlas
+>>> atlas = load_atlas()
+>>> atlas.lookup("yintang").code
+'EX-HN3'
+"""
+
+from acuface.atlas.loader import (
+    Atlas,
+    clear_cache,
+    load_atlas,
+    load_atlas_from,
+    normalise_key,
+    read_points,
+    read_sources,
+)
+from acuface.atlas.models import (
+    ALL_REGIONS,
+    ALL_TAGS,
+    ALL_ZONES,
+    BODY_ZONES,
+    FACIAL_REGIONS,
+    FACIAL_ZONE_ORDER,
+    FACIAL_ZONES,
+    Channel,
+    Needling,
+    Point,
+    Region,
+    Source,
+    Tag,
+    Zone,
+    json_schemas,
+)
+
+__all__ = [
+    "ALL_REGIONS",
+    "ALL_TAGS",
+    "ALL_ZONES",
+    "BODY_ZONES",
+    "FACIAL_REGIONS",
+    "FACIAL_ZONE_ORDER",
+    "FACIAL_ZONES",
+    "Atlas",
+    "Channel",
+    "Needling",
+    "Point",
+    "Region",
+    "Source",
+    "Tag",
+    "Zone",
+    "clear_cache",
+    "json_schemas",
+    "load_atlas",
+    "load_atlas_from",
+    "normalise_key",
+    "read_points",
+    "read_sources",
+]

@@ -1,0 +1,1 @@
+"""The ``acuface`` command line: thin commands over the parts of the package."""

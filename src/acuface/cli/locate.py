@@ -1,0 +1,133 @@
+"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N]``.
+
+Contract (other tools call exactly this):
+
+* ``--json`` prints one JSON document to stdout:
+  ``{"results": [{"image", "faces": [{"pose", "mm_per_px", "points": [...]}], "error"}]}``;
+  nothing else is ever written to stdout in that mode.
+* ``--out DIR`` writes ``<stem>.png`` (overlay of the head region) and ``<stem>.json``
+  per photo.
+* Folders expand to the photos inside. Batches show a progress bar on stderr and
+  run over ``--workers`` processes (default: all cores).
+* Exit code 0 when every photo succeeded, 1 when any failed, 2 on usage errors
+  (including an unknown code in ``--points``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+
+def _fmt_result(res: dict[str, Any]) -> str:
+    if res["error"]:
+        return f"[red]✗[/] {res['image']}: {res['error']['message']}"
+    faces = res["faces"]
+    face = faces[0]
+    pose = face["pose"]
+    shown = sum(p["visible"] for p in face["points"])
+    extra = f" ({len(faces)} faces)" if len(faces) > 1 else ""
+    text = (
+        f"[green]✓[/] {res['image']}{extra}: {shown}/{len(face['points'])} points visible, "
+        f"yaw {pose['yaw']:+.0f}° pitch {pose['pitch']:+.0f}° roll {pose['roll']:+.0f}°, "
+        f"{face['mm_per_px']:.3f} mm/px"
+    )
+    for w in [*res["warnings"], *face["warnings"]]:
+        text += f"\n  [yellow]![/] {w}"
+    return text
+
+
+def locate_command(
+    photos: Annotated[
+        list[Path],
+        typer.Argument(help="Photos or folders of photos.", show_default=False, metavar="PHOTO"),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write <stem>.png overlays and <stem>.json files here."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document to stdout.")
+    ] = False,
+    points: Annotated[
+        str | None,
+        typer.Option("--points", help="Only these point codes, comma-separated (ST2,LI20)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
+    ] = None,
+) -> None:
+    """Find the face in each photo and place the facial acupoints on it."""
+    from acuface.errors import UnknownPointCode
+    from acuface.locator.batch import expand_inputs, run_batch
+    from acuface.locator.facemap import resolve_codes
+
+    err = Console(stderr=True)
+    codes: list[str] | None = None
+    if points is not None:
+        try:
+            codes = resolve_codes(points.split(","))
+        except UnknownPointCode as exc:
+            err.print(f"[bold red]usage error:[/] --points: {exc.message}")
+            raise typer.Exit(2) from None
+        if not codes:
+            err.print("[bold red]usage error:[/] --points: no point codes given.")
+            raise typer.Exit(2)
+    files = expand_inputs(photos)
+    if not files:
+        err.print("[bold red]usage error:[/] no photos found in the given folder(s).")
+        raise typer.Exit(2)
+
+    results: list[dict[str, Any]]
+    if len(files) > 1:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("Locating points", total=len(files))
+            results = run_batch(
+                files,
+                codes=codes,
+                out_dir=out,
+                workers=workers,
+                on_result=lambda _r: progress.advance(task),
+            )
+    else:
+        results = run_batch(files, codes=codes, out_dir=out, workers=1)
+
+    if as_json:
+        sys.stdout.write(json.dumps({"results": results}, indent=2) + "\n")
+        sys.stdout.flush()
+    else:
+        console = Console()
+        for res in results:
+            console.print(_fmt_result(res), highlight=False, soft_wrap=True)
+        if out is not None:
+            console.print(f"Overlays and JSON written to [bold]{out}[/]", highlight=False)
+    failed = sum(1 for r in results if r["error"])
+    if failed:
+        err.print(f"[yellow]{failed} of {len(results)} photo(s) failed.[/]")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``acuface locate`` to *app*."""
+    app.command(
+        "locate",
+        help=(
+            "Place facial acupoints on photos. Sides are the client's own left/right. "
+            "Exit code 0 all ok, 1 any photo failed, 2 usage error."
+        ),
+    )(locate_command)

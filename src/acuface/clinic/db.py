@@ -1,0 +1,171 @@
+"""Database engine, sessions and schema version checks.
+
+SQLite (the embedded default) gets, on every connection: foreign keys on, WAL
+journal (readers do not block the writer, and the online backup works while the
+app runs), a busy timeout instead of immediate "database is locked" errors, and
+``synchronous=FULL`` because these are health records and a commit must survive
+a power cut. PostgreSQL is used as configured by ``DATABASE_URL``.
+
+Migrations are Alembic scripts packaged in :mod:`acuface.clinic.migrations`,
+configured here in code so that ``acuface db upgrade`` works from an installed
+package without an ``alembic.ini``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from acuface.errors import SchemaOutOfDate
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_engines: dict[str, Engine] = {}
+_makers: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for *url* (default: the configured database).
+
+    Parameters
+    ----------
+    url : str, optional
+        SQLAlchemy URL; defaults to ``get_settings().sqlalchemy_url``.
+    **kwargs
+        Passed to :func:`sqlalchemy.create_engine` (e.g. ``connect_args``).
+
+    Returns
+    -------
+    Engine
+        For SQLite, the database folder is created and every connection is
+        configured (foreign keys, WAL, busy timeout, synchronous=FULL).
+    """
+    if url is None:
+        from acuface.config import get_settings
+
+        url = get_settings().sqlalchemy_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the process-wide engine for *url* (default: the configured database)."""
+    if url is None:
+        from acuface.config import get_settings
+
+        url = get_settings().sqlalchemy_url
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def get_sessionmaker(engine: Engine | None = None) -> sessionmaker[Session]:
+    """Return a session factory bound to *engine* (objects stay usable after commit)."""
+    engine = engine or get_engine()
+    with _lock:
+        maker = _makers.get(engine)
+        if maker is None:
+            maker = _makers[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+        return maker
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session that commits on success and rolls back on any error."""
+    session = get_sessionmaker(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    """Return an Alembic ``Config`` for the packaged migrations (no ini file)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    """Return the newest migration revision the code expects."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine | None = None) -> str | None:
+    """Return the database's migration revision, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = engine or get_engine()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
+    """Apply migrations up to *revision* (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine or get_engine()), revision)
+
+
+def check_schema_current(engine: Engine | None = None) -> None:
+    """Refuse to work on a database whose schema does not match the code.
+
+    Raises
+    ------
+    SchemaOutOfDate
+        With the database's and the code's revisions and the command to run.
+    """
+    engine = engine or get_engine()
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise SchemaOutOfDate(
+            f"The database at {where} has no Acuface tables yet. Run `acuface db upgrade` "
+            "to create them."
+        )
+    raise SchemaOutOfDate(
+        f"The database at {where} is at schema revision {current} but this version of "
+        f"Acuface needs {head}. Back it up (`acuface backup FILE`), then run "
+        "`acuface db upgrade`."
+    )

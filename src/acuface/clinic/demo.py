@@ -1,0 +1,416 @@
+"""A demo clinic for development and screenshots: users, ~30 clients, weeks of sessions.
+
+Everything is generated deterministically (fixed seed) from invented name
+combinations; contact details use reserved ranges (``example.org`` addresses,
+UK drama numbers +44 7700 900xxx), so nothing points at a real person. Dates
+are relative to *today* so that the "Today" list is never empty. Photos are the
+public-domain portraits in the repository's ``tests/data/faces/portraits/``
+(see the ``LICENSE.md`` there); the demo fails with a clear message when that
+folder is absent (e.g. an installed package without the repository).
+
+The demo password is printed by ``acuface demo-data``: development only.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from acuface.clinic import db
+from acuface.clinic import services as svc
+from acuface.clinic.photostore import PhotoStore, PreparedPhoto, get_photo_store, prepare_photo
+from acuface.clinic.schemas import (
+    Actor,
+    AdverseEventCreate,
+    ClientCreate,
+    ConsentCreate,
+    IntakeCreate,
+    NeedleIn,
+    RatingCreate,
+    SessionCreate,
+)
+from acuface.clinic.services.photos import add_prepared_photo
+from acuface.errors import AcufaceError, ClinicError
+
+#: The demo accounts' password (development only; printed by ``acuface demo-data``).
+DEMO_PASSWORD = "acuface-demo-2026"
+SEED = 20260101
+
+DEMO_USERS = (
+    ("admin", "admin", "Ada Admin"),
+    ("hana", "practitioner", "Hana Kobayashi, L.Ac."),
+    ("lian", "practitioner", "Lian Chen, L.Ac."),
+    ("marco", "practitioner", "Marco Ferri, L.Ac."),
+    ("rosa", "reception", "Rosa Delgado"),
+)
+
+_GIVEN = (
+    "Amelia Beatriz Clara Dalia Elin Farah Greta Hedda Ines Jana Kalinda Lotte Maren Noor "
+    "Odile Paloma Quinn Rosalind Saskia Thea Una Vera Wilma Ximena Yara Zofia Anouk Brigid "
+    "Calla Delphine Esme Fenna Gisela Hanne Ilse Judith Kerstin Liesel Mirela Nadia Oona"
+).split()
+_GIVEN_M = "Aurelio Bram Cyril Dario Emil Florian Gideon Henrik Ivo Jonas Kasimir Lorenz".split()
+_FAMILY = (
+    "Abernathy Bellweather Castellano Dunmore Eskildsen Fairclough Galbraith Hollingworth "
+    "Ivarsson Jablonski Kettering Lindqvist Marchetti Nightingale Oakhurst Pemberton Quimby "
+    "Ravensworth Sandoval Thistlewood Underhill Valdivia Whitcombe Yarborough Zelenko "
+    "Ashdown Brightwater Corcoran Delacroix Ellingham Fitzwilliam Greenhalgh"
+).split()
+
+_TECHNIQUES = (
+    "0.16 x 15 mm needles, shallow transverse insertion on the face, even method",
+    "0.18 x 13 mm needles, oblique insertion, gentle even method",
+    "0.16 x 13 mm intradermal-style shallow needling, no manipulation near the eyes",
+)
+_SUBJECTIVE = (
+    "Feels the skin is brighter; sleeping better this week.",
+    "Jaw tension lower in the mornings; some stress at work.",
+    "No change noticed yet; happy to continue.",
+    "Puffiness under the eyes less in the mornings.",
+    "Slight tenderness at last session's needle sites for a day.",
+)
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What the demo loader did."""
+
+    skipped: bool
+    reason: str | None = None
+    users: int = 0
+    clients: int = 0
+    sessions: int = 0
+    photos: int = 0
+
+
+def default_photos_dir() -> Path:
+    """Return the repository's portrait folder (``tests/data/faces/portraits``)."""
+    return Path(__file__).resolve().parents[3] / "tests" / "data" / "faces" / "portraits"
+
+
+def _needles_from_plan(plan_json: dict[str, object], rng: random.Random) -> list[NeedleIn]:
+    needles: list[NeedleIn] = []
+    points = plan_json.get("points")
+    if not isinstance(points, list):
+        return needles
+    for point in points:
+        if not isinstance(point, dict):
+            continue
+        code = point.get("code")
+        sides = point.get("sides") or ["midline"]
+        if not isinstance(code, str) or not isinstance(sides, list):
+            continue
+        # A practitioner rarely places every planned needle on every visit.
+        if rng.random() < 0.1:
+            continue
+        for side in sides:
+            if side in ("left", "right", "midline"):
+                needles.append(NeedleIn(point_code=code, side=side))
+    return needles
+
+
+def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, dict[str, Any] | None]:
+    """Worker: check, re-encode and (optionally) analyse one portrait."""
+    from acuface.clinic.services.photos import analyse_rgb
+
+    prepared = prepare_photo(Path(path).read_bytes())
+    return prepared, analyse_rgb(prepared.rgb) if analyse else None
+
+
+def _prepare_all(
+    paths: list[Path], analyse: bool
+) -> Iterator[tuple[PreparedPhoto, dict[str, Any] | None]]:
+    """Prepare the photos in order; analysis runs in worker processes (one per core, max 2)."""
+    if not analyse or len(paths) < 4:
+        for path in paths:
+            yield _prepare(str(path), analyse)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(2, os.cpu_count() or 1))
+    # "spawn": the face model's threads and the database engine must not be forked.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_prepare, [str(p) for p in paths], [analyse] * len(paths))
+
+
+def load_demo(
+    engine: Engine | None = None,
+    *,
+    store: PhotoStore | None = None,
+    photos_dir: Path | None = None,
+    n_clients: int = 30,
+    analyse: bool = True,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoReport:
+    """Fill an empty, migrated database with the demo clinic.
+
+    Idempotent: when any client exists it does nothing and says so.
+
+    Parameters
+    ----------
+    engine : Engine, optional
+        Target database (default: the configured one).
+    store : PhotoStore, optional
+        Photo store (default: the configured data directory's).
+    photos_dir : Path, optional
+        Portraits to use (default :func:`default_photos_dir`).
+    n_clients : int
+        Number of clients.
+    analyse : bool
+        Run the locator and skin analysis on the photos (about 1 s each).
+    today : date, optional
+        Anchor of the generated dates (default: today).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each client.
+    """
+    from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
+
+    engine = engine or db.get_engine()
+    db.check_schema_current(engine)
+    with db.session_scope(engine) as session:
+        if svc.count_clients(session=session) > 0:
+            return DemoReport(skipped=True, reason="the database already has clients")
+    photos_dir = photos_dir or default_photos_dir()
+    portraits = sorted(photos_dir.glob("*.jpg")) if photos_dir.is_dir() else []
+    if not portraits:
+        raise ClinicError(
+            f"No demo photos in {photos_dir}: the demo clinic uses the repository's "
+            "tests/data/faces/portraits/. Run it from a source checkout."
+        )
+    store = store or get_photo_store()
+    today = today or date.today()
+    rng = random.Random(SEED)
+    system = Actor.system(source="demo-data")
+    concerns = [c.name for c in list_concerns()]
+
+    actors: dict[str, Actor] = {}
+    with db.session_scope(engine) as session:
+        for username, role, display in DEMO_USERS:
+            user = svc.get_user_by_username(session=session, actor=system, username=username)
+            if user is None:
+                user = svc.create_user(
+                    session=session,
+                    actor=system,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,  # type: ignore[arg-type]
+                    display_name=display,
+                )
+            actors[username] = Actor.from_user(user, source="demo-data")
+    practitioners = [actors["hana"], actors["lian"], actors["marco"]]
+
+    n_sessions = n_photos = 0
+    paths = [portraits[i % len(portraits)] for i in range(n_clients)]
+    # One client gets a real before/after pair: two different public-domain photos of
+    # the same person (tests/data/faces/obama.jpg and obama3.jpg), when present.
+    pair = [photos_dir.parent / "obama.jpg", photos_dir.parent / "obama3.jpg"]
+    has_pair = n_clients > 0 and all(p.is_file() for p in pair)
+    if has_pair:
+        paths = [pair[0], *paths[1:], pair[1]]
+    photos = _prepare_all(paths, analyse)
+    after_photo: tuple[int, date, int | None, Actor] | None = None
+    used_names: set[tuple[str, str]] = set()
+    today_slots = [time(9, 0), time(10, 30), time(13, 0), time(15, 30)]
+    families = list(_FAMILY)
+    rng.shuffle(families)
+    for index in range(n_clients):
+        female = rng.random() < 0.85
+        family = families[index % len(families)]
+        while True:
+            given = rng.choice(_GIVEN if female else _GIVEN_M)
+            if (given, family) not in used_names:
+                used_names.add((given, family))
+                break
+        birth = date(1958, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
+        age = today.year - birth.year
+        pract = practitioners[index % len(practitioners)]
+        n_visits = rng.randint(2, 6)
+        first_visit = today - timedelta(weeks=n_visits, days=rng.randrange(0, 6))
+        chosen = rng.sample(concerns, k=rng.randint(1, 3))
+        with db.session_scope(engine) as session:
+            client = svc.create_client(
+                session=session,
+                actor=actors["rosa"],
+                data=ClientCreate(
+                    given_name=given,
+                    family_name=family,
+                    birth_date=birth,
+                    sex="female" if female else "male",
+                    email=f"{given.lower()}.{family.lower()}@example.org",
+                    phone=f"+44 7700 900{index:03d}",
+                    notes="Demo client (invented).",
+                ),
+            )
+            for kind in ("treatment", "photography", "data_processing"):
+                svc.record_consent(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    data=ConsentCreate(kind=kind, signed_on=first_visit, document_version="demo-1"),
+                )
+            intake_model = Intake(concerns=chosen, age=age)
+            intake = svc.create_intake(
+                session=session,
+                actor=pract,
+                client_id=client.id,
+                data=IntakeCreate(
+                    intake_date=first_visit, intake=intake_model.model_dump(mode="json")
+                ),
+            )
+            try:
+                plan_obj = make_plan(intake_model, PlanOptions(start=first_visit))
+            except AcufaceError:
+                plan_obj = None
+            plan = (
+                svc.save_plan(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    plan=plan_obj,
+                    intake_id=intake.id,
+                )
+                if plan_obj is not None
+                else None
+            )
+            first_session_id = last_session_id = None
+            last_day = first_visit
+            for visit in range(n_visits):
+                day = first_visit + timedelta(weeks=visit)
+                if day >= today:
+                    break
+                needles = _needles_from_plan(plan.plan, rng) if plan else []
+                ts = svc.create_session(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    data=SessionCreate(
+                        session_date=day,
+                        start_time=rng.choice(today_slots),
+                        plan_id=plan.id if plan else None,
+                        retention_minutes=rng.choice((20, 25, 30)),
+                        technique=rng.choice(_TECHNIQUES),
+                        needles=needles,
+                        subjective=rng.choice(_SUBJECTIVE),
+                        objective="Skin intact; no contraindication found today.",
+                        assessment="Tolerated well." if visit else "First session.",
+                        plan_note="Continue weekly course.",
+                    ),
+                )
+                first_session_id = first_session_id or ts.id
+                last_session_id, last_day = ts.id, day
+                svc.sign_session(session=session, actor=pract, session_id=ts.id)
+                n_sessions += 1
+                if needles and rng.random() < 0.15:
+                    site = rng.choice(needles)
+                    svc.record_adverse_event(
+                        session=session,
+                        actor=pract,
+                        client_id=client.id,
+                        data=AdverseEventCreate(
+                            kind="bruising",
+                            severity="mild",
+                            session_id=ts.id,
+                            point_code=site.point_code,
+                            side=site.side,
+                            onset_date=day,
+                            resolved_date=min(day + timedelta(days=rng.randint(3, 7)), today),
+                            description="Small bruise at the needle site; cold compress advised.",
+                        ),
+                    )
+                if "tmj" in chosen:
+                    svc.add_rating(
+                        session=session,
+                        actor=pract,
+                        client_id=client.id,
+                        data=RatingCreate(
+                            scale="tmj_pain",
+                            value=max(0, 7 - visit - rng.randint(0, 1)),
+                            rated_on=day,
+                            session_id=ts.id,
+                        ),
+                    )
+                svc.add_rating(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    data=RatingCreate(
+                        scale="elasticity_self",
+                        value=min(10, 4 + visit // 2 + rng.randint(0, 1)),
+                        rated_on=day,
+                        session_id=ts.id,
+                    ),
+                )
+            if n_visits >= 4:
+                svc.add_rating(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    data=RatingCreate(
+                        scale="gais_practitioner", value=rng.choice((2, 3, 3, 4)), rated_on=today
+                    ),
+                )
+            if index < len(today_slots):
+                svc.create_session(
+                    session=session,
+                    actor=pract,
+                    client_id=client.id,
+                    data=SessionCreate(
+                        session_date=today,
+                        start_time=today_slots[index],
+                        plan_id=plan.id if plan else None,
+                    ),
+                )
+                n_sessions += 1
+            prepared, analysis = next(photos)
+            add_prepared_photo(
+                session=session,
+                actor=pract,
+                client_id=client.id,
+                prepared=prepared,
+                analysis=analysis,
+                view="front",
+                captured_at=datetime.combine(first_visit, time(9, 0), tzinfo=UTC),
+                session_id=first_session_id,
+                note="Baseline photo (demo: public-domain portrait).",
+                store=store,
+            )
+            n_photos += 1
+            if index == 0 and has_pair and last_session_id != first_session_id:
+                after_photo = (client.id, last_day, last_session_id, pract)
+        if progress is not None:
+            progress(index + 1, n_clients)
+    if has_pair:
+        prepared, analysis = next(photos)  # always consumed, so the worker pool finishes
+        if after_photo is not None:
+            client_id, day, session_id, pract = after_photo
+            with db.session_scope(engine) as session:
+                add_prepared_photo(
+                    session=session,
+                    actor=pract,
+                    client_id=client_id,
+                    prepared=prepared,
+                    analysis=analysis,
+                    view="front",
+                    captured_at=datetime.combine(day, time(9, 0), tzinfo=UTC),
+                    session_id=session_id,
+                    note="Follow-up photo (demo: a different public-domain photo of the same "
+                    "person; differences are not a treatment effect).",
+                    store=store,
+                )
+            n_photos += 1
+    return DemoReport(
+        skipped=False,
+        users=len(DEMO_USERS),
+        clients=n_clients,
+        sessions=n_sessions,
+        photos=n_photos,
+    )

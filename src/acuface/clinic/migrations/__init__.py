@@ -1,0 +1,1 @@
+"""Alembic migrations of the clinic database (configured in :mod:`acuface.clinic.db`)."""

@@ -1,0 +1,367 @@
+"""SQLAlchemy 2 models of the clinic records (typed ``Mapped[]`` columns).
+
+Only the services in :mod:`acuface.clinic.services` use these classes; everything
+outside the clinic package sees the DTOs of :mod:`acuface.clinic.schemas`.
+
+Timestamps are stored in UTC and come back timezone-aware on both SQLite and
+PostgreSQL (:class:`UTCDateTime`). Snapshots (plans, face maps, skin reports)
+are stored as JSON together with the version of the code that produced them,
+so records do not change when the code does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so that migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and returned timezone-aware.
+
+    SQLite has no time zones; without this, values would come back naive there
+    and aware on PostgreSQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC (naive on SQLite, which has no time zones)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """A person who logs in: admin, practitioner or reception."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Client(Base):
+    """A client: identity, contact, notes; soft-deleted with a retention note."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    retention_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Intake(Base):
+    """An intake: the planner's Intake as JSON, plus free notes."""
+
+    __tablename__ = "intakes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    intake_date: Mapped[date] = mapped_column(Date)
+    intake: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Plan(Base):
+    """A frozen snapshot of a planner Plan with the planner version that made it."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), nullable=True)
+    planner_version: Mapped[str] = mapped_column(String(50))
+    plan: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    needle_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class TreatmentSession(Base):
+    """One treatment session (a visit) with SOAP notes; locked once signed."""
+
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
+    session_date: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    retention_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    technique: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    subjective: Mapped[str | None] = mapped_column(Text, nullable=True)
+    objective: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assessment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    signed_by_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id], lazy="joined")
+    needles: Mapped[list[SessionNeedle]] = relationship(
+        back_populates="treatment_session",
+        order_by="SessionNeedle.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    amendments: Mapped[list[SessionAmendment]] = relationship(
+        back_populates="treatment_session",
+        order_by="SessionAmendment.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class SessionNeedle(Base):
+    """Needles at one point and side in one session."""
+
+    __tablename__ = "session_needles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    point_code: Mapped[str] = mapped_column(String(20))
+    side: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+    treatment_session: Mapped[TreatmentSession] = relationship(back_populates="needles")
+
+
+class SessionAmendment(Base):
+    """A dated addition to a signed session; the signed original is never changed."""
+
+    __tablename__ = "session_amendments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    needles: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType, nullable=True)
+
+    treatment_session: Mapped[TreatmentSession] = relationship(back_populates="amendments")
+
+
+class AdverseEvent(Base):
+    """An adverse event (bruising, bleeding, pain ...) with severity and resolution."""
+
+    __tablename__ = "adverse_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    point_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    side: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    onset_date: Mapped[date] = mapped_column(Date)
+    resolved_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Photo(Base):
+    """A stored photo's metadata; the bytes live in the photo store under ``sha256``."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    view: Mapped[str] = mapped_column(String(20), default="front")
+    yaw_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pitch_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    roll_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    quality_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    quality_flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    face_map: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    face_map_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    skin_report: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    skin_method_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Measurement(Base):
+    """A measured value (metric, region, value, method version)."""
+
+    __tablename__ = "measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"), nullable=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True
+    )
+    metric: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    method_version: Mapped[str] = mapped_column(String(50))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutcomeRating(Base):
+    """An outcome rating on a named scale (GAIS, 0-10 scales)."""
+
+    __tablename__ = "outcome_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True
+    )
+    scale: Mapped[str] = mapped_column(String(50))
+    value: Mapped[int] = mapped_column(Integer)
+    rater: Mapped[str] = mapped_column(String(20))
+    rated_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Consent(Base):
+    """A consent given or refused, and when it was withdrawn."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    signed_on: Mapped[date] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    document_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """Append-only audit log. No foreign keys: entries outlive purged records."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_client_at", "client_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    record_type: Mapped[str] = mapped_column(String(50))
+    record_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+#: Tables in an order that respects foreign keys (parents first); backup/restore uses it.
+TABLE_ORDER: tuple[str, ...] = (
+    "users",
+    "clients",
+    "intakes",
+    "plans",
+    "treatment_sessions",
+    "session_needles",
+    "session_amendments",
+    "adverse_events",
+    "photos",
+    "measurements",
+    "outcome_ratings",
+    "consents",
+    "audit_log",
+)

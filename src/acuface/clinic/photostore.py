@@ -1,0 +1,282 @@
+"""Content-addressed photo store, and the import step that makes photos safe to keep.
+
+A photo is stored once under the SHA-256 of its (cleaned) bytes. The store is a
+small :class:`PhotoStore` protocol so that an S3-compatible bucket can replace
+the local folder later; :class:`LocalPhotoStore` is the folder implementation:
+
+- files live at ``<root>/<first 2 hex>/<sha256>.jpg``;
+- a write goes to ``<root>/.tmp/`` first, is flushed and fsync'ed, then renamed
+  into place (atomic on POSIX) and the folder fsync'ed, so a crash leaves either
+  no file or a complete one, never a half-written photo under a real name;
+- temp files never look like photos: they live in ``.tmp`` with a ``.part`` suffix
+  and :meth:`LocalPhotoStore.iter_hashes` only yields well-formed final names.
+
+:func:`prepare_photo` turns uploaded bytes into what we store: checked by
+:func:`acuface.locator.image.load_image` (type by content, size, decompression
+bomb guard), orientation applied, and re-encoded as a JPEG without any metadata,
+which strips EXIF, GPS and maker notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from acuface.errors import NotFound
+
+_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+#: JPEG quality for stored photos: visually lossless for clinical comparison.
+JPEG_QUALITY = 95
+
+
+@runtime_checkable
+class PhotoStore(Protocol):
+    """Where photo bytes live, keyed by their SHA-256 hex digest."""
+
+    def put(self, data: bytes) -> str:
+        """Store *data* (idempotent) and return its SHA-256 hex digest."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """Return the bytes stored under *sha256*; raise ``NotFound`` if absent."""
+        ...
+
+    def exists(self, sha256: str) -> bool:
+        """Whether *sha256* is stored."""
+        ...
+
+    def delete(self, sha256: str) -> bool:
+        """Remove *sha256*; return whether a file was removed."""
+        ...
+
+    def iter_hashes(self) -> Iterator[str]:
+        """Yield the digests of every stored photo (never temp files)."""
+        ...
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the SHA-256 hex digest of *data*."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class LocalPhotoStore:
+    """A folder of hash-named JPEG files with atomic writes.
+
+    Parameters
+    ----------
+    root : Path
+        The store's folder (created on first write).
+    """
+
+    suffix = ".jpg"
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.tmp_dir = self.root / ".tmp"
+
+    def __repr__(self) -> str:
+        return f"LocalPhotoStore({str(self.root)!r})"
+
+    def path_for(self, sha256: str) -> Path:
+        """Return the file path of *sha256* (whether or not it exists)."""
+        if not _HASH_RE.match(sha256):
+            raise NotFound(f"{sha256!r} is not a photo hash.")
+        return self.root / sha256[:2] / f"{sha256}{self.suffix}"
+
+    def put(self, data: bytes) -> str:
+        """Store *data* atomically under its hash; return the hash."""
+        digest = sha256_hex(data)
+        final = self.path_for(digest)
+        if final.exists() and final.stat().st_size == len(data):
+            return digest
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp_dir / f"{digest}.{uuid.uuid4().hex}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(final.parent)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """Return the stored bytes; raise ``NotFound`` if the file is missing."""
+        path = self.path_for(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(
+                f"The photo file {sha256[:12]}... is missing from {self.root}."
+            ) from None
+
+    def exists(self, sha256: str) -> bool:
+        """Whether a file for *sha256* exists."""
+        return self.path_for(sha256).is_file()
+
+    def delete(self, sha256: str) -> bool:
+        """Remove the file for *sha256*; return whether one was removed."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
+    def iter_hashes(self) -> Iterator[str]:
+        """Yield the hash of every complete photo file (temp files are skipped)."""
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if not sub.is_dir() or len(sub.name) != 2 or sub.name.startswith("."):
+                continue
+            for file in sorted(sub.iterdir()):
+                stem = file.name.removesuffix(self.suffix)
+                if file.suffix == self.suffix and _HASH_RE.match(stem) and stem[:2] == sub.name:
+                    yield stem
+
+    def temp_files(self, *, older_than_s: float = 0.0) -> list[Path]:
+        """Return leftover temp files of interrupted writes older than *older_than_s*."""
+        if not self.tmp_dir.is_dir():
+            return []
+        import time
+
+        limit = time.time() - older_than_s
+        return sorted(f for f in self.tmp_dir.glob("*.part") if f.stat().st_mtime <= limit)
+
+    def age_s(self, sha256: str) -> float:
+        """Return the age in seconds of the file for *sha256* (by modification time)."""
+        import time
+
+        return time.time() - self.path_for(sha256).stat().st_mtime
+
+
+def get_photo_store(root: Path | str | None = None) -> LocalPhotoStore:
+    """Return the store in the configured data directory (or at *root*)."""
+    if root is None:
+        from acuface.config import get_settings
+
+        root = get_settings().photo_dir
+    return LocalPhotoStore(root)
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo ready to store.
+
+    Attributes
+    ----------
+    jpeg : bytes
+        Re-encoded JPEG without metadata.
+    rgb : (H, W, 3) ndarray of uint8
+        The pixels, orientation applied.
+    captured_at : datetime or None
+        From EXIF ``DateTimeOriginal`` when present (its offset if given, else read as UTC).
+    """
+
+    jpeg: bytes
+    rgb: NDArray[np.uint8]
+    captured_at: datetime | None
+
+    @property
+    def width(self) -> int:
+        """Width in pixels."""
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        """Height in pixels."""
+        return int(self.rgb.shape[0])
+
+
+def _exif_capture_time(data: bytes) -> datetime | None:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            exif = img.getexif()
+            sub = exif.get_ifd(0x8769)
+            raw = sub.get(36867) or exif.get(306)  # DateTimeOriginal, else DateTime
+            offset = sub.get(36881)  # OffsetTimeOriginal, e.g. "+02:00"
+    except Exception:  # noqa: BLE001 - metadata is optional; the pixels were checked already
+        return None
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.strptime(raw.strip()[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    tz = UTC
+    if isinstance(offset, str) and re.match(r"^[+-]\d\d:\d\d$", offset.strip()):
+        sign = 1 if offset.strip()[0] == "+" else -1
+        hours, minutes = offset.strip()[1:].split(":")
+        tz = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+    return when.replace(tzinfo=tz).astimezone(UTC)
+
+
+def prepare_photo(
+    data: bytes, *, max_pixels: int | None = None, max_bytes: int | None = None
+) -> PreparedPhoto:
+    """Check an uploaded photo and re-encode it without metadata.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    max_pixels, max_bytes : int, optional, keyword-only
+        Limits; default from the settings (``max_image_pixels``, ``max_upload_mb``).
+
+    Returns
+    -------
+    PreparedPhoto
+
+    Raises
+    ------
+    NotAnImage, UnsupportedImage, CorruptImage, ImageTooLarge, ImageTooSmall
+    """
+    from PIL import Image
+
+    from acuface.config import get_settings
+    from acuface.locator.image import load_image
+
+    settings = get_settings()
+    rgb = load_image(
+        data,
+        max_pixels=max_pixels or settings.max_image_pixels,
+        max_bytes=max_bytes or int(settings.max_upload_mb * 1024 * 1024),
+        name="photo",
+    )
+    buf = io.BytesIO()
+    # No exif=, no icc_profile=: the stored file carries pixels only.
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=JPEG_QUALITY)
+    return PreparedPhoto(jpeg=buf.getvalue(), rgb=rgb, captured_at=_exif_capture_time(data))

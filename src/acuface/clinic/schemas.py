@@ -1,0 +1,610 @@
+"""Data transfer objects of the clinic services.
+
+Services take plain keyword arguments or ``*Create``/``*Update`` input models and
+return the ``*DTO`` models below, never ORM objects, so the web app, the CLI and
+the reports never touch the database layer. Input models reject unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["admin", "practitioner", "reception"]
+ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
+
+Side = Literal["left", "right", "midline"]
+Sex = Literal["female", "male", "other", "unknown"]
+AdverseKind = Literal["bruising", "bleeding", "pain", "swelling", "itching", "fainting", "other"]
+ADVERSE_KINDS: tuple[AdverseKind, ...] = (
+    "bruising",
+    "bleeding",
+    "pain",
+    "swelling",
+    "itching",
+    "fainting",
+    "other",
+)
+Severity = Literal["mild", "moderate", "severe"]
+ConsentKind = Literal["treatment", "photography", "data_processing", "research", "other"]
+PhotoView = Literal[
+    "front", "left_oblique", "right_oblique", "left_profile", "right_profile", "other"
+]
+SessionStatus = Literal["draft", "signed"]
+
+
+class RatingScale(BaseModel):
+    """One outcome scale: its range and who rates it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    label: str
+    min_value: int
+    max_value: int
+    rater: Literal["practitioner", "client"]
+    higher_is_better: bool
+    description: str
+
+
+#: The outcome scales the clinic records. GAIS uses the common five-step wording
+#: (1 very much improved ... 4 no change, 5 worse); the others are 0-10 numeric
+#: rating scales anchored at both ends.
+RATING_SCALES: dict[str, RatingScale] = {
+    s.name: s
+    for s in (
+        RatingScale(
+            name="gais_practitioner",
+            label="GAIS (practitioner)",
+            min_value=1,
+            max_value=5,
+            rater="practitioner",
+            higher_is_better=False,
+            description="Global Aesthetic Improvement Scale rated by the practitioner: "
+            "1 very much improved, 2 much improved, 3 improved, 4 no change, 5 worse.",
+        ),
+        RatingScale(
+            name="gais_client",
+            label="GAIS (client)",
+            min_value=1,
+            max_value=5,
+            rater="client",
+            higher_is_better=False,
+            description="Global Aesthetic Improvement Scale rated by the client, same steps.",
+        ),
+        RatingScale(
+            name="tmj_pain",
+            label="Jaw (TMJ) pain 0-10",
+            min_value=0,
+            max_value=10,
+            rater="client",
+            higher_is_better=False,
+            description="Jaw pain over the last week: 0 none, 10 worst imaginable.",
+        ),
+        RatingScale(
+            name="elasticity_self",
+            label="Self-rated skin elasticity 0-10",
+            min_value=0,
+            max_value=10,
+            rater="client",
+            higher_is_better=True,
+            description="How firm and springy the client feels the skin is: 0 very lax, "
+            "10 very firm.",
+        ),
+        RatingScale(
+            name="satisfaction",
+            label="Satisfaction 0-10",
+            min_value=0,
+            max_value=10,
+            rater="client",
+            higher_is_better=True,
+            description="Overall satisfaction with the treatment so far: 0 not at all, "
+            "10 completely.",
+        ),
+    )
+}
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+# --- who is acting -----------------------------------------------------------
+
+
+class Actor(BaseModel):
+    """Who performs a service call, and from where.
+
+    Attributes
+    ----------
+    user_id : int or None
+        The user's id; ``None`` for the local system operator (CLI).
+    username : str
+        Recorded in the audit log.
+    role : {"admin", "practitioner", "reception"}
+        Decides what the call may do.
+    source : str
+        Where the call comes from: the client IP for the web, ``"cli"`` for commands.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: int | None
+    username: str
+    role: Role
+    source: str = "unknown"
+
+    @classmethod
+    def system(cls, source: str = "cli") -> Actor:
+        """Return the local operator (someone with shell access to the data), acting as admin."""
+        import getpass
+
+        try:
+            who = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name in some containers
+            who = "unknown"
+        return cls(user_id=None, username=f"system:{who}", role="admin", source=source)
+
+    @classmethod
+    def from_user(cls, user: UserDTO, source: str) -> Actor:
+        """Return the actor for a logged-in *user* calling from *source* (an IP address)."""
+        return cls(user_id=user.id, username=user.username, role=user.role, source=source)
+
+
+# --- users -------------------------------------------------------------------
+
+
+class UserDTO(_Out):
+    """A user account (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+# --- clients -----------------------------------------------------------------
+
+
+class ClientCreate(_Input):
+    """Identity and contact details of a new client."""
+
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: Sex = "unknown"
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class ClientUpdate(_Input):
+    """Fields to change on a client; ``None`` (or absent) leaves a field unchanged."""
+
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: Sex | None = None
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class ClientDTO(_Out):
+    """A client record."""
+
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: date | None
+    sex: Sex
+    email: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    retention_note: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Display name, ``"Given Family"``."""
+        return f"{self.given_name} {self.family_name}"
+
+
+class ClientSummaryDTO(_Out):
+    """One row of the client list."""
+
+    id: int
+    name: str
+    birth_date: date | None
+    phone: str | None
+    email: str | None
+    deleted: bool = False
+
+
+# --- intakes and plans -------------------------------------------------------
+
+
+class IntakeCreate(_Input):
+    """A new intake.
+
+    ``intake`` is the planner's ``Intake`` as JSON (``Intake.model_dump(mode="json")``):
+    concerns, pattern answers, screening, tongue, pulse, age, overrides.
+    """
+
+    intake_date: date | None = None
+    intake: dict[str, Any]
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class IntakeDTO(_Out):
+    """A stored intake."""
+
+    id: int
+    client_id: int
+    intake_date: date
+    intake: dict[str, Any]
+    notes: str | None
+    created_at: datetime
+    created_by: str
+
+
+class PlanDTO(_Out):
+    """A frozen snapshot of a planner ``Plan`` (``plan`` is its ``to_json()``)."""
+
+    id: int
+    client_id: int
+    intake_id: int | None
+    planner_version: str
+    plan: dict[str, Any]
+    needle_count: int | None
+    note: str | None
+    created_at: datetime
+    created_by: str
+
+
+# --- treatment sessions ------------------------------------------------------
+
+
+class NeedleIn(_Input):
+    """Needles placed at one point on one side."""
+
+    point_code: str = Field(min_length=1, max_length=20)
+    side: Side
+    count: int = Field(default=1, ge=1, le=20)
+
+    @field_validator("point_code")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class NeedleDTO(_Out):
+    """Needles placed at one point on one side."""
+
+    point_code: str
+    side: Side
+    count: int
+
+
+class SessionCreate(_Input):
+    """A new (draft) treatment session. ``practitioner_id`` defaults to the actor."""
+
+    session_date: date
+    start_time: time | None = None
+    practitioner_id: int | None = None
+    plan_id: int | None = None
+    retention_minutes: int | None = Field(default=None, ge=0, le=240)
+    technique: str | None = Field(default=None, max_length=500)
+    needles: list[NeedleIn] = Field(default_factory=list)
+    subjective: str | None = Field(default=None, max_length=20_000)
+    objective: str | None = Field(default=None, max_length=20_000)
+    assessment: str | None = Field(default=None, max_length=20_000)
+    plan_note: str | None = Field(default=None, max_length=20_000)
+
+
+class SessionUpdate(_Input):
+    """Changes to a draft session; ``None`` (or absent) leaves a field unchanged.
+
+    ``needles``, when given, replaces the whole list.
+    """
+
+    session_date: date | None = None
+    start_time: time | None = None
+    practitioner_id: int | None = None
+    plan_id: int | None = None
+    retention_minutes: int | None = Field(default=None, ge=0, le=240)
+    technique: str | None = Field(default=None, max_length=500)
+    needles: list[NeedleIn] | None = None
+    subjective: str | None = Field(default=None, max_length=20_000)
+    objective: str | None = Field(default=None, max_length=20_000)
+    assessment: str | None = Field(default=None, max_length=20_000)
+    plan_note: str | None = Field(default=None, max_length=20_000)
+
+
+class AmendmentDTO(_Out):
+    """A dated addition to a signed session note."""
+
+    id: int
+    session_id: int
+    created_at: datetime
+    author_id: int | None
+    author: str
+    text: str
+    reason: str | None
+    needles: list[NeedleDTO] | None = None
+
+
+class SessionDTO(_Out):
+    """A treatment session with its needles and amendments (originals stay visible)."""
+
+    id: int
+    client_id: int
+    session_date: date
+    start_time: time | None
+    practitioner_id: int
+    practitioner: str
+    plan_id: int | None
+    retention_minutes: int | None
+    technique: str | None
+    needles: list[NeedleDTO]
+    subjective: str | None
+    objective: str | None
+    assessment: str | None
+    plan_note: str | None
+    status: SessionStatus
+    signed_at: datetime | None
+    signed_by_id: int | None
+    signed_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    amendments: list[AmendmentDTO] = Field(default_factory=list)
+
+    @property
+    def needle_total(self) -> int:
+        """Needles placed in total."""
+        return sum(n.count for n in self.needles)
+
+
+class ScheduleEntryDTO(_Out):
+    """A session on the day list: no clinical content, so reception may see it."""
+
+    session_id: int
+    client_id: int
+    client_name: str
+    session_date: date
+    start_time: time | None
+    practitioner_id: int
+    practitioner: str
+    status: SessionStatus
+
+
+# --- adverse events ----------------------------------------------------------
+
+
+class AdverseEventCreate(_Input):
+    """A new adverse event (e.g. a bruise at a needle site)."""
+
+    kind: AdverseKind
+    severity: Severity = "mild"
+    session_id: int | None = None
+    point_code: str | None = Field(default=None, max_length=20)
+    side: Side | None = None
+    onset_date: date
+    resolved_date: date | None = None
+    description: str | None = Field(default=None, max_length=10_000)
+
+
+class AdverseEventDTO(_Out):
+    """A recorded adverse event."""
+
+    id: int
+    client_id: int
+    session_id: int | None
+    kind: AdverseKind
+    severity: Severity
+    point_code: str | None
+    side: Side | None
+    onset_date: date
+    resolved_date: date | None
+    description: str | None
+    created_at: datetime
+    created_by: str
+
+
+# --- photos, measurements, ratings, consents ---------------------------------
+
+
+class PhotoDTO(_Out):
+    """A stored photo's metadata; the bytes come from ``read_photo_bytes``.
+
+    ``face_map`` is the locator's ``FaceMap.to_json()`` and ``skin_report`` the skin
+    analysis ``SkinReport.to_json()``, each frozen with its version.
+    """
+
+    id: int
+    client_id: int
+    session_id: int | None
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+    byte_size: int
+    captured_at: datetime | None
+    view: PhotoView
+    yaw_deg: float | None
+    pitch_deg: float | None
+    roll_deg: float | None
+    quality_ok: bool | None
+    quality_flags: list[str]
+    face_map: dict[str, Any] | None
+    face_map_version: str | None
+    skin_report: dict[str, Any] | None
+    skin_method_version: str | None
+    note: str | None
+    created_at: datetime
+    created_by: str
+
+
+class PhotoCheckDTO(_Out):
+    """Result of checking a photo before saving it (nothing is stored)."""
+
+    width: int
+    height: int
+    face_found: bool
+    yaw_deg: float | None = None
+    pitch_deg: float | None = None
+    roll_deg: float | None = None
+    ok: bool
+    warnings: list[str] = Field(default_factory=list)
+
+
+class MeasurementCreate(_Input):
+    """A measured value (e.g. from skin analysis of a photo)."""
+
+    metric: str = Field(min_length=1, max_length=100)
+    region: str = Field(default="face", min_length=1, max_length=100)
+    value: float
+    unit: str | None = Field(default=None, max_length=30)
+    method_version: str = Field(min_length=1, max_length=50)
+    measured_at: datetime | None = None
+    photo_id: int | None = None
+    session_id: int | None = None
+
+
+class MeasurementDTO(_Out):
+    """A stored measurement."""
+
+    id: int
+    client_id: int
+    photo_id: int | None
+    session_id: int | None
+    metric: str
+    region: str
+    value: float
+    unit: str | None
+    method_version: str
+    measured_at: datetime
+    created_at: datetime
+
+
+class RatingCreate(_Input):
+    """An outcome rating on one of :data:`RATING_SCALES`."""
+
+    scale: str
+    value: int
+    rated_on: date
+    session_id: int | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RatingDTO(_Out):
+    """A stored outcome rating."""
+
+    id: int
+    client_id: int
+    session_id: int | None
+    scale: str
+    value: int
+    rater: Literal["practitioner", "client"]
+    rated_on: date
+    note: str | None
+    created_at: datetime
+    created_by: str
+
+
+class ConsentCreate(_Input):
+    """A consent given (or refused) by the client."""
+
+    kind: ConsentKind
+    granted: bool = True
+    signed_on: date
+    document_version: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ConsentDTO(_Out):
+    """A stored consent."""
+
+    id: int
+    client_id: int
+    kind: ConsentKind
+    granted: bool
+    signed_on: date
+    withdrawn_on: date | None
+    document_version: str | None
+    note: str | None
+    created_at: datetime
+    created_by: str
+
+
+# --- audit and maintenance ---------------------------------------------------
+
+
+class AuditEntryDTO(_Out):
+    """One audit log entry: who did what to which record, when, from where."""
+
+    id: int
+    at: datetime
+    user_id: int | None
+    username: str
+    role: str | None
+    action: str
+    record_type: str
+    record_id: str | None
+    client_id: int | None
+    source: str
+    detail: str | None
+
+
+class TimelineEntryDTO(_Out):
+    """One item of a client's timeline, newest first."""
+
+    kind: Literal[
+        "intake",
+        "plan",
+        "session",
+        "amendment",
+        "photo",
+        "adverse_event",
+        "rating",
+        "measurement",
+        "consent",
+    ]
+    record_id: int
+    at: date
+    title: str
+    detail: str | None = None
+
+
+class StoreCheckDTO(_Out):
+    """Photo rows compared with the photo files."""
+
+    photo_rows: int
+    files: int
+    missing: list[str]
+    corrupt: list[str]
+    orphans: list[str]
+    temp_files: int
+    removed: int
+
+
+class PurgeReport(_Out):
+    """What a hard purge removed."""
+
+    client_id: int
+    rows_deleted: dict[str, int]
+    photo_files_deleted: int  # removed from the store when the transaction commits

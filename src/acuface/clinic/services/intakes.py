@@ -1,0 +1,175 @@
+"""Intakes and plan snapshots."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acuface.clinic import models as m
+from acuface.clinic.schemas import Actor, IntakeCreate, IntakeDTO, PlanDTO
+from acuface.clinic.services._common import (
+    audit,
+    author,
+    check_belongs,
+    get_or_404,
+    live_client,
+    require_clinical,
+)
+from acuface.errors import InvalidRecord
+
+
+def create_intake(
+    *, session: Session, actor: Actor, client_id: int, data: IntakeCreate
+) -> IntakeDTO:
+    """Store an intake (the planner ``Intake`` as JSON plus notes)."""
+    require_clinical(actor, "record intakes")
+    live_client(session, client_id)
+    row = m.Intake(
+        client_id=client_id,
+        intake_date=data.intake_date or date.today(),
+        intake=data.intake,
+        notes=data.notes,
+        created_by=author(actor),
+    )
+    session.add(row)
+    session.flush()
+    audit(session, actor, "intake.create", "intake", row.id, client_id=client_id)
+    return IntakeDTO.model_validate(row)
+
+
+def _intake_row(session: Session, intake_id: int) -> m.Intake:
+    row = get_or_404(session, m.Intake, intake_id, "intake")
+    live_client(session, row.client_id)
+    return row
+
+
+def get_intake(*, session: Session, actor: Actor, intake_id: int) -> IntakeDTO:
+    """Return one intake."""
+    require_clinical(actor, "read intakes")
+    row = _intake_row(session, intake_id)
+    audit(session, actor, "intake.read", "intake", row.id, client_id=row.client_id)
+    return IntakeDTO.model_validate(row)
+
+
+def list_intakes(*, session: Session, actor: Actor, client_id: int) -> list[IntakeDTO]:
+    """Return a client's intakes, newest first."""
+    require_clinical(actor, "read intakes")
+    live_client(session, client_id)
+    rows = session.scalars(
+        select(m.Intake)
+        .where(m.Intake.client_id == client_id)
+        .order_by(m.Intake.intake_date.desc(), m.Intake.id.desc())
+    ).all()
+    audit(session, actor, "intake.list", "intake", client_id=client_id, detail={"count": len(rows)})
+    return [IntakeDTO.model_validate(r) for r in rows]
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    if isinstance(plan, dict):
+        return plan
+    to_json = getattr(plan, "to_json", None)
+    if callable(to_json):
+        result = to_json()
+        if isinstance(result, str):
+            import json
+
+            result = json.loads(result)
+        return dict(result)
+    dump = getattr(plan, "model_dump", None)
+    if callable(dump):
+        return dict(dump(mode="json"))
+    raise InvalidRecord("save_plan needs a planner Plan or its JSON dict.")
+
+
+def save_plan(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    plan: Any,
+    intake_id: int | None = None,
+    planner_version: str | None = None,
+    note: str | None = None,
+) -> PlanDTO:
+    """Store a frozen snapshot of a planner ``Plan`` (or its JSON) with the planner version."""
+    require_clinical(actor, "save plans")
+    live_client(session, client_id)
+    if intake_id is not None:
+        check_belongs(get_or_404(session, m.Intake, intake_id, "intake"), client_id, "Intake")
+    snapshot = _plan_json(plan)
+    if planner_version is None:
+        try:
+            from acuface.planner import PLANNER_VERSION
+
+            planner_version = str(PLANNER_VERSION)
+        except ImportError:
+            planner_version = str(snapshot.get("planner_version", "unknown"))
+    needle_count = snapshot.get("needle_count")
+    row = m.Plan(
+        client_id=client_id,
+        intake_id=intake_id,
+        planner_version=planner_version,
+        plan=snapshot,
+        needle_count=int(needle_count) if isinstance(needle_count, int | float) else None,
+        note=note,
+        created_by=author(actor),
+    )
+    session.add(row)
+    session.flush()
+    audit(session, actor, "plan.create", "plan", row.id, client_id=client_id)
+    return PlanDTO.model_validate(row)
+
+
+def make_plan_for_intake(
+    *, session: Session, actor: Actor, intake_id: int, options: Any = None
+) -> PlanDTO:
+    """Run the planner on a stored intake and save the plan.
+
+    Planner errors (``TreatmentBlocked``, ``PlanningError``, ``UnknownConcern`` ...)
+    propagate unchanged and nothing is saved.
+    """
+    require_clinical(actor, "make plans")
+    from acuface.planner import Intake, PlanOptions, make_plan
+
+    row = _intake_row(session, intake_id)
+    intake = Intake.model_validate(row.intake)
+    plan = make_plan(intake, options if options is not None else PlanOptions())
+    return save_plan(
+        session=session, actor=actor, client_id=row.client_id, plan=plan, intake_id=row.id
+    )
+
+
+def get_plan(*, session: Session, actor: Actor, plan_id: int) -> PlanDTO:
+    """Return one plan snapshot."""
+    require_clinical(actor, "read plans")
+    row = get_or_404(session, m.Plan, plan_id, "plan")
+    live_client(session, row.client_id)
+    audit(session, actor, "plan.read", "plan", row.id, client_id=row.client_id)
+    return PlanDTO.model_validate(row)
+
+
+def list_plans(*, session: Session, actor: Actor, client_id: int) -> list[PlanDTO]:
+    """Return a client's plans, newest first."""
+    require_clinical(actor, "read plans")
+    live_client(session, client_id)
+    rows = session.scalars(
+        select(m.Plan).where(m.Plan.client_id == client_id).order_by(m.Plan.id.desc())
+    ).all()
+    audit(session, actor, "plan.list", "plan", client_id=client_id, detail={"count": len(rows)})
+    return [PlanDTO.model_validate(r) for r in rows]
+
+
+def latest_plan(*, session: Session, actor: Actor, client_id: int) -> PlanDTO | None:
+    """Return the client's newest plan, or ``None``."""
+    require_clinical(actor, "read plans")
+    live_client(session, client_id)
+    row = session.scalars(
+        select(m.Plan).where(m.Plan.client_id == client_id).order_by(m.Plan.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    audit(session, actor, "plan.read", "plan", row.id, client_id=client_id)
+    return PlanDTO.model_validate(row)

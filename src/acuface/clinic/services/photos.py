@@ -1,0 +1,359 @@
+"""Photos: import (checked, oriented, metadata stripped), snapshots of analysis, reading.
+
+Order of work in :func:`add_photo`: the cleaned bytes are written to the store
+first (atomically), then the row is added in the caller's transaction. A crash
+in between leaves at most an unreferenced file, never a row without its file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acuface.clinic import models as m
+from acuface.clinic.photostore import (
+    LocalPhotoStore,
+    PhotoStore,
+    PreparedPhoto,
+    get_photo_store,
+    prepare_photo,
+)
+from acuface.clinic.schemas import Actor, PhotoCheckDTO, PhotoDTO, PhotoView, StoreCheckDTO
+from acuface.clinic.services._common import (
+    audit,
+    author,
+    check_belongs,
+    get_or_404,
+    live_client,
+    require_clinical,
+    require_role,
+)
+from acuface.errors import AcufaceError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+#: Head turned or tilted more than this (degrees) gets a warning for comparison photos.
+POSE_WARN_DEG = 12.0
+
+
+def _locator_version() -> str:
+    try:
+        from acuface import locator
+
+        version = getattr(locator, "LOCATOR_VERSION", None) or getattr(locator, "__version__", None)
+    except ImportError:
+        version = None
+    if version is None:
+        import acuface
+
+        version = f"acuface-{acuface.__version__}"
+    return str(version)
+
+
+def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
+    """Run the locator and the skin analysis when those parts are available.
+
+    Returns a dict of Photo column values plus ``measurements`` (a list of
+    (region, metric, value, method_version)). Analysis problems never stop a photo
+    from being stored: they become quality flags, because losing a client's photo
+    to an analysis bug would be worse than storing it unanalysed.
+    """
+    out: dict[str, Any] = {"quality_flags": [], "measurements": []}
+    flags: list[str] = out["quality_flags"]
+    try:
+        from acuface.locator import locate
+    except ImportError:
+        flags.append("analysis_unavailable")
+        return out
+    try:
+        face_map = locate(rgb)
+    except AcufaceError as exc:
+        flags.append("no_face" if type(exc).__name__ == "NoFaceFound" else exc.type_name)
+        out["quality_ok"] = False
+        return out
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        flags.append(f"locator_failed:{type(exc).__name__}")
+        return out
+    primary = face_map.primary
+    out["face_map"] = face_map.to_json()
+    out["face_map_version"] = _locator_version()
+    out["yaw_deg"] = float(primary.pose.yaw_deg)
+    out["pitch_deg"] = float(primary.pose.pitch_deg)
+    out["roll_deg"] = float(primary.pose.roll_deg)
+    flags.extend(str(w) for w in face_map.warnings)
+    if len(face_map.faces) > 1:
+        flags.append("multiple_faces")
+    try:
+        from acuface.skin import analyse
+    except ImportError:
+        flags.append("skin_analysis_unavailable")
+        return out
+    try:
+        report = analyse(rgb, landmarks=primary.landmarks)
+        out["skin_report"] = report.to_json()
+        out["skin_method_version"] = str(report.method_version)
+        quality = report.quality
+        out["quality_ok"] = bool(quality.ok)
+        flags.extend(str(i) for i in quality.issues)
+        for region, metrics in (report.regions or {}).items():
+            for metric, value in metrics.items():
+                if isinstance(value, int | float) and value == value:
+                    out["measurements"].append(
+                        (str(region), str(metric), float(value), str(report.method_version))
+                    )
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        flags.append(f"skin_analysis_failed:{type(exc).__name__}")
+    return out
+
+
+def check_photo(data: bytes) -> PhotoCheckDTO:
+    """Check a photo before saving it: decodable, one face, pose (nothing is stored).
+
+    Raises the image errors of :func:`acuface.locator.image.load_image`.
+    """
+    prepared = prepare_photo(data)
+    warnings: list[str] = []
+    try:
+        from acuface.locator import locate
+
+        face_map = locate(prepared.rgb)
+    except ImportError:
+        return PhotoCheckDTO(
+            width=prepared.width,
+            height=prepared.height,
+            face_found=False,
+            ok=False,
+            warnings=["The face locator is not available; the pose cannot be checked."],
+        )
+    except AcufaceError as exc:
+        return PhotoCheckDTO(
+            width=prepared.width,
+            height=prepared.height,
+            face_found=False,
+            ok=False,
+            warnings=[exc.message],
+        )
+    pose = face_map.primary.pose
+    for label, value in (("turned", pose.yaw_deg), ("tilted up/down", pose.pitch_deg)):
+        if abs(value) > POSE_WARN_DEG:
+            warnings.append(
+                f"The head is {label} by {abs(value):.0f} degrees; for before/after comparison "
+                f"face the camera straight (within {POSE_WARN_DEG:.0f} degrees)."
+            )
+    if abs(pose.roll_deg) > POSE_WARN_DEG:
+        warnings.append(
+            f"The head is tilted sideways by {abs(pose.roll_deg):.0f} degrees; keep it level."
+        )
+    if len(face_map.faces) > 1:
+        warnings.append("More than one face is in the photo; crop to the client.")
+    warnings.extend(str(w) for w in face_map.warnings)
+    return PhotoCheckDTO(
+        width=prepared.width,
+        height=prepared.height,
+        face_found=True,
+        yaw_deg=float(pose.yaw_deg),
+        pitch_deg=float(pose.pitch_deg),
+        roll_deg=float(pose.roll_deg),
+        ok=not warnings,
+        warnings=warnings,
+    )
+
+
+def _check_target(session: Session, actor: Actor, client_id: int, session_id: int | None) -> None:
+    require_clinical(actor, "add photos")
+    live_client(session, client_id)
+    if session_id is not None:
+        check_belongs(
+            get_or_404(session, m.TreatmentSession, session_id, "session"), client_id, "Session"
+        )
+
+
+def add_photo(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    data: bytes,
+    view: PhotoView = "front",
+    captured_at: datetime | None = None,
+    session_id: int | None = None,
+    note: str | None = None,
+    analyse: bool = True,
+    store: PhotoStore | None = None,
+) -> PhotoDTO:
+    """Import a photo for a client.
+
+    The bytes are checked (type by content, size, bomb guard), oriented, re-encoded
+    without EXIF/GPS and stored by hash; with ``analyse`` the locator's FaceMap and
+    the skin report are stored as snapshots and skin metrics as measurements.
+    """
+    _check_target(session, actor, client_id, session_id)  # before any expensive work
+    prepared = prepare_photo(data)
+    analysis = analyse_rgb(prepared.rgb) if analyse else None
+    return add_prepared_photo(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        prepared=prepared,
+        analysis=analysis,
+        view=view,
+        captured_at=captured_at,
+        session_id=session_id,
+        note=note,
+        store=store,
+    )
+
+
+def add_prepared_photo(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    prepared: PreparedPhoto,
+    analysis: dict[str, Any] | None,
+    view: PhotoView = "front",
+    captured_at: datetime | None = None,
+    session_id: int | None = None,
+    note: str | None = None,
+    store: PhotoStore | None = None,
+) -> PhotoDTO:
+    """Store a photo already checked by ``prepare_photo`` (and maybe analysed).
+
+    For batch imports that prepare and analyse photos in worker processes;
+    ``analysis`` is what :func:`analyse_rgb` returns, or ``None``.
+    """
+    _check_target(session, actor, client_id, session_id)
+    analysis = dict(analysis) if analysis else {"quality_flags": [], "measurements": []}
+    analysed = "face_map" in analysis or bool(analysis.get("quality_flags"))
+    store = store or get_photo_store()
+    digest = store.put(prepared.jpeg)
+    measurements = analysis.pop("measurements")
+    when = captured_at or prepared.captured_at or m.utcnow()
+    row = m.Photo(
+        client_id=client_id,
+        session_id=session_id,
+        sha256=digest,
+        content_type="image/jpeg",
+        width=prepared.width,
+        height=prepared.height,
+        byte_size=len(prepared.jpeg),
+        captured_at=when,
+        view=view,
+        note=note,
+        created_by=author(actor),
+        **analysis,
+    )
+    session.add(row)
+    session.flush()
+    for region, metric, value, version in measurements:
+        session.add(
+            m.Measurement(
+                client_id=client_id,
+                photo_id=row.id,
+                session_id=session_id,
+                metric=metric,
+                region=region,
+                value=value,
+                unit=None,
+                method_version=version,
+                measured_at=when,
+            )
+        )
+    audit(
+        session,
+        actor,
+        "photo.create",
+        "photo",
+        row.id,
+        client_id=client_id,
+        detail={"measurements": len(measurements), "analysed": analysed},
+    )
+    session.flush()
+    return PhotoDTO.model_validate(row)
+
+
+def _photo_row(session: Session, photo_id: int) -> m.Photo:
+    row = get_or_404(session, m.Photo, photo_id, "photo")
+    live_client(session, row.client_id)
+    return row
+
+
+def get_photo(*, session: Session, actor: Actor, photo_id: int) -> PhotoDTO:
+    """Return a photo's metadata and snapshots."""
+    require_clinical(actor, "see photos")
+    row = _photo_row(session, photo_id)
+    audit(session, actor, "photo.read", "photo", row.id, client_id=row.client_id)
+    return PhotoDTO.model_validate(row)
+
+
+def read_photo_bytes(
+    *, session: Session, actor: Actor, photo_id: int, store: PhotoStore | None = None
+) -> bytes:
+    """Return the stored JPEG bytes of a photo."""
+    require_clinical(actor, "see photos")
+    row = _photo_row(session, photo_id)
+    data = (store or get_photo_store()).get(row.sha256)
+    audit(session, actor, "photo.read_bytes", "photo", row.id, client_id=row.client_id)
+    return data
+
+
+def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[PhotoDTO]:
+    """Return a client's photos, newest first."""
+    require_clinical(actor, "see photos")
+    live_client(session, client_id)
+    rows = session.scalars(
+        select(m.Photo)
+        .where(m.Photo.client_id == client_id)
+        .order_by(m.Photo.captured_at.desc(), m.Photo.id.desc())
+    ).all()
+    audit(session, actor, "photo.list", "photo", client_id=client_id, detail={"count": len(rows)})
+    return [PhotoDTO.model_validate(r) for r in rows]
+
+
+def check_photo_store(
+    *,
+    session: Session,
+    actor: Actor,
+    store: LocalPhotoStore | None = None,
+    clean: bool = False,
+    grace_s: float = 3600.0,
+) -> StoreCheckDTO:
+    """Compare the photo rows with the files (admin): missing files, orphans, temp files.
+
+    A crash between writing a photo file and committing its row leaves an orphan
+    file; an interrupted write leaves a temp file. With ``clean`` both are removed
+    when older than ``grace_s`` seconds, so files of uploads in progress survive.
+    Missing or corrupt files are only reported (restore them from a backup).
+    """
+    from acuface.clinic.photostore import sha256_hex
+
+    require_role(actor, "admin", doing="check the photo store")
+    store = store or get_photo_store()
+    referenced = set(session.scalars(select(m.Photo.sha256)))
+    on_disk = set(store.iter_hashes())
+    corrupt = sorted(h for h in referenced & on_disk if sha256_hex(store.get(h)) != h)
+    orphans = sorted(on_disk - referenced)
+    temps = store.temp_files(older_than_s=grace_s if clean else 0.0)
+    removed = 0
+    if clean:
+        for digest in orphans:
+            if store.age_s(digest) >= grace_s and store.delete(digest):
+                removed += 1
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    audit(session, actor, "photo.check_store", "photo", detail={"removed": removed})
+    return StoreCheckDTO(
+        photo_rows=len(referenced),
+        files=len(on_disk),
+        missing=sorted(referenced - on_disk),
+        corrupt=corrupt,
+        orphans=orphans,
+        temp_files=len(temps),
+        removed=removed,
+    )

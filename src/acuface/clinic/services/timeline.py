@@ -1,0 +1,137 @@
+"""A client's timeline: every clinical record in one list, newest first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acuface.clinic import models as m
+from acuface.clinic.schemas import Actor, TimelineEntryDTO
+from acuface.clinic.services._common import audit, live_client, require_clinical
+
+
+def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[TimelineEntryDTO]:
+    """Return intakes, plans, sessions, amendments, photos, events, ratings, consents."""
+    require_clinical(actor, "read the clinical timeline")
+    live_client(session, client_id)
+    items: list[TimelineEntryDTO] = []
+
+    def rows(model: type[m.Base]) -> list[m.Base]:
+        column = model.client_id  # type: ignore[attr-defined]
+        return list(session.scalars(select(model).where(column == client_id)))
+
+    for i in rows(m.Intake):
+        assert isinstance(i, m.Intake)
+        concerns = i.intake.get("concerns") if isinstance(i.intake, dict) else None
+        items.append(
+            TimelineEntryDTO(
+                kind="intake",
+                record_id=i.id,
+                at=i.intake_date,
+                title="Intake",
+                detail=", ".join(
+                    str(c.get("name", c)) if isinstance(c, dict) else str(c) for c in concerns
+                )
+                if isinstance(concerns, list)
+                else None,
+            )
+        )
+    for p in rows(m.Plan):
+        assert isinstance(p, m.Plan)
+        items.append(
+            TimelineEntryDTO(
+                kind="plan",
+                record_id=p.id,
+                at=p.created_at.date(),
+                title=f"Plan ({p.needle_count} needles)" if p.needle_count else "Plan",
+                detail=f"planner {p.planner_version}",
+            )
+        )
+    for s in rows(m.TreatmentSession):
+        assert isinstance(s, m.TreatmentSession)
+        total = sum(n.count for n in s.needles)
+        items.append(
+            TimelineEntryDTO(
+                kind="session",
+                record_id=s.id,
+                at=s.session_date,
+                title=f"Session, {total} needles ({s.status})",
+                detail=s.practitioner.display_name,
+            )
+        )
+        for a in s.amendments:
+            items.append(
+                TimelineEntryDTO(
+                    kind="amendment",
+                    record_id=a.id,
+                    at=a.created_at.date(),
+                    title=f"Amendment to session {s.id}",
+                    detail=a.author,
+                )
+            )
+    for ph in rows(m.Photo):
+        assert isinstance(ph, m.Photo)
+        items.append(
+            TimelineEntryDTO(
+                kind="photo",
+                record_id=ph.id,
+                at=(ph.captured_at or ph.created_at).date(),
+                title=f"Photo ({ph.view})",
+            )
+        )
+    for e in rows(m.AdverseEvent):
+        assert isinstance(e, m.AdverseEvent)
+        where = f" at {e.point_code} {e.side or ''}".rstrip() if e.point_code else ""
+        items.append(
+            TimelineEntryDTO(
+                kind="adverse_event",
+                record_id=e.id,
+                at=e.onset_date,
+                title=f"{e.kind.capitalize()} ({e.severity}){where}",
+                detail=f"resolved {e.resolved_date}" if e.resolved_date else "unresolved",
+            )
+        )
+    for r in rows(m.OutcomeRating):
+        assert isinstance(r, m.OutcomeRating)
+        items.append(
+            TimelineEntryDTO(
+                kind="rating", record_id=r.id, at=r.rated_on, title=f"{r.scale} = {r.value}"
+            )
+        )
+    for c in rows(m.Consent):
+        assert isinstance(c, m.Consent)
+        items.append(
+            TimelineEntryDTO(
+                kind="consent",
+                record_id=c.id,
+                at=c.signed_on,
+                title=f"Consent: {c.kind} ({'granted' if c.granted else 'refused'})",
+                detail=f"withdrawn {c.withdrawn_on}" if c.withdrawn_on else None,
+            )
+        )
+    order = {
+        k: i
+        for i, k in enumerate(
+            [
+                "consent",
+                "intake",
+                "plan",
+                "session",
+                "amendment",
+                "photo",
+                "adverse_event",
+                "rating",
+            ]
+        )
+    }
+    items.sort(key=lambda t: (t.at, order.get(t.kind, 99), t.record_id), reverse=True)
+    audit(
+        session,
+        actor,
+        "timeline.read",
+        "client",
+        client_id,
+        client_id=client_id,
+        detail={"count": len(items)},
+    )
+    return items

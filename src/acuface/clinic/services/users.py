@@ -1,0 +1,228 @@
+"""Users, passwords (argon2id) and log-in with an audit trail of failed attempts."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from acuface.clinic import models as m
+from acuface.clinic.schemas import ROLES, Actor, Role, UserDTO
+from acuface.clinic.services._common import audit, get_or_404, require_role
+from acuface.errors import DuplicateRecord, InvalidRecord
+
+USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,50}$")
+MIN_PASSWORD_LEN = 8
+
+_hasher = PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against this for unknown usernames costs the same time as a real
+    # check, so response times do not reveal which usernames exist.
+    return _hasher.hash("not-a-real-password-just-for-timing")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LEN:
+        raise InvalidRecord(f"The password must have at least {MIN_PASSWORD_LEN} characters.")
+    if len(password) > 1024:
+        raise InvalidRecord("The password is too long (at most 1024 characters).")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidRecord(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+
+
+def create_user(
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+) -> UserDTO:
+    """Create a user account (admin only).
+
+    Raises
+    ------
+    InvalidRecord
+        Bad username (3-50 of ``a-z 0-9 . _ -``), short password, unknown role.
+    DuplicateRecord
+        The username is taken.
+    """
+    require_role(actor, "admin", doing="create users")
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise InvalidRecord(
+            "A username has 3-50 characters: lower-case letters, digits, '.', '_' or '-'."
+        )
+    _check_role(role)
+    _check_password(password)
+    if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
+        raise DuplicateRecord(f"The username {username!r} is already taken.")
+    user = m.User(
+        username=username,
+        display_name=(display_name or username).strip(),
+        role=role,
+        password_hash=_hasher.hash(password),
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit(session, actor, "user.create", "user", user.id, detail={"role": role})
+    return UserDTO.model_validate(user)
+
+
+def authenticate(*, session: Session, username: str, password: str, ip: str) -> UserDTO | None:
+    """Check a username and password; return the user or ``None``.
+
+    Every attempt is audited (``login`` or ``login_failed`` with the name tried and
+    the IP), which also feeds :func:`count_failed_logins` for rate limiting.
+    """
+    name = username.strip().lower()[:100]
+    user = session.scalar(select(m.User).where(m.User.username == name))
+    ok = False
+    reason = "unknown user"
+    if user is None:
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+    else:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+            reason = "wrong password"
+        if ok and not user.is_active:
+            ok = False
+            reason = "inactive account"
+    if not ok or user is None:
+        # Written directly: an unknown name has no role, and Actor requires one.
+        session.add(
+            m.AuditEntry(
+                user_id=user.id if user else None,
+                username=name or "?",
+                role=user.role if user else None,
+                action="login_failed",
+                record_type="user",
+                record_id=str(user.id) if user else None,
+                source=ip,
+                detail=reason,
+            )
+        )
+        session.flush()
+        return None
+    who = Actor(user_id=user.id, username=user.username, role=user.role, source=ip)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = m.utcnow()
+    audit(session, who, "login", "user", user.id)
+    session.flush()
+    return UserDTO.model_validate(user)
+
+
+def count_failed_logins(
+    *,
+    session: Session,
+    since: datetime,
+    username: str | None = None,
+    ip: str | None = None,
+) -> int:
+    """Count failed log-ins since *since* (aware datetime) by username and/or IP."""
+    query = select(func.count(m.AuditEntry.id)).where(
+        m.AuditEntry.action == "login_failed", m.AuditEntry.at >= since
+    )
+    if username is not None:
+        query = query.where(m.AuditEntry.username == username.strip().lower())
+    if ip is not None:
+        query = query.where(m.AuditEntry.source == ip)
+    return int(session.scalar(query) or 0)
+
+
+def get_user(*, session: Session, actor: Actor, user_id: int) -> UserDTO:
+    """Return one user."""
+    return UserDTO.model_validate(get_or_404(session, m.User, user_id, "user"))
+
+
+def get_user_by_username(*, session: Session, actor: Actor, username: str) -> UserDTO | None:
+    """Return the user with *username*, or ``None``."""
+    user = session.scalar(select(m.User).where(m.User.username == username.strip().lower()))
+    return UserDTO.model_validate(user) if user else None
+
+
+def list_users(*, session: Session, actor: Actor, include_inactive: bool = True) -> list[UserDTO]:
+    """Return users ordered by username."""
+    query = select(m.User).order_by(m.User.username)
+    if not include_inactive:
+        query = query.where(m.User.is_active.is_(True))
+    return [UserDTO.model_validate(u) for u in session.scalars(query)]
+
+
+def set_user_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> UserDTO:
+    """Activate or deactivate an account (admin; not your own)."""
+    require_role(actor, "admin", doing="activate or deactivate users")
+    user = get_or_404(session, m.User, user_id, "user")
+    if user.id == actor.user_id and not active:
+        raise InvalidRecord("You cannot deactivate your own account.")
+    user.is_active = active
+    session.flush()
+    audit(session, actor, "user.update", "user", user.id, detail={"is_active": active})
+    return UserDTO.model_validate(user)
+
+
+def set_user_role(*, session: Session, actor: Actor, user_id: int, role: Role) -> UserDTO:
+    """Change an account's role (admin; not your own)."""
+    require_role(actor, "admin", doing="change roles")
+    _check_role(role)
+    user = get_or_404(session, m.User, user_id, "user")
+    if user.id == actor.user_id:
+        raise InvalidRecord("You cannot change your own role.")
+    user.role = role
+    session.flush()
+    audit(session, actor, "user.update", "user", user.id, detail={"role": role})
+    return UserDTO.model_validate(user)
+
+
+def set_password(
+    *,
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    new_password: str,
+    current_password: str | None = None,
+) -> None:
+    """Set a password: your own with the current one, anyone else's as admin."""
+    user = get_or_404(session, m.User, user_id, "user")
+    if actor.user_id == user.id:
+        try:
+            _hasher.verify(user.password_hash, current_password or "")
+        except (VerificationError, InvalidHashError):
+            raise InvalidRecord("The current password is wrong.") from None
+    else:
+        require_role(actor, "admin", doing="reset other users' passwords")
+    _check_password(new_password)
+    user.password_hash = _hasher.hash(new_password)
+    session.flush()
+    audit(session, actor, "user.update", "user", user.id, detail="password changed")
+
+
+def load_session_user(*, session: Session, user_id: int) -> UserDTO | None:
+    """Return the signed-in user for a web session, or ``None`` (no actor, no audit).
+
+    ``None`` also for a deactivated account, so deactivation ends its sessions at
+    the next request.
+    """
+    user = session.get(m.User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return UserDTO.model_validate(user)

@@ -1,0 +1,393 @@
+"""``locate()``: a photo in, every facial/head acupoint out (:class:`FaceMap`).
+
+Pipeline: :func:`~acuface.locator.image.load_image` (safe decoding) ->
+Face Mesh (:mod:`~acuface.locator.landmarks`) -> B-cun from the face ->
+point geometry (:mod:`~acuface.locator.geometry`, data in the atlas) ->
+visibility and confidence from the head pose.
+
+Side convention: ``side`` is always the client's own left/right.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from acuface.atlas.geometry import GeometryFile, load_geometry
+from acuface.errors import ImageTooSmall, MultipleFaces, NoFaceFound, UnknownPointCode
+from acuface.locator.geometry import compile_geometry, estimate_cun, evaluate, face_to_image
+from acuface.locator.image import load_image
+from acuface.locator.landmarks import Landmarks, Pose, detect_faces, fit_pose, mirror_index
+
+#: Faces narrower than this (mesh bounding box, px) are too small to place points on.
+MIN_FACE_PX = 80.0
+#: A point is visible when its skin faces the camera at least this much
+#: (cosine of the angle between the skin normal and the view direction; ~78 deg).
+VISIBLE_COS = 0.2
+#: Beyond these angles Face Mesh itself becomes unreliable: every point is
+#: reported not visible, with a warning.
+EXTREME_YAW_DEG = 50.0
+EXTREME_PITCH_DEG = 35.0
+#: Above this yaw, points on the far side start to hide: warn.
+TURNED_YAW_DEG = 20.0
+
+
+@dataclass(frozen=True)
+class PlacedPoint:
+    """One acupoint on one side of one face.
+
+    Attributes
+    ----------
+    code : str
+        Atlas code (``ST2``).
+    side : {"left", "right", "midline"}
+        The client's anatomical side.
+    xy_px : tuple of float
+        Position in image pixels.
+    visible : bool
+        False when the head turn hides the point or it falls outside the image.
+    confidence : float
+        0-1: the geometry's base confidence, lowered when the skin turns away
+        from the camera and with head yaw.
+    """
+
+    code: str
+    side: Literal["left", "right", "midline"]
+    xy_px: tuple[float, float]
+    visible: bool
+    confidence: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"code", "side", "x", "y", "visible", "confidence"}``."""
+        return {
+            "code": self.code,
+            "side": self.side,
+            "x": round(self.xy_px[0], 1),
+            "y": round(self.xy_px[1], 1),
+            "visible": self.visible,
+            "confidence": round(self.confidence, 2),
+        }
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """The points of one face.
+
+    Attributes
+    ----------
+    pose : Pose
+    mm_per_px : float
+        Millimetre scale at the face (63 mm interpupillary distance assumed).
+    cun_px : float
+        Pixels per B-cun (see ``docs/points.md``).
+    points : list of PlacedPoint
+    landmarks : Landmarks
+    warnings : list of str
+    """
+
+    pose: Pose
+    mm_per_px: float
+    cun_px: float
+    points: list[PlacedPoint]
+    landmarks: Landmarks = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    def point(self, code: str, side: str) -> PlacedPoint:
+        """Return the point with this code and side (KeyError if absent)."""
+        for p in self.points:
+            if p.code == code and p.side == side:
+                return p
+        raise KeyError(f"{code} {side}")
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form of one face."""
+        return {
+            "pose": self.pose.as_dict(),
+            "mm_per_px": round(self.mm_per_px, 4),
+            "cun_mm": round(self.cun_px * self.mm_per_px, 1),
+            "points": [p.to_json() for p in self.points],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class FaceMap:
+    """Every face found in one image, largest first.
+
+    Attributes
+    ----------
+    image_wh : tuple of int
+    faces : list of FaceResult
+    warnings : list of str
+    """
+
+    image_wh: tuple[int, int]
+    faces: list[FaceResult]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def primary(self) -> FaceResult:
+        """The largest face (taken to be the client's)."""
+        return self.faces[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"image_wh", "faces": [...], "warnings"}`` (JSON-ready)."""
+        return {
+            "image_wh": list(self.image_wh),
+            "faces": [f.to_json() for f in self.faces],
+            "warnings": list(self.warnings),
+        }
+
+
+def resolve_codes(codes: Iterable[str], geometry: GeometryFile | None = None) -> list[str]:
+    """Turn user-typed codes into canonical geometry codes.
+
+    Accepts any case and the atlas aliases (``yintang`` -> ``EX-HN3``) when the
+    atlas is available.
+
+    Parameters
+    ----------
+    codes : iterable of str
+    geometry : GeometryFile, optional
+
+    Returns
+    -------
+    list of str
+        Canonical codes, duplicates removed, in the order given.
+
+    Raises
+    ------
+    UnknownPointCode
+        For a code the locator cannot place, with close matches.
+    """
+    geometry = geometry or load_geometry()
+    known = {c.upper(): c for c in geometry.by_code}
+    out: list[str] = []
+    for raw in codes:
+        text = raw.strip()
+        if not text:
+            continue
+        code = known.get(text.upper()) or _alias(text)
+        if code is None or code not in geometry.by_code:
+            close = difflib.get_close_matches(text.upper(), list(known), n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            what = "is not a facial/head point the locator places" if code else "is not known"
+            raise UnknownPointCode(f"point code {text!r} {what}.{hint}")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _alias(text: str) -> str | None:
+    """Canonical code for an atlas alias, or None (atlas optional here)."""
+    try:
+        from acuface.atlas import load_atlas
+
+        point = load_atlas().get(text)
+    except Exception:  # noqa: BLE001 - aliases are a convenience, never fatal
+        return None
+    return None if point is None else str(point.code)
+
+
+def face_result(
+    landmarks: Landmarks,
+    *,
+    codes: Iterable[str] | None = None,
+    geometry: GeometryFile | None = None,
+) -> FaceResult:
+    """Place the points on one detected face.
+
+    Parameters
+    ----------
+    landmarks : Landmarks
+    codes : iterable of str, optional, keyword-only
+        Canonical codes (default: all).
+    geometry : GeometryFile, optional, keyword-only
+        Defaults to the packaged geometry.
+
+    Returns
+    -------
+    FaceResult
+    """
+    geometry = geometry or load_geometry()
+    face_xyz = landmarks.to_template_frame()
+    mm = landmarks.mm_per_px
+    cun = estimate_cun(face_xyz, geometry.cun_scale, mm_per_px=mm)
+    warnings: list[str] = []
+    if cun.clamped:
+        lo, hi = geometry.cun_scale.plausible_mm
+        warnings.append(
+            f"the face's proportions give a B-cun of {cun.measured_mm:.1f} mm, outside the "
+            f"usual {lo:.0f}-{hi:.0f} mm; clamped. Check the photo (pose, framing) before "
+            "relying on cun offsets."
+        )
+    pose = landmarks.pose
+    extreme = abs(pose.yaw_deg) > EXTREME_YAW_DEG or abs(pose.pitch_deg) > EXTREME_PITCH_DEG
+    if extreme:
+        warnings.append(
+            f"extreme head pose (yaw {pose.yaw_deg:.0f}°, pitch {pose.pitch_deg:.0f}°): "
+            "points are not reliable and are all flagged not visible. Retake the photo "
+            "facing the camera."
+        )
+    elif abs(pose.yaw_deg) > TURNED_YAW_DEG:
+        # Turning toward one's own left shows the camera the right cheek.
+        far = "left" if pose.yaw_deg > 0 else "right"
+        warnings.append(
+            f"head turned {abs(pose.yaw_deg):.0f}°: points on the client's {far} side may be "
+            "hidden or less accurate."
+        )
+    w, h = landmarks.image_wh
+    compiled = compile_geometry(geometry)
+    rows = np.arange(len(compiled.codes))
+    if codes is not None:
+        wanted = set(codes)
+        rows = np.array([i for i, c in enumerate(compiled.codes) if c in wanted], dtype=int)
+    xyz_face = evaluate(face_xyz, compiled, cun_px=cun.cun_px)[rows]
+    xyz_img = face_to_image(landmarks, xyz_face)
+    # Cosine between each skin normal and the direction toward the camera (-z).
+    cos = -(compiled.facing[rows] @ landmarks.rotation.T)[:, 2]
+    inside = (xyz_img[:, 0] >= 0) & (xyz_img[:, 0] < w) & (xyz_img[:, 1] >= 0) & (xyz_img[:, 1] < h)
+    visible = inside & (cos > VISIBLE_COS) & (not extreme)
+    facing_factor = np.clip((cos - VISIBLE_COS) / (0.7 - VISIBLE_COS), 0.0, 1.0)
+    yaw_factor = 1.0 - 0.4 * min(abs(pose.yaw_deg), 45.0) / 45.0
+    base = compiled.confidence[rows]
+    conf = base * (0.5 + 0.5 * facing_factor) * yaw_factor * np.where(visible, 1.0, 0.5)
+    codes_all, sides_all = compiled.codes, compiled.sides
+    points = [
+        PlacedPoint(codes_all[i], sides_all[i], (x, y), v, c)
+        for i, (x, y), v, c in zip(
+            rows.tolist(), xyz_img[:, :2].tolist(), visible.tolist(), conf.tolist(), strict=True
+        )
+    ]
+    return FaceResult(
+        pose=pose,
+        mm_per_px=mm,
+        cun_px=cun.cun_px,
+        points=points,
+        landmarks=landmarks,
+        warnings=warnings,
+    )
+
+
+def locate(
+    image: str | Path | bytes | NDArray[np.uint8],
+    *,
+    codes: Iterable[str] | None = None,
+    require_single: bool = False,
+    name: str | None = None,
+    symmetric: bool = False,
+) -> FaceMap:
+    """Find the face(s) in a photo and place every facial/head acupoint.
+
+    Parameters
+    ----------
+    image : str, Path, bytes or (H, W, 3) ndarray of uint8
+        A photo file, its bytes, or an RGB array.
+    codes : iterable of str, optional, keyword-only
+        Only these points (codes or atlas aliases, any case). Default: all.
+    require_single : bool, keyword-only
+        Raise :class:`MultipleFaces` when more than one face is found
+        (otherwise all are reported, largest first, with a warning).
+    name : str, optional, keyword-only
+        Name of the photo in messages.
+    symmetric : bool, keyword-only
+        Also run Face Mesh on the mirrored photo and average the two landmark
+        sets (:func:`symmetrise`). Makes the result exactly consistent under a
+        horizontal flip and averages out some landmark noise, at twice the
+        model time. Off by default.
+
+    Returns
+    -------
+    FaceMap
+
+    Raises
+    ------
+    NotAnImage, UnsupportedImage, CorruptImage, ImageTooLarge
+        From :func:`load_image`.
+    ImageTooSmall
+        When the largest face is under ``MIN_FACE_PX`` pixels across.
+    NoFaceFound
+    MultipleFaces
+        Only with ``require_single=True``.
+    UnknownPointCode
+        For an unknown code in ``codes``.
+    """
+    geometry = load_geometry()
+    wanted = None if codes is None else resolve_codes(codes, geometry)
+    label = name or (str(image) if isinstance(image, (str, Path)) else "photo")
+    rgb = load_image(image, name=label)
+    h, w = rgb.shape[:2]
+    faces = detect_faces(rgb)
+    if symmetric and faces:
+        faces = symmetrise(faces, detect_faces(np.ascontiguousarray(rgb[:, ::-1])))
+    if not faces:
+        raise NoFaceFound(
+            f"{label}: no face found. Use a well-lit, front-facing photo with the whole face "
+            "in the frame."
+        )
+    if faces[0].face_width_px < MIN_FACE_PX:
+        raise ImageTooSmall(
+            f"{label}: the face is only {faces[0].face_width_px:.0f} px across; at least "
+            f"{MIN_FACE_PX:.0f} px is needed. Use a closer or higher-resolution photo."
+        )
+    warnings: list[str] = []
+    small = [f for f in faces if f.face_width_px < MIN_FACE_PX]
+    faces = [f for f in faces if f.face_width_px >= MIN_FACE_PX]
+    if small:
+        warnings.append(
+            f"{len(small)} further face(s) under {MIN_FACE_PX:.0f} px across were ignored."
+        )
+    if len(faces) > 1:
+        if require_single:
+            raise MultipleFaces(
+                f"{label}: {len(faces)} faces found; use a photo of the client alone."
+            )
+        warnings.append(
+            f"{len(faces)} faces found; all are reported, largest first. The first is taken "
+            "to be the client's."
+        )
+    results = [face_result(f, codes=wanted, geometry=geometry) for f in faces]
+    return FaceMap(image_wh=(w, h), faces=results, warnings=warnings)
+
+
+def symmetrise(faces: list[Landmarks], flipped: list[Landmarks]) -> list[Landmarks]:
+    """Average each face's landmarks with those found on the mirrored photo.
+
+    Parameters
+    ----------
+    faces : list of Landmarks
+        Faces found on the photo.
+    flipped : list of Landmarks
+        Faces found on the horizontally flipped photo.
+
+    Returns
+    -------
+    list of Landmarks
+        Same order; a face without a partner on the flipped photo is kept as is.
+    """
+    out = []
+    for face in faces:
+        w = face.image_wh[0]
+        best, best_d = None, float("inf")
+        for other in flipped:
+            # Map the flipped face back: mirror x and swap left/right landmarks.
+            back = other.xyz_px[mirror_index()].copy()
+            back[:, 0] = w - back[:, 0]
+            d = float(np.linalg.norm(back[:468, :2].mean(0) - face.xyz_px[:468, :2].mean(0)))
+            if d < best_d:
+                best, best_d = back, d
+        if best is None or best_d > 0.25 * face.face_width_px:
+            out.append(face)
+            continue
+        xyz = (face.xyz_px + best) / 2.0
+        pose, rotation, scale = fit_pose(xyz)
+        out.append(
+            Landmarks(xyz_px=xyz, image_wh=face.image_wh, pose=pose, rotation=rotation, scale=scale)
+        )
+    return out

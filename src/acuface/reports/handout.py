@@ -1,0 +1,192 @@
+"""Printable client handout for a plan: HTML (Jinja2) and PDF (WeasyPrint).
+
+The handout explains, in plain words, what facial acupuncture is, what this
+plan does and why, what to expect (sensation, bruising, course), aftercare and
+how it compares with botulinum toxin and surgery. Every factual claim cites a
+source from ``atlas/data/sources.yaml``; nothing is promised. The CSS is
+inlined so the HTML is self-contained, and the PDF uses system fonts only
+(no network).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from acuface.atlas import load_atlas
+from acuface.planner import Plan
+
+#: Sources the fixed text of the template cites (besides those of the outcomes).
+_TEMPLATE_SOURCES = ("yun2013", "baumler2021", "camargo2021")
+_ZONE_WORDS = {
+    "crows_feet": "outer corners of the eyes",
+    "nasolabial": "nose-to-mouth fold",
+    "periorbital": "around the eyes",
+    "perioral": "around the mouth",
+    "marionette": "below the mouth corners",
+    "glabella": "between the brows",
+    "upper_limb": "arm or hand",
+    "lower_limb": "leg or foot",
+}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    loader = jinja2.PackageLoader("acuface.reports", "templates")
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _css() -> str:
+    return (
+        resources.files("acuface.reports")
+        .joinpath("templates", "handout.css")
+        .read_text(encoding="utf-8")
+    )
+
+
+def _where(zones: list[str], sides: list[str]) -> str:
+    places = ", ".join(_ZONE_WORDS.get(zone, zone.replace("_", " ")) for zone in zones)
+    side = "both sides" if sides == ["left", "right"] else "centre line"
+    if sides in (["left"], ["right"]):
+        side = f"{sides[0]} side"
+    return f"{places} ({side})"
+
+
+def _why(plan: Plan, code: str) -> str:
+    point = next(p for p in plan.points if p.code == code)
+    parts: list[str] = []
+    for detail in point.details:
+        if detail.kind == "concern":
+            parts.append(f"{detail.label}: {detail.why}")
+        elif detail.kind == "pattern":
+            parts.append(f"General balance ({detail.label.split(',')[0]}): {detail.why}")
+        elif detail.kind == "supportive":
+            parts.append("Part of a balanced whole-face treatment.")
+        else:
+            parts.append("Chosen by your practitioner.")
+    return " ".join(parts)
+
+
+def _adjustments(plan: Plan) -> list[str]:
+    from acuface.atlas.knowledge import load_knowledge
+
+    rules = load_knowledge().rules_by_id
+    out: list[str] = []
+    labels = [rules[r].label.lower() for r in plan.screening_positive if r in rules]
+    screened = [e for e in plan.excluded if e.why.startswith("screening")]
+    if labels:
+        out.append(f"Your plan was adapted for: {', '.join(labels)}.")
+    if screened:
+        codes = ", ".join(e.code for e in screened)
+        out.append(f"{len(screened)} point(s) were left out for your safety ({codes}).")
+    if plan.budget[1] < 50:
+        out.append(f"Fewer needles than usual: at most {plan.budget[1]} this time.")
+    if plan.position:
+        out.append(f"You will be treated {plan.position} down.")
+    out.extend(f"Technique: {text}." for text in plan.restrictions)
+    out.extend(f"Consent: {text.split(': ', 1)[-1]}" for text in plan.consents)
+    return out
+
+
+def _sources(plan: Plan) -> list[dict[str, str]]:
+    atlas = load_atlas()
+    wanted: list[str] = list(_TEMPLATE_SOURCES)
+    for outcome in plan.outcomes:
+        wanted.extend(outcome.source)
+    wanted.extend(plan.course.source)
+    out: list[dict[str, str]] = []
+    for source_id in dict.fromkeys(wanted):
+        source = atlas.sources.get(source_id)
+        if source is not None:
+            out.append({"id": source.id, "citation": re.sub(r"\s+", " ", source.citation)})
+    return out
+
+
+def handout_context(plan: Plan, *, client_name: str | None = None) -> dict[str, Any]:
+    """Build the template context for *plan* (exposed for tests and other reports)."""
+    atlas = load_atlas()
+    rows: dict[str, list[dict[str, str]]] = {"face": [], "body": []}
+    for point in plan.points:
+        record = atlas.points[point.code]
+        rows[point.region].append(
+            {
+                "code": point.code,
+                "name": f"{record.pinyin} ({record.english})",
+                "where": _where(list(record.zones), list(point.sides)),
+                "why": _why(plan, point.code),
+            }
+        )
+    sessions = [
+        {"n": s.n, "date": s.date.strftime("%a %d %b %Y"), "phase": s.phase}
+        for s in plan.course.sessions
+        if s.date is not None
+    ]
+    return {
+        "css": _css(),
+        "plan": plan,
+        "client_name": client_name,
+        "first_date": sessions[0]["date"] if sessions else None,
+        "concern_labels": [c.label for c in plan.concerns],
+        "not_addressed": [c.label for c in plan.concerns if not c.addressed],
+        "face_points": rows["face"],
+        "body_points": rows["body"],
+        "adjustments": _adjustments(plan),
+        "sessions": sessions,
+        "sources": _sources(plan),
+    }
+
+
+def render_handout_html(plan: Plan, *, client_name: str | None = None) -> str:
+    """Render the client handout as one self-contained HTML page.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to explain.
+    client_name : str, optional
+        Printed at the top; escaped.
+
+    Returns
+    -------
+    str
+        HTML with inline CSS, printable on A4.
+    """
+    template = _environment().get_template("handout.html")
+    return template.render(**handout_context(plan, client_name=client_name))
+
+
+def render_handout_pdf(plan: Plan, *, client_name: str | None = None) -> bytes:
+    """Render the client handout as PDF bytes with WeasyPrint (offline, system fonts).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to explain.
+    client_name : str, optional
+        Printed at the top.
+
+    Returns
+    -------
+    bytes
+        A PDF document (starts with ``%PDF``).
+    """
+    import weasyprint
+
+    html = render_handout_html(plan, client_name=client_name)
+
+    def no_network(url: str, *args: Any, **kwargs: Any) -> Any:
+        # Everything the handout needs is inline; refuse any fetch.
+        raise ValueError(f"handout refuses to fetch {url}")
+
+    document = weasyprint.HTML(string=html, url_fetcher=no_network)
+    return bytes(document.write_pdf())

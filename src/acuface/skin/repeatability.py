@@ -1,0 +1,85 @@
+"""Measured repeatability of every metric (data written by the benchmark).
+
+``skin/data/repeatability.yaml`` is produced by
+``benchmarks/bench_skin_repeatability.py``: each shipped photo is perturbed
+(JPEG re-encoding, ±10 % brightness, ±3° rotation, 0.8-1.25× scale), analysed
+again, and the within-photo standard deviation of every metric is pooled over
+photos.  :func:`repeatability_coefficient` turns that into the smallest change
+between two photos that is unlikely to be measurement noise (Bland & Altman,
+BMJ 1996;313:744: 95 % of differences between repeated measurements of the
+same thing are below ``2.77 * s_w``).
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+#: 1.96 * sqrt(2): the 95 % limit of a difference of two measurements.
+RC_FACTOR = 2.77
+
+
+class RepeatabilityEntry(BaseModel):
+    """Repeatability of one metric (one region's metric, or a face-level metric)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sd_within: float = Field(ge=0.0)
+    cv_percent: float | None = Field(default=None, ge=0.0)
+    mean_abs: float = Field(ge=0.0)
+    n_photos: int = Field(ge=1)
+    source: str = Field(min_length=3)
+
+
+class RepeatabilityFile(BaseModel):
+    """The whole ``repeatability.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method_version: str
+    source: str = Field(min_length=3)
+    generated_utc: str
+    perturbations: list[str]
+    photos: list[str]
+    metrics: dict[str, RepeatabilityEntry]
+
+
+_lock = threading.Lock()
+_cache: dict[str, RepeatabilityFile | None] = {}
+
+
+def load_repeatability() -> RepeatabilityFile | None:
+    """Return the shipped repeatability data, or None if the benchmark has not been run."""
+    with _lock:
+        if "file" not in _cache:
+            ref = resources.files("acuface.skin") / "data" / "repeatability.yaml"
+            if not ref.is_file():
+                _cache["file"] = None
+            else:
+                raw: Any = yaml.safe_load(ref.read_text("utf-8"))
+                _cache["file"] = RepeatabilityFile.model_validate(raw)
+        return _cache["file"]
+
+
+def repeatability_coefficient(key: str) -> float | None:
+    """Smallest difference that exceeds measurement noise (95 %), or None if unmeasured.
+
+    Parameters
+    ----------
+    key : str
+        ``"<region>.<metric>"`` (e.g. ``"forehead.wrinkle_index"``) or
+        ``"<group>.<metric>"`` for ``dark_circles``, ``spots`` and ``sagging``.
+
+    Returns
+    -------
+    float or None
+        ``2.77 * s_w`` in the metric's own units.
+    """
+    data = load_repeatability()
+    if data is None or key not in data.metrics:
+        return None
+    return RC_FACTOR * data.metrics[key].sd_within

@@ -1,0 +1,112 @@
+"""Result models of skin analysis (pydantic, JSON-ready)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Version of the measurement method.  Bump it whenever a formula, threshold,
+#: region polygon or the canonical scale changes: numbers from different
+#: versions must not be compared (the clinic stores it with every measurement).
+METHOD_VERSION = "skin-1.0"
+
+
+def _round(value: Any, ndigits: int = 4) -> Any:
+    if isinstance(value, float):
+        return round(value, ndigits) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _round(v, ndigits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round(v, ndigits) for v in value]
+    return value
+
+
+class QualityReport(BaseModel):
+    """Capture quality of one photo, with advice a person can act on.
+
+    ``ok`` is False when any check fails; ``issues`` then says what to change.
+    Angles in degrees (anatomical signs, see ``acuface.locator.landmarks``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    issues: list[str]
+    yaw: float
+    pitch: float
+    roll: float
+    #: Variance of the Laplacian of relative lightness on facial skin, canonical frame.
+    sharpness: float
+    #: Mean L* of the facial skin (0-100).
+    exposure: float
+    #: Interpupillary distance in image pixels (face size).
+    face_ipd_px: float
+    #: Fraction of facial-skin pixels with a channel at >= 250 (blown highlights).
+    highlight_clip_fraction: float
+    #: Fraction of facial-skin pixels with L* < 8 (crushed shadows).
+    shadow_clip_fraction: float
+    #: L*(client's left cheek) - L*(client's right cheek).
+    lighting_asymmetry_L: float
+    #: Median a*, b* of the whites of the eyes (None when too few pixels).
+    sclera_a: float | None = None
+    sclera_b: float | None = None
+    #: Name of each check that failed.
+    failed: list[str] = Field(default_factory=list)
+
+
+class SpotsReport(BaseModel):
+    """Dark spots on the searched regions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int
+    area_mm2: float
+    per_region: dict[str, int]
+
+
+class SkinReport(BaseModel):
+    """Everything measured on one photo.
+
+    ``regions`` maps region name to metric name to value (see ``docs/skin.md``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    method_version: str = METHOD_VERSION
+    image_wh: tuple[int, int]
+    mm_per_px: float
+    canonical_mm_per_px: float
+    quality: QualityReport
+    regions: dict[str, dict[str, float]]
+    dark_circles: dict[str, float | None]
+    spots: SpotsReport
+    sagging: dict[str, float | None]
+
+    def to_json(self, image: str | None = None) -> dict[str, Any]:
+        """Return the ``acuface skin --json`` result entry.
+
+        Parameters
+        ----------
+        image : str, optional
+            Path or name of the photo.
+
+        Returns
+        -------
+        dict
+            ``{"image", "method_version", "quality", "regions", "dark_circles",
+            "spots", "sagging", "mm_per_px", "error": None}`` with floats
+            rounded to 4 decimals.
+        """
+        return {
+            "image": image,
+            "method_version": self.method_version,
+            "quality": _round(self.quality.model_dump()),
+            "regions": _round(self.regions),
+            "dark_circles": _round(self.dark_circles),
+            "spots": _round(self.spots.model_dump()),
+            "sagging": _round(self.sagging),
+            "mm_per_px": _round(self.mm_per_px, 5),
+            "error": None,
+        }

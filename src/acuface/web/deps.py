@@ -1,0 +1,195 @@
+"""FastAPI dependencies: database session, current user, roles, CSRF.
+
+Every route is protected by default: ``create_app`` installs :func:`auth_gate`
+and :func:`csrf_protect` as app-wide dependencies. A route opts out of the sign-in
+requirement only with the :func:`public` decorator (login page, health check),
+and the route inventory test lists those routes by name.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from acuface.clinic.schemas import Actor, Role, UserDTO
+from acuface.errors import AcufaceError, NotFound, PermissionDenied
+from acuface.web.security import (
+    CSRF_FORM_FIELD,
+    CSRF_HEADER,
+    UNSAFE_METHODS,
+    LoginRequired,
+    check_csrf,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_USER = "uid"
+SESSION_USERNAME = "uname"
+SESSION_LOGIN_AT = "login_at"
+SESSION_SEEN_AT = "seen_at"
+
+
+def public(endpoint: F) -> F:
+    """Mark a route endpoint as reachable without signing in."""
+    endpoint._acuface_public = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_public(endpoint: object) -> bool:
+    """Whether *endpoint* was marked with :func:`public`."""
+    return bool(getattr(endpoint, "_acuface_public", False))
+
+
+def client_ip(request: Request) -> str:
+    """Return the peer address (no proxy headers are trusted: the app serves a clinic LAN)."""
+    return request.client.host if request.client else "unknown"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """Yield one database session per request: commit on success, roll back on error."""
+    from acuface.clinic import db
+
+    engine = request.app.state.engine
+    with db.session_scope(engine) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a redirect after a
+# POST never races the commit and a failed commit is an error, not a lost write.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def _load_user(request: Request, session: Session) -> UserDTO:
+    """Return the signed-in, active user of *request* or raise :class:`LoginRequired`."""
+    cached = getattr(request.state, "user", None)
+    if isinstance(cached, UserDTO):
+        return cached
+    from acuface.clinic import services as svc
+
+    sess = request.session
+    uid = sess.get(SESSION_USER)
+    if not isinstance(uid, int):
+        raise LoginRequired("Please sign in.")
+    settings = request.app.state.web_settings
+    now = time.time()
+    login_at = float(sess.get(SESSION_LOGIN_AT, 0))
+    seen_at = float(sess.get(SESSION_SEEN_AT, 0))
+    if now - login_at > settings.session_max_s or now - seen_at > settings.session_idle_s:
+        sess.clear()
+        raise LoginRequired("Your session has ended. Please sign in again.")
+    # Reading a user record needs an actor; every role may read users, so the
+    # lookup acts as the (not yet verified) session owner with the least role.
+    probe = Actor(
+        user_id=uid,
+        username=str(sess.get(SESSION_USERNAME, "?")),
+        role="reception",
+        source=client_ip(request),
+    )
+    try:
+        user = svc.get_user(session=session, actor=probe, user_id=uid)
+    except NotFound:
+        sess.clear()
+        raise LoginRequired("Please sign in.") from None
+    if not user.is_active:
+        sess.clear()
+        raise LoginRequired("This account has been deactivated.")
+    if now - seen_at > 60:  # refresh the idle timer at most once a minute
+        sess[SESSION_SEEN_AT] = now
+    request.state.user = user
+    return user
+
+
+def auth_gate(request: Request, session: SessionDep) -> None:
+    """App-wide dependency: every non-public route needs a signed-in, active user."""
+    route = request.scope.get("route")
+    if is_public(getattr(route, "endpoint", None)):
+        return
+    _load_user(request, session)
+
+
+async def csrf_protect(request: Request) -> None:
+    """App-wide dependency: unsafe methods need the session's CSRF token.
+
+    JSON and other API calls send it in the ``X-CSRF-Token`` header (``GET /api/me``
+    returns it); HTML forms in the ``csrf_token`` field.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    supplied = request.headers.get(CSRF_HEADER)
+    if not supplied:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FORM_FIELD)
+            supplied = value if isinstance(value, str) else None
+    check_csrf(request.session, supplied)
+
+
+def get_current_user(request: Request, session: SessionDep) -> UserDTO:
+    """Return the signed-in user (already loaded by :func:`auth_gate`)."""
+    return _load_user(request, session)
+
+
+CurrentUser = Annotated[UserDTO, Depends(get_current_user)]
+
+
+def get_actor(request: Request, user: CurrentUser) -> Actor:
+    """Return the :class:`Actor` for service calls: the user, from the client's address."""
+    return Actor.from_user(user, client_ip(request))
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def require_roles(*roles: Role) -> Callable[[UserDTO], UserDTO]:
+    """Build a dependency that admits only users with one of *roles*.
+
+    The services enforce the same rules; checking here too gives a clean 403
+    before any work and keeps links for other roles out of the pages.
+    """
+
+    def checker(user: CurrentUser) -> UserDTO:
+        if user.role not in roles:
+            raise PermissionDenied(
+                f"Your role ({user.role}) may not open this page; it needs {' or '.join(roles)}."
+            )
+        return user
+
+    return checker
+
+
+AdminUser = Annotated[UserDTO, Depends(require_roles("admin"))]
+ClinicalUser = Annotated[UserDTO, Depends(require_roles("admin", "practitioner"))]
+
+
+def clinical_actor(request: Request, user: ClinicalUser) -> Actor:
+    """Actor of a clinical route (admin or practitioner only)."""
+    return Actor.from_user(user, client_ip(request))
+
+
+def admin_actor(request: Request, user: AdminUser) -> Actor:
+    """Actor of an admin route."""
+    return Actor.from_user(user, client_ip(request))
+
+
+ClinicalActor = Annotated[Actor, Depends(clinical_actor)]
+AdminActor = Annotated[Actor, Depends(admin_actor)]
+
+
+def is_api(request: Request) -> bool:
+    """Whether the request is for the JSON API (errors as JSON, 401 instead of redirect)."""
+    return request.url.path.startswith("/api/")
+
+
+def error_status(exc: AcufaceError) -> int:
+    """HTTP status for an Acuface error."""
+    return int(getattr(exc, "http_status", 400))
+
+
+#: A record id in a path: positive and within a 32-bit signed integer, so that an
+#: absurd id is a clean 422 rather than a database overflow.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]

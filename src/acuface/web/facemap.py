@@ -1,0 +1,229 @@
+"""Turn a stored ``FaceMap`` JSON plus atlas facts into what the face-map template draws.
+
+The template puts an ``<svg>`` with ``viewBox="0 0 W H"`` (the photo's pixel size)
+over the ``<img>``, so markers sit at the locator's pixel coordinates at any
+display size, without inline styles (the CSP forbids them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One point on one side, in image pixels."""
+
+    code: str
+    side: str
+    x: float
+    y: float
+    visible: bool
+    kind: str  # "plan", "caution", "other", "needled"
+    label: str
+
+
+@dataclass
+class FaceMapView:
+    """Everything ``_facemap.html`` needs.
+
+    Attributes
+    ----------
+    width, height : int
+        Photo size in pixels (the SVG viewBox).
+    markers : list of Marker
+        Points to draw.
+    info : dict
+        Point code -> details shown on hover/tap (name, location, depth, cautions, reasons).
+    radius, font_px : float
+        Marker radius and label size in image pixels.
+    crop : (x0, y0, w, h) of int or None
+        The face region in image pixels: the page shows only this part of the photo
+        (served cropped) with the SVG ``viewBox`` set to the same box, so markers keep
+        the locator's full-image coordinates.
+    """
+
+    width: int
+    height: int
+    crop: tuple[int, int, int, int] | None = None
+    markers: list[Marker] = field(default_factory=list)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    radius: float = 6.0
+    font_px: float = 9.0
+
+
+def face_crop(
+    points: Iterable[Mapping[str, Any]], width: int, height: int, *, margin: float = 0.22
+) -> tuple[int, int, int, int] | None:
+    """Return the box ``(x0, y0, w, h)`` around the located points plus a margin.
+
+    Parameters
+    ----------
+    points : iterable of mapping
+        Located points with ``x``, ``y`` in image pixels.
+    width, height : int
+        Image size in pixels; the box is clipped to it.
+    margin : float
+        Extra space on every side as a share of the points' larger extent.
+
+    Returns
+    -------
+    tuple of int or None
+        ``None`` when there are no points or the box would be most of the image anyway.
+    """
+    xs = [float(p["x"]) for p in points if "x" in p and "y" in p]
+    ys = [float(p["y"]) for p in points if "x" in p and "y" in p]
+    if not xs:
+        return None
+    extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+    pad = extent * margin
+    x0 = max(0, int(min(xs) - pad))
+    y0 = max(0, int(min(ys) - pad))
+    x1 = min(width, int(max(xs) + pad + 1))
+    y1 = min(height, int(max(ys) + pad + 1))
+    if (x1 - x0) * (y1 - y0) > 0.8 * width * height or x1 - x0 < 16 or y1 - y0 < 16:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def crop_jpeg(data: bytes, crop: str | None, width: int, height: int) -> bytes:
+    """Return *data* (a JPEG) cut to ``crop`` = ``"x0,y0,w,h"``; the whole image if ``None``.
+
+    The box is validated against the image size (it comes from a URL), so a bad
+    value is a clean :class:`~acuface.errors.InvalidAnswers`, never a server error.
+    """
+    import io
+
+    from PIL import Image
+
+    from acuface.errors import InvalidAnswers
+
+    if not crop:
+        return data
+    try:
+        x0, y0, w, h = (int(v) for v in crop.split(","))
+    except ValueError:
+        raise InvalidAnswers("crop must be four whole numbers: x0,y0,width,height") from None
+    if x0 < 0 or y0 < 0 or w < 16 or h < 16 or x0 + w > width or y0 + h > height:
+        raise InvalidAnswers("crop lies outside the photo")
+    with Image.open(io.BytesIO(data)) as img:
+        out = io.BytesIO()
+        img.convert("RGB").crop((x0, y0, x0 + w, y0 + h)).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
+    """Return the hover/tap details of atlas point *code* (name, location, depth, cautions).
+
+    Unknown codes (e.g. a plan made with an older atlas) still get an entry, so a
+    stored record always displays.
+    """
+    from acuface.atlas import load_atlas
+
+    point = load_atlas().get(code)
+    if point is None:
+        return {
+            "code": code,
+            "name": "(not in the current atlas)",
+            "location": "",
+            "depth": "",
+            "cautions": [],
+            "reasons": list(reasons),
+        }
+    n = point.needling
+    depth = f"{n.depth_cun[0]:g}–{n.depth_cun[1]:g} cun, {n.angle}"
+    if n.direction:
+        depth += f", {n.direction}"
+    return {
+        "code": point.code,
+        "name": f"{point.pinyin} ({point.english})",
+        "location": point.location,
+        "depth": depth,
+        "needling_notes": n.notes or "",
+        "cautions": list(point.cautions),
+        "reasons": list(reasons),
+    }
+
+
+def build_facemap(
+    face_map: Mapping[str, Any] | None,
+    width: int,
+    height: int,
+    *,
+    codes: Iterable[str] | None = None,
+    reasons: Mapping[str, Iterable[str]] | None = None,
+    sides: Mapping[str, Iterable[str]] | None = None,
+    needled: Iterable[tuple[str, str]] = (),
+    highlight: Iterable[str] | None = None,
+    with_labels: bool = True,
+) -> FaceMapView:
+    """Build the face-map view of one photo.
+
+    Parameters
+    ----------
+    face_map : mapping or None
+        ``FaceMap.to_json()``: ``{"faces": [{"points": [{"code", "side", "x", "y",
+        "visible", "confidence"}, ...]}, ...]}``. Only the primary (first) face is drawn.
+    width, height : int
+        Photo size in pixels.
+    codes : iterable of str, optional
+        Draw only these point codes (e.g. the plan's facial points); default all.
+    reasons : mapping, optional
+        Code -> why the planner chose it (shown on hover).
+    sides : mapping, optional
+        Code -> sides the plan needles; other sides of a bilateral point are skipped.
+    needled : iterable of (code, side)
+        Points already needled in this session (drawn red).
+    highlight : iterable of str, optional
+        Codes drawn as plan points with labels; the others are drawn small and
+        unlabelled (charting shows every point but stresses the plan's).
+    with_labels : bool
+        Draw the code next to each marker.
+    """
+    view = FaceMapView(width=int(width), height=int(height))
+    scale = max(view.width, view.height)
+    view.radius = max(3.0, scale * 0.0085)
+    view.font_px = max(8.0, scale * 0.014)
+    faces = (face_map or {}).get("faces") or []
+    if not faces:
+        return view
+    view.crop = face_crop(faces[0].get("points", []), view.width, view.height)
+    if view.crop is not None:
+        scale = max(view.crop[2], view.crop[3])
+        view.radius = max(2.5, scale * 0.011)
+        view.font_px = max(6.0, scale * 0.017)
+    wanted = {c.upper() for c in codes} if codes is not None else None
+    reason_map = {k.upper(): list(v) for k, v in (reasons or {}).items()}
+    side_map = {k.upper(): set(v) for k, v in (sides or {}).items()}
+    needled_set = {(c.upper(), s) for c, s in needled}
+    hi = {c.upper() for c in highlight} if highlight is not None else None
+    for p in faces[0].get("points", []):
+        code = str(p.get("code", "")).upper()
+        side = str(p.get("side", "midline"))
+        if wanted is not None and code not in wanted:
+            continue
+        if code in side_map and side_map[code] and side not in side_map[code]:
+            continue
+        if code not in view.info:
+            view.info[code] = point_info(code, reason_map.get(code, ()))
+        kind = "plan"
+        if view.info[code]["cautions"]:
+            kind = "caution"
+        if hi is not None and code not in hi:
+            kind = "other"
+        if (code, side) in needled_set:
+            kind = "needled"
+        view.markers.append(
+            Marker(
+                code=code,
+                side=side,
+                x=float(p.get("x", 0.0)),
+                y=float(p.get("y", 0.0)),
+                visible=bool(p.get("visible", True)),
+                kind=kind,
+                label=code if with_labels and (hi is None or code in hi) else "",
+            )
+        )
+    return view

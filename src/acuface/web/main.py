@@ -1,0 +1,204 @@
+"""The FastAPI application factory.
+
+``create_app()`` wires settings, the database engine, the signed session cookie,
+security headers, the app-wide sign-in and CSRF dependencies, the page routes and
+the JSON API (OpenAPI at ``/api/openapi.json``, signed-in users only).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+import acuface
+from acuface.config import Settings
+from acuface.errors import AcufaceError
+from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
+from acuface.web.security import (
+    BodySizeLimitMiddleware,
+    LoginRateLimiter,
+    LoginRequired,
+    SecurityHeadersMiddleware,
+    TooManyAttempts,
+)
+from acuface.web.settings import WebSettings
+
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_COOKIE = "acuface_session"
+
+
+#: A local path: one leading slash, then only URL-safe characters (no whitespace or
+#: control characters, which browsers strip, turning "/\t/evil" into "//evil").
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%+]*$")
+
+
+def _safe_next(path: str) -> str:
+    """Return a local path to go to after sign-in (never another site)."""
+    if not _LOCAL_PATH.match(path) or path.startswith("/login"):
+        return "/today"
+    return path
+
+
+def _error_response(
+    request: Request, status: int, title: str, message: str, payload: dict[str, Any]
+) -> Response:
+    if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+        return JSONResponse(payload, status_code=status)
+    from acuface.web.templating import render
+
+    return render(request, "error.html", {"title": title, "message": message}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return JSONResponse(exc.to_dict(), status_code=401)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        if request.method != "GET":
+            target = "/today"
+        return RedirectResponse(f"/login?next={quote(_safe_next(target))}", status_code=303)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
+        resp = _error_response(request, 429, "Too many attempts", exc.message, exc.to_dict())
+        resp.headers["Retry-After"] = str(exc.retry_after_s)
+        return resp
+
+    @app.exception_handler(AcufaceError)
+    async def _acuface_error(request: Request, exc: AcufaceError) -> Response:
+        status = error_status(exc)
+        titles = {
+            403: "Not allowed",
+            404: "Not found",
+            409: "Conflict",
+            413: "Too large",
+            415: "Unsupported file",
+            422: "Cannot do that",
+            503: "Unavailable",
+        }
+        return _error_response(
+            request, status, titles.get(status, "Something is wrong"), exc.message, exc.to_dict()
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        parts = []
+        for e in errors[:5]:
+            loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+            parts.append(f"{loc or 'input'}: {e.get('msg', 'invalid')}")
+        message = "Some fields are invalid — " + "; ".join(parts)
+        payload = {
+            "type": "ValidationError",
+            "message": message,
+            "detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors[:20]],
+        }
+        return _error_response(request, 422, "Invalid input", message, payload)
+
+    @app.exception_handler(ValidationError)
+    async def _pydantic(request: Request, exc: ValidationError) -> Response:
+        # Input models built inside a route or service (not by FastAPI) end up here.
+        errs = exc.errors()
+        err: dict[str, Any] = dict(errs[0]) if errs else {}
+        where = ".".join(str(x) for x in err.get("loc", ()))
+        message = f"Invalid input: {where + ': ' if where else ''}{err.get('msg', 'invalid')}"
+        return _error_response(
+            request, 422, "Invalid input", message, {"type": "ValidationError", "message": message}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail) if exc.detail else "Request failed."
+        resp = _error_response(
+            request,
+            exc.status_code,
+            "Not found" if exc.status_code == 404 else "Request failed",
+            message,
+            {"type": "HTTPError", "message": message},
+        )
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+
+def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
+    """Build the Acuface web application.
+
+    Parameters
+    ----------
+    settings : Settings or WebSettings, optional
+        Core or web settings; default from the environment. ``WebSettings.check_schema``
+        (on by default) makes start-up fail with ``SchemaOutOfDate`` on an old schema.
+
+    Returns
+    -------
+    FastAPI
+        The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store`` and
+        ``rate_limiter``.
+    """
+    from acuface.clinic import db
+
+    if isinstance(settings, WebSettings):
+        ws = settings
+    else:
+        ws = WebSettings.from_env(core=settings)
+    engine = db.make_engine(ws.core.sqlalchemy_url)
+    if ws.check_schema:
+        db.check_schema_current(engine)
+
+    app = FastAPI(
+        title="Acuface",
+        version=getattr(acuface, "__version__", "0.1.0"),
+        description=(
+            "JSON API of Acuface, decision support for facial acupuncture (for licensed "
+            "practitioners; it does not diagnose). Sign in through `POST /login` (form) to "
+            "get the session cookie; unsafe methods need the `X-CSRF-Token` header with the "
+            "token from `GET /api/me`."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(auth_gate), Depends(csrf_protect)],
+    )
+    from acuface.clinic.photostore import get_photo_store
+
+    app.state.web_settings = ws
+    app.state.engine = engine
+    app.state.photo_store = get_photo_store(ws.core.photo_dir)
+    app.state.rate_limiter = LoginRateLimiter(
+        max_failures=ws.login_max_failures,
+        max_failures_per_ip=ws.login_max_failures_per_ip,
+        window_s=ws.login_window_s,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ws.core.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=ws.session_max_s,
+        same_site="lax",
+        https_only=ws.cookie_secure,
+    )
+    # Uploads may be max_upload_bytes; the rest of a multipart body is small.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=ws.max_upload_bytes + 256 * 1024)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=ws.cookie_secure)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    _install_error_handlers(app)
+
+    from acuface.web.routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

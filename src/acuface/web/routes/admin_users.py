@@ -1,0 +1,117 @@
+"""Administration (admin only): users (create, role, deactivate, reset password), audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from acuface.clinic.schemas import ROLES, Role
+from acuface.web.deps import AdminActor, RecordId, SessionDep
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin/users", name="admin_users")
+def admin_users(request: Request, session: SessionDep, actor: AdminActor) -> Response:
+    """Every user with their role and state."""
+    from acuface.clinic import services as svc
+
+    users = svc.list_users(session=session, actor=actor, include_inactive=True)
+    return render(request, "admin/users.html", {"users": users, "roles": ROLES})
+
+
+@router.post("/admin/users", name="admin_user_create")
+def admin_user_create(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    username: Annotated[str, Form(min_length=3, max_length=50)],
+    password: Annotated[str, Form(min_length=8, max_length=1000)],
+    role: Annotated[Role, Form()],
+    display_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Create a user (the password is hashed with argon2 by the clinic services)."""
+    from acuface.clinic import services as svc
+
+    user = svc.create_user(
+        session=session,
+        actor=actor,
+        username=username.strip().lower(),
+        password=password,
+        role=role,
+        display_name=display_name.strip() or None,
+    )
+    flash(request, f"User {user.username} ({user.role}) created.", "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active", name="admin_user_active")
+def admin_user_active(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    user_id: RecordId,
+    active: Annotated[bool, Form()],
+) -> Response:
+    """Activate or deactivate a user (their sessions end at their next request)."""
+    from acuface.clinic import services as svc
+
+    user = svc.set_user_active(session=session, actor=actor, user_id=user_id, active=active)
+    flash(
+        request, f"{user.username} is now {'active' if user.is_active else 'inactive'}.", "success"
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/role", name="admin_user_role")
+def admin_user_role(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    user_id: RecordId,
+    role: Annotated[Role, Form()],
+) -> Response:
+    """Change a user's role."""
+    from acuface.clinic import services as svc
+
+    user = svc.set_user_role(session=session, actor=actor, user_id=user_id, role=role)
+    flash(request, f"{user.username} is now {user.role}.", "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password", name="admin_user_password")
+def admin_user_password(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    user_id: RecordId,
+    new_password: Annotated[str, Form(min_length=8, max_length=1000)],
+) -> Response:
+    """Reset a user's password."""
+    from acuface.clinic import services as svc
+
+    svc.set_password(session=session, actor=actor, user_id=user_id, new_password=new_password)
+    flash(request, "Password reset. Tell the user through a safe channel.", "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit", name="admin_audit")
+def admin_audit(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    client_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    action: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    """Show the newest audit entries (who did what to which record, when, from where)."""
+    from acuface.clinic import services as svc
+
+    entries = svc.list_audit(
+        session=session, actor=actor, client_id=client_id, action=action or None, limit=300
+    )
+    return render(
+        request, "admin/audit.html", {"entries": entries, "client_id": client_id, "action": action}
+    )

@@ -1,0 +1,133 @@
+"""Atlas browser: search points by code, name or concern; a face map with every point.
+
+The face map uses NASA's public-domain astronaut portrait that ships with
+scikit-image (``skimage.data.astronaut()``), so no client photo is ever shown here.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from acuface.web.deps import ClinicalUser
+from acuface.web.facemap import build_facemap, crop_jpeg, point_info
+from acuface.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def reference_face() -> tuple[bytes, int, int, dict[str, Any] | None]:
+    """JPEG bytes, size and ``FaceMap.to_json()`` of the reference portrait (computed once)."""
+    with _lock:
+        from PIL import Image
+        from skimage import data
+
+        rgb = data.astronaut()
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
+        face_map: dict[str, Any] | None
+        try:
+            from acuface.locator import locate
+
+            face_map = locate(rgb).to_json()
+        except Exception:  # noqa: BLE001 - the list still works without the map
+            face_map = None
+        return buf.getvalue(), rgb.shape[1], rgb.shape[0], face_map
+
+
+def _matches(point: Any, q: str) -> bool:
+    q = q.lower()
+    hay = [point.code, point.pinyin, point.english, point.hanzi, *point.aliases, *point.zones]
+    return any(q in str(h).lower() for h in hay)
+
+
+def _concerns() -> list[Any]:
+    from acuface.planner import list_concerns
+
+    return list(list_concerns())
+
+
+@router.get("/atlas", name="atlas")
+def atlas_page(
+    request: Request, user: ClinicalUser, q: str = "", concern: str = "", region: str = ""
+) -> Response:
+    """Search the atlas; show matching points on the reference face."""
+    from acuface.atlas import load_atlas
+
+    atlas = load_atlas()
+    concerns = _concerns()
+    points = list(atlas.points.values())
+    why: dict[str, list[str]] = {}
+    selected = None
+    if concern:
+        selected = next((c for c in concerns if c.name == concern), None)
+        if selected is not None:
+            order = [cp.code for cp in selected.points]
+            why = {cp.code: [cp.why] for cp in selected.points}
+            by_code = {p.code: p for p in points}
+            points = [by_code[c] for c in order if c in by_code]
+    if q.strip():
+        points = [p for p in points if _matches(p, q.strip())]
+    if region in ("face", "head", "neck", "body"):
+        points = [p for p in points if p.region == region]
+    _, w, h, face_map = reference_face()
+    facial = [p.code for p in points if p.region != "body"]
+    fm = build_facemap(face_map, w, h, codes=facial, reasons=why) if face_map else None
+    return render(
+        request,
+        "atlas/index.html",
+        {
+            "points": points,
+            "q": q,
+            "concern": concern,
+            "region": region,
+            "concerns": concerns,
+            "selected": selected,
+            "fm": fm,
+            "why": why,
+            "total": len(atlas.points),
+        },
+    )
+
+
+@router.get("/atlas/reference.jpg", name="atlas_reference")
+def atlas_reference(
+    user: ClinicalUser, crop: Annotated[str | None, Query(max_length=60)] = None
+) -> Response:
+    """Serve the reference portrait the atlas face map is drawn on."""
+    jpeg, w, h, _ = reference_face()
+    jpeg = crop_jpeg(jpeg, crop, w, h)
+    return Response(
+        jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.get("/atlas/points/{code}", name="atlas_point")
+def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
+    """One point in full, with its sources."""
+    from acuface.atlas import load_atlas
+
+    atlas = load_atlas()
+    point = atlas.lookup(code)
+    _, w, h, face_map = reference_face()
+    fm = build_facemap(face_map, w, h, codes=[point.code]) if face_map else None
+    sources = [atlas.sources[s] for s in point.source if s in atlas.sources]
+    concerns = [c for c in _concerns() if point.code in [cp.code for cp in c.points]]
+    return render(
+        request,
+        "atlas/point.html",
+        {
+            "p": point,
+            "info": point_info(point.code),
+            "fm": fm,
+            "sources": sources,
+            "concerns": concerns,
+        },
+    )

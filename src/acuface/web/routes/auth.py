@@ -1,0 +1,103 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from acuface.web.deps import (
+    SESSION_LOGIN_AT,
+    SESSION_SEEN_AT,
+    SESSION_USER,
+    SESSION_USERNAME,
+    SessionDep,
+    client_ip,
+    public,
+)
+from acuface.web.main import _safe_next
+from acuface.web.security import TooManyAttempts, csrf_token
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login", name="login_form")
+@public
+def login_form(request: Request, next: str = "/today") -> Response:  # noqa: A002
+    """Show the sign-in form (or go straight on when already signed in)."""
+    if isinstance(request.session.get(SESSION_USER), int):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": _safe_next(next), "user": None})
+
+
+@router.post("/login", name="login")
+@public
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form()] = "/today",  # noqa: A002
+) -> Response:
+    """Check the password (argon2, via the clinic services) under the rate limit."""
+    from acuface.clinic import services as svc
+
+    limiter = request.app.state.rate_limiter
+    ip = client_ip(request)
+    ctx = {"next": _safe_next(next), "username": username, "user": None}
+    try:
+        limiter.check(ip, username)
+    except TooManyAttempts as exc:
+        resp = render(request, "auth/login.html", {**ctx, "error": exc.message}, status_code=429)
+        resp.headers["Retry-After"] = str(exc.retry_after_s)
+        return resp
+    user = svc.authenticate(session=session, username=username.strip(), password=password, ip=ip)
+    if user is None:
+        limiter.record_failure(ip, username)
+        return render(
+            request,
+            "auth/login.html",
+            {**ctx, "error": "User name or password is wrong, or the account is inactive."},
+            status_code=401,
+        )
+    limiter.reset(ip, username)
+    # A fresh session on sign-in (new CSRF token too): nothing from before carries over.
+    request.session.clear()
+    now = time.time()
+    request.session.update(
+        {
+            SESSION_USER: user.id,
+            SESSION_USERNAME: user.username,
+            SESSION_LOGIN_AT: now,
+            SESSION_SEEN_AT: now,
+        }
+    )
+    csrf_token(request.session)
+    dest = _safe_next(next)
+    if user.role == "reception" and dest.startswith(("/atlas", "/admin")):
+        dest = "/today"
+    return RedirectResponse(dest, status_code=303)
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request) -> Response:
+    """End the session."""
+    request.session.clear()
+    flash(request, "You have signed out.", "info")
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", name="home")
+def home() -> Response:
+    """Send the start page to Today."""
+    return RedirectResponse("/today", status_code=303)
+
+
+@router.get("/healthz", name="healthz")
+@public
+def healthz() -> dict[str, str]:
+    """Liveness check for scripts (no data)."""
+    return {"status": "ok"}

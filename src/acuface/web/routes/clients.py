@@ -1,0 +1,176 @@
+"""Clients: list with search, create, edit, client page with timeline, soft delete."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from acuface.clinic.schemas import ClientCreate, ClientUpdate
+from acuface.web.deps import ActorDep, CurrentUser, RecordId, SessionDep
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+CLIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "address",
+    "notes",
+)
+
+
+def _form_values(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in CLIENT_FIELDS:
+        v = form.get(f)
+        if isinstance(v, str):
+            v = v.strip()
+            values[f] = v or None
+    if values.get("sex") is None:
+        values.pop("sex", None)
+    return values
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+
+
+@router.get("/clients", name="clients")
+def clients(
+    request: Request, session: SessionDep, actor: ActorDep, q: str = "", deleted: bool = False
+) -> Response:
+    """List clients, filtered by name, e-mail or phone (``q``)."""
+    from acuface.clinic import services as svc
+
+    rows = svc.list_clients(
+        session=session,
+        actor=actor,
+        search=q.strip() or None,
+        include_deleted=deleted and actor.role == "admin",
+        limit=500,
+    )
+    ctx = {"rows": rows, "q": q, "deleted": deleted}
+    if request.headers.get("hx-request") == "true":
+        return render(request, "clients/_rows.html", ctx)
+    return render(request, "clients/list.html", ctx)
+
+
+@router.get("/clients/new", name="client_new")
+def client_new(request: Request, user: CurrentUser) -> Response:
+    """Empty client form."""
+    return render(request, "clients/form.html", {"values": {}, "errors": {}, "client": None})
+
+
+@router.post("/clients", name="client_create")
+async def client_create(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    """Create a client from the form and open their page."""
+    from acuface.clinic import services as svc
+
+    values = _form_values(await request.form())
+    try:
+        data = ClientCreate(**values)
+    except ValidationError as exc:
+        return render(
+            request,
+            "clients/form.html",
+            {"values": values, "errors": _errors(exc), "client": None},
+            status_code=422,
+        )
+    client = svc.create_client(session=session, actor=actor, data=data)
+    flash(request, f"Client {client.name} created.", "success")
+    return RedirectResponse(f"/clients/{client.id}", status_code=303)
+
+
+@router.get("/clients/{client_id}", name="client_page")
+def client_page(
+    request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
+) -> Response:
+    """Client page: details; for clinical roles also the timeline and latest plan."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(
+        session=session, actor=actor, client_id=client_id, include_deleted=actor.role == "admin"
+    )
+    ctx: dict[str, Any] = {"client": client, "clinical": actor.role != "reception"}
+    if ctx["clinical"]:
+        ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
+        ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
+        ctx["sessions"] = svc.list_sessions(session=session, actor=actor, client_id=client_id)
+        ctx["events"] = svc.list_adverse_events(session=session, actor=actor, client_id=client_id)
+        photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
+        ctx["photo"] = photos[0] if photos else None
+        ctx["photo_count"] = len(photos)
+        ctx["practitioners"] = [
+            u
+            for u in svc.list_users(session=session, actor=actor, include_inactive=False)
+            if u.role in ("practitioner", "admin")
+        ]
+        ctx["today"] = date.today()
+    if client.birth_date:
+        today = date.today()
+        b = client.birth_date
+        ctx["age"] = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+    return render(request, "clients/page.html", ctx)
+
+
+@router.get("/clients/{client_id}/edit", name="client_edit")
+def client_edit(
+    request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
+) -> Response:
+    """Client form filled with the current details."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    values = {f: getattr(client, f) for f in CLIENT_FIELDS}
+    return render(request, "clients/form.html", {"values": values, "errors": {}, "client": client})
+
+
+@router.post("/clients/{client_id}/edit", name="client_update")
+async def client_update(
+    request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
+) -> Response:
+    """Save identity and contact changes."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    values = _form_values(await request.form())
+    try:
+        data = ClientUpdate(**values)
+    except ValidationError as exc:
+        return render(
+            request,
+            "clients/form.html",
+            {"values": values, "errors": _errors(exc), "client": client},
+            status_code=422,
+        )
+    svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
+    flash(request, "Client details saved.", "success")
+    return RedirectResponse(f"/clients/{client_id}", status_code=303)
+
+
+@router.post("/clients/{client_id}/delete", name="client_delete")
+def client_delete(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    client_id: RecordId,
+    retention_note: Annotated[str, Form(min_length=3, max_length=2000)],
+) -> Response:
+    """Soft delete (records are kept for the retention period; admins can undo)."""
+    from acuface.clinic import services as svc
+
+    svc.soft_delete_client(
+        session=session, actor=actor, client_id=client_id, retention_note=retention_note
+    )
+    flash(
+        request, "Client archived. The records are kept; an administrator can restore them.", "info"
+    )
+    return RedirectResponse("/clients", status_code=303)

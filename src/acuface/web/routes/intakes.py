@@ -1,0 +1,242 @@
+"""Intake form: concerns, pattern questionnaire, safety screening, tongue and pulse.
+
+Saving stores the intake and asks the planner for a plan. A plan the screening
+blocks (``TreatmentBlocked``) keeps the intake and shows why.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from acuface.atlas import FACIAL_ZONE_ORDER
+from acuface.clinic.schemas import IntakeCreate
+from acuface.errors import InvalidAnswers, PlanningError
+from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+#: Zones offered for "where" screening answers (face and head: what a facial plan needles).
+FACE_ZONES = FACIAL_ZONE_ORDER
+
+
+def _questionnaire() -> Any:
+    from acuface.planner import questionnaire
+
+    return questionnaire()
+
+
+def _concerns() -> list[Any]:
+    from acuface.planner import list_concerns
+
+    return list_concerns()
+
+
+def _age(birth: date | None) -> int | None:
+    if birth is None:
+        return None
+    t = date.today()
+    return t.year - birth.year - ((t.month, t.day) < (birth.month, birth.day))
+
+
+def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
+    """Build the planner ``Intake`` JSON from the form fields.
+
+    Field names: ``concern`` (repeated) with ``priority_<name>``; ``q_<id>`` checkbox
+    (yes); ``tongue``/``pulse`` (repeated); ``s_<rule>`` = yes/no for yes/no rules,
+    ``s_<rule>_zone`` (repeated) for zone rules, plus ``s_<rule>_days`` for procedures;
+    ``age``; ``add_codes``/``remove_codes`` (comma-separated).
+    """
+    concerns = []
+    for name in form.getlist("concern"):
+        raw = form.get(f"priority_{name}") or "1"
+        try:
+            prio = max(1, min(9, int(str(raw))))
+        except ValueError:
+            prio = 1
+        concerns.append({"name": str(name), "priority": prio})
+    answers = {q.id: True for q in qn.pattern_questions if form.get(f"q_{q.id}") == "yes"}
+    screening: dict[str, Any] = {}
+    missing = []
+    rules = {r.id: r for r in qn.screening_questions}
+    for rule in qn.screening_questions:
+        key = f"s_{rule.id}"
+        label = rule.label or rule.id
+        if rule.kind == "yes_no":
+            v = form.get(key)
+            if v not in ("yes", "no"):
+                missing.append(label)
+                continue
+            screening[rule.id] = v == "yes"
+        else:
+            zones = [z for z in form.getlist(f"{key}_zone") if z in FACE_ZONES]
+            if rule.kind == "zones":
+                screening[rule.id] = zones or False
+            else:
+                days_raw = str(form.get(f"{key}_days") or "").strip()
+                if zones:
+                    try:
+                        days = int(days_raw) if days_raw else None
+                    except ValueError:
+                        raise InvalidAnswers(f"{label}: days ago must be a number.") from None
+                    screening[rule.id] = {"zones": zones, "days_ago": days}
+                else:
+                    screening[rule.id] = False
+    age_raw = str(form.get("age") or "").strip()
+    age = None
+    if age_raw:
+        try:
+            age = int(age_raw)
+        except ValueError:
+            raise InvalidAnswers("Age must be a whole number of years.") from None
+    if age is not None and "under_18" in rules:
+        # The age decides this answer; asking both would only allow a contradiction.
+        screening["under_18"] = age < 18
+        missing = [m for m in missing if m != (rules["under_18"].label or "under_18")]
+    if missing:
+        raise InvalidAnswers(
+            "Answer every safety-screening question (yes or no) before planning: "
+            + ", ".join(missing)
+            + "."
+        )
+
+    def codes(field: str) -> list[str]:
+        raw = str(form.get(field) or "")
+        return [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
+
+    return {
+        "concerns": concerns,
+        "answers": answers,
+        "screening": screening,
+        "tongue": [str(t) for t in form.getlist("tongue")],
+        "pulse": [str(p) for p in form.getlist("pulse")],
+        "age": age,
+        "overrides": {"add": codes("add_codes"), "remove": codes("remove_codes")},
+    }
+
+
+def _form_ctx(session: Any, actor: Any, client_id: RecordId) -> dict[str, Any]:
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    return {
+        "client": client,
+        "qn": _questionnaire(),
+        "concerns": _concerns(),
+        "zones": FACE_ZONES,
+        "default_age": _age(client.birth_date),
+        "today": date.today(),
+    }
+
+
+@router.get("/clients/{client_id}/intakes/new", name="intake_new")
+def intake_new(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Show the intake form."""
+    return render(
+        request,
+        "intake/form.html",
+        {**_form_ctx(session, actor, client_id), "values": None, "error": None},
+    )
+
+
+@router.post("/clients/{client_id}/intakes", name="intake_create")
+async def intake_create(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Save the intake, then let the planner propose a plan."""
+    from acuface.clinic import services as svc
+    from acuface.planner.intake import Intake, check_intake
+
+    form = await request.form()
+    ctx = _form_ctx(session, actor, client_id)
+    try:
+        raw = intake_from_form(form, ctx["qn"])
+        if not raw["concerns"]:
+            raise InvalidAnswers("Choose at least one concern.")
+        try:
+            intake = Intake.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InvalidAnswers(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
+        check_intake(intake)
+    except InvalidAnswers as exc:
+        return render(
+            request,
+            "intake/form.html",
+            {**ctx, "values": form, "error": exc.message},
+            status_code=422,
+        )
+    notes = str(form.get("notes") or "").strip() or None
+    stored = svc.create_intake(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        data=IntakeCreate(intake=intake.model_dump(mode="json"), notes=notes),
+    )
+    from acuface.planner import PlanOptions
+
+    start_raw = str(form.get("course_start") or "").strip()
+    try:
+        start = date.fromisoformat(start_raw) if start_raw else None
+    except ValueError:
+        start = None
+    try:
+        plan = svc.make_plan_for_intake(
+            session=session, actor=actor, intake_id=stored.id, options=PlanOptions(start=start)
+        )
+    except PlanningError as exc:
+        flash(request, f"Intake saved, but no plan was made: {exc.message}", "error")
+        return RedirectResponse(f"/intakes/{stored.id}", status_code=303)
+    flash(
+        request,
+        f"Intake saved. The planner proposes {plan.needle_count or '?'} needles.",
+        "success",
+    )
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+@router.get("/intakes/{intake_id}", name="intake_page")
+def intake_page(
+    request: Request, session: SessionDep, actor: ClinicalActor, intake_id: RecordId
+) -> Response:
+    """Show a stored intake in readable form."""
+    from acuface.clinic import services as svc
+
+    intake = svc.get_intake(session=session, actor=actor, intake_id=intake_id)
+    qn = _questionnaire()
+    client = svc.get_client(session=session, actor=actor, client_id=intake.client_id)
+    plans = [
+        p
+        for p in svc.list_plans(session=session, actor=actor, client_id=client.id)
+        if p.intake_id == intake.id
+    ]
+    return render(
+        request,
+        "intake/page.html",
+        {
+            "intake": intake,
+            "client": client,
+            "plans": plans,
+            "qn": qn,
+            "rules": {r.id: r for r in qn.screening_questions},
+        },
+    )
+
+
+@router.post("/intakes/{intake_id}/plan", name="intake_replan")
+def intake_replan(
+    request: Request, session: SessionDep, actor: ClinicalActor, intake_id: RecordId
+) -> Response:
+    """Ask the planner again (e.g. after a blocking condition has passed)."""
+    from acuface.clinic import services as svc
+
+    plan = svc.make_plan_for_intake(session=session, actor=actor, intake_id=intake_id)
+    flash(request, "A new plan was made from this intake.", "success")
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)

@@ -1,0 +1,121 @@
+"""Photos: drag-and-drop upload and camera capture with a pose check first; photo pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, get_args
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from acuface.clinic.schemas import PhotoView
+from acuface.errors import AcufaceError, ImageTooLarge
+from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.facemap import build_facemap, crop_jpeg
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+VIEWS: tuple[str, ...] = get_args(PhotoView)
+
+
+async def read_upload(request: Request, upload: UploadFile) -> bytes:
+    """Read an uploaded file, refusing more than the configured size.
+
+    Reads at most one byte past the limit, so a huge upload is never held in memory.
+    """
+    limit = request.app.state.web_settings.max_upload_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ImageTooLarge(
+            f"The file is larger than the {limit // (1024 * 1024)} MB upload limit. "
+            "Export the photo at a smaller size (2000-3000 px wide is plenty)."
+        )
+    if not data:
+        raise AcufaceError("The uploaded file is empty.")
+    return data
+
+
+@router.get("/clients/{client_id}/photos", name="photos")
+def photos_page(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Show the client's photos and the upload / camera form."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
+    return render(
+        request, "photos/index.html", {"client": client, "photos": photos, "views": VIEWS}
+    )
+
+
+@router.post("/clients/{client_id}/photos", name="photo_upload")
+async def photo_upload(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+    file: Annotated[UploadFile, File()],
+    view: Annotated[str, Form()] = "front",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Store a photo (the clinic photo store strips EXIF/GPS) and open it."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    try:
+        data = await read_upload(request, file)
+        photo = svc.add_photo(
+            session=session,
+            actor=actor,
+            client_id=client_id,
+            data=data,
+            view=view if view in VIEWS else "other",  # type: ignore[arg-type]
+            note=note.strip() or None,
+            store=request.app.state.photo_store,
+        )
+    except AcufaceError as exc:
+        photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
+        return render(
+            request,
+            "photos/index.html",
+            {"client": client, "photos": photos, "views": VIEWS, "error": exc.message},
+            status_code=exc.http_status,
+        )
+    msg = "Photo saved."
+    if photo.quality_flags:
+        msg += " Quality notes: " + "; ".join(photo.quality_flags)
+    flash(request, msg, "success" if photo.quality_ok else "warning")
+    return RedirectResponse(f"/photos/{photo.id}", status_code=303)
+
+
+@router.get("/photos/{photo_id}", name="photo_page")
+def photo_page(
+    request: Request, session: SessionDep, actor: ClinicalActor, photo_id: RecordId
+) -> Response:
+    """Show a photo with every located point (hover for details) and its pose and quality."""
+    from acuface.clinic import services as svc
+
+    photo = svc.get_photo(session=session, actor=actor, photo_id=photo_id)
+    client = svc.get_client(session=session, actor=actor, client_id=photo.client_id)
+    fm = build_facemap(photo.face_map, photo.width, photo.height, with_labels=True)
+    return render(request, "photos/page.html", {"photo": photo, "client": client, "fm": fm})
+
+
+@router.get("/photos/{photo_id}/image", name="photo_image")
+def photo_image(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    photo_id: RecordId,
+    crop: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    """Serve the stored JPEG (EXIF stripped). Never cached by the browser: health data."""
+    from acuface.clinic import services as svc
+
+    data = svc.read_photo_bytes(
+        session=session, actor=actor, photo_id=photo_id, store=request.app.state.photo_store
+    )
+    if crop:
+        photo = svc.get_photo(session=session, actor=actor, photo_id=photo_id)
+        data = crop_jpeg(data, crop, photo.width, photo.height)
+    return Response(data, media_type="image/jpeg")

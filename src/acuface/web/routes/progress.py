@@ -1,0 +1,181 @@
+"""Progress: ratings and measurements as charts, before/after photos side by side."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from acuface.clinic.schemas import RATING_SCALES, RatingCreate
+from acuface.web.charts import Series, line_chart
+from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.facemap import face_crop
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+#: Shown first when present: the skin metrics practitioners ask about most.
+PREFERRED_METRICS = ("wrinkle_index", "line_density_mm_per_cm2", "redness_a", "L_mean")
+
+
+@router.get("/clients/{client_id}/progress", name="progress")
+def progress(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+    before: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    after: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    metric: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Charts of ratings and measurements; first and latest frontal photos side by side."""
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    ratings = svc.list_ratings(session=session, actor=actor, client_id=client_id)
+    by_scale: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    for r in ratings:
+        by_scale[r.scale].append((r.rated_on, float(r.value)))
+    charts: list[dict[str, Any]] = []
+    ten = [
+        Series(RATING_SCALES[s].label, by_scale[s])
+        for s in RATING_SCALES
+        if RATING_SCALES[s].max_value == 10 and by_scale.get(s)
+    ]
+    if ten:
+        charts.append(
+            {
+                "title": "Ratings 0–10",
+                "svg": line_chart(ten, y_min=0, y_max=10, title="Ratings 0 to 10"),
+                "note": "Jaw pain: lower is better; elasticity and satisfaction: higher is better.",
+            }
+        )
+    gais = [
+        Series(RATING_SCALES[s].label, by_scale[s])
+        for s in RATING_SCALES
+        if RATING_SCALES[s].max_value == 5 and by_scale.get(s)
+    ]
+    if gais:
+        charts.append(
+            {
+                "title": "GAIS",
+                "svg": line_chart(gais, y_min=1, y_max=5, title="GAIS"),
+                "note": "1 very much improved … 4 no change, 5 worse: lower is better.",
+            }
+        )
+    measurements = svc.list_measurements(session=session, actor=actor, client_id=client_id)
+    ctx = _measurement_context(measurements, metric, region)
+    photos = [
+        p
+        for p in svc.list_photos(session=session, actor=actor, client_id=client_id)
+        if p.view == "front"
+    ]
+    photos_old_first = sorted(photos, key=lambda p: (p.captured_at or p.created_at, p.id))
+    pair = None
+    crops: list[tuple[int, int, int, int] | None] = [None, None]
+    if len(photos_old_first) >= 2:
+        by_id = {p.id: p for p in photos_old_first}
+        b = by_id.get(before or -1, photos_old_first[0])
+        a = by_id.get(after or -1, photos_old_first[-1])
+        pair = (b, a)
+        # Both photos cut to the face, so the comparison is face to face at one size.
+        crops = [face_crop(_points(p), p.width, p.height) for p in pair]
+    return render(
+        request,
+        "progress.html",
+        {
+            **ctx,
+            "client": client,
+            "charts": charts,
+            "pair": pair,
+            "crops": crops,
+            "photos": photos_old_first,
+            "scales": RATING_SCALES,
+            "today": date.today(),
+            "n_ratings": len(ratings),
+            "n_measurements": len(measurements),
+        },
+    )
+
+
+def _points(photo: Any) -> list[dict[str, Any]]:
+    faces = (photo.face_map or {}).get("faces") or []
+    return list(faces[0].get("points", [])) if faces else []
+
+
+def _measurement_context(
+    measurements: list[Any], metric: str | None, region: str | None
+) -> dict[str, Any]:
+    """Chart one metric in one region; tabulate first -> latest for every region."""
+    by_metric: dict[str, dict[str, list[tuple[date, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for m in measurements:
+        by_metric[m.metric][m.region].append((m.measured_at.date(), m.value))
+    metrics = sorted(by_metric)
+    chosen = (
+        metric
+        if metric in by_metric
+        else next((m for m in PREFERRED_METRICS if m in by_metric), metrics[0] if metrics else None)
+    )
+    out: dict[str, Any] = {
+        "metrics": metrics,
+        "metric": chosen,
+        "regions": [],
+        "region": None,
+        "mchart": None,
+        "mtable": [],
+    }
+    if chosen is None:
+        return out
+    per_region = by_metric[chosen]
+    regions = sorted(per_region)
+    chosen_region = region if region in per_region else regions[0]
+    label = f"{chosen.replace('_', ' ')} · {chosen_region.replace('_', ' ')}"
+    out.update(
+        regions=regions,
+        region=chosen_region,
+        mchart=line_chart([Series(label, per_region[chosen_region])], title=label),
+    )
+    for reg in regions:
+        pts = sorted(per_region[reg])
+        out["mtable"].append(
+            {
+                "region": reg,
+                "first": pts[0],
+                "latest": pts[-1],
+                "n": len(pts),
+                "change": pts[-1][1] - pts[0][1],
+            }
+        )
+    return out
+
+
+@router.post("/clients/{client_id}/ratings", name="rating_create")
+def rating_create(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+    scale: Annotated[str, Form(max_length=50)],
+    value: Annotated[int, Form(ge=0, le=10)],
+    rated_on: Annotated[date | None, Form()] = None,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record one outcome rating."""
+    from acuface.clinic import services as svc
+
+    svc.add_rating(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        data=RatingCreate(
+            scale=scale, value=value, rated_on=rated_on or date.today(), note=note.strip() or None
+        ),
+    )
+    flash(request, "Rating recorded.", "success")
+    return RedirectResponse(f"/clients/{client_id}/progress", status_code=303)

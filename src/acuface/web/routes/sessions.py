@@ -1,0 +1,315 @@
+"""Session charting: needles clicked on the face map, notes, adverse events.
+
+Sign the note; later changes are amendments (the signed original stays visible).
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Any, get_args
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from acuface.clinic.schemas import (
+    ADVERSE_KINDS,
+    AdverseEventCreate,
+    NeedleIn,
+    SessionCreate,
+    SessionDTO,
+    SessionUpdate,
+    Severity,
+)
+from acuface.errors import InvalidAnswers
+from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.facemap import build_facemap
+from acuface.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+SEVERITIES = get_args(Severity)
+TEXT_FIELDS = ("technique", "subjective", "objective", "assessment", "plan_note")
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise InvalidAnswers(f"{value!r} is not a whole number.") from None
+
+
+def _opt_date(value: Any, default: date | None = None) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return default
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidAnswers(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _opt_time(value: Any) -> time | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidAnswers(f"{value!r} is not a time (HH:MM).") from None
+
+
+def parse_needles(form: Any) -> list[NeedleIn]:
+    """Read the repeated ``needle_code``/``needle_side``/``needle_count`` fields."""
+    codes = form.getlist("needle_code")
+    sides = form.getlist("needle_side")
+    counts = form.getlist("needle_count")
+    if not (len(codes) == len(sides) == len(counts)):
+        raise InvalidAnswers("The needle rows are incomplete; reload the page and try again.")
+    merged: dict[tuple[str, str], int] = {}
+    for code, side, count in zip(codes, sides, counts, strict=True):
+        if not str(code).strip():
+            continue
+        n = _opt_int(count) or 0
+        if n <= 0:
+            continue
+        key = (str(code).strip().upper(), str(side))
+        merged[key] = merged.get(key, 0) + n
+    try:
+        return [NeedleIn(point_code=c, side=s, count=n) for (c, s), n in merged.items()]
+    except ValidationError as exc:
+        raise InvalidAnswers(f"A needle row is invalid: {exc.errors()[0]['msg']}") from None
+
+
+def _session_fields(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in TEXT_FIELDS:
+        v = form.get(f)
+        values[f] = (v.strip() or None) if isinstance(v, str) else None
+    values["retention_minutes"] = _opt_int(form.get("retention_minutes"))
+    values["start_time"] = _opt_time(form.get("start_time"))
+    values["session_date"] = _opt_date(form.get("session_date"), date.today())
+    values["plan_id"] = _opt_int(form.get("plan_id"))
+    return values
+
+
+def _chart_context(
+    session: Any, actor: Any, client_id: RecordId, s: SessionDTO | None
+) -> dict[str, Any]:
+    """Photo face map (all points, plan's stressed), plan, body points for the form."""
+    from acuface.atlas import load_atlas
+    from acuface.clinic import services as svc
+
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    plans = svc.list_plans(session=session, actor=actor, client_id=client_id)
+    plan = None
+    if s is not None and s.plan_id is not None:
+        plan = next((p for p in plans if p.id == s.plan_id), None)
+    plan = plan or (plans[0] if plans else None)
+    plan_codes = [str(pt.get("code")) for pt in (plan.plan.get("points") or [])] if plan else []
+    photos = [
+        p
+        for p in svc.list_photos(session=session, actor=actor, client_id=client_id)
+        if p.face_map and (p.face_map.get("faces") or [])
+    ]
+    photo = next((p for p in photos if p.view == "front"), photos[0] if photos else None)
+    needled = [(n.point_code, n.side) for n in (s.needles if s else [])]
+    fm = (
+        build_facemap(
+            photo.face_map, photo.width, photo.height, highlight=plan_codes, needled=needled
+        )
+        if photo
+        else None
+    )
+    atlas = load_atlas()
+    return {
+        "client": client,
+        "plan": plan,
+        "plans": plans,
+        "photo": photo,
+        "fm": fm,
+        "all_points": list(atlas.points.values()),
+        "plan_codes": plan_codes,
+        "adverse_kinds": ADVERSE_KINDS,
+        "severities": SEVERITIES,
+        "today": date.today(),
+    }
+
+
+@router.get("/clients/{client_id}/sessions/new", name="session_new")
+def session_new(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Empty charting form."""
+    ctx = _chart_context(session, actor, client_id, None)
+    return render(request, "sessions/chart.html", {**ctx, "s": None})
+
+
+@router.post("/clients/{client_id}/sessions", name="session_create")
+async def session_create(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Save a new draft session note."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    values = _session_fields(form)
+    values["needles"] = parse_needles(form)
+    try:
+        data = SessionCreate(**values)
+    except ValidationError as exc:
+        raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
+    s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
+    if form.get("sign_now") == "1":
+        s = svc.sign_session(session=session, actor=actor, session_id=s.id)
+        flash(request, "Session saved and signed.", "success")
+    else:
+        flash(request, "Draft session saved. Sign it when the note is complete.", "success")
+    return RedirectResponse(f"/sessions/{s.id}", status_code=303)
+
+
+@router.post("/clients/{client_id}/sessions/book", name="session_book")
+async def session_book(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Book a session: a draft with a date, time and practitioner, charted on the day."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    day = _opt_date(form.get("session_date")) or date.today()
+    start = _opt_time(form.get("start_time"))
+    practitioner = _opt_int(form.get("practitioner_id"))
+    plan = svc.latest_plan(session=session, actor=actor, client_id=client_id)
+    data = SessionCreate(
+        session_date=day,
+        start_time=start,
+        practitioner_id=practitioner,
+        plan_id=plan.id if plan else None,
+    )
+    s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
+    when = f"{s.session_date:%a %d %b}" + (f" at {s.start_time:%H:%M}" if s.start_time else "")
+    flash(request, f"Session booked for {when} with {s.practitioner}.", "success")
+    return RedirectResponse(f"/clients/{client_id}", status_code=303)
+
+
+@router.get("/sessions/{session_id}", name="session_page")
+def session_page(
+    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+) -> Response:
+    """Show a session: a draft opens for editing, a signed note with its amendments."""
+    from acuface.clinic import services as svc
+
+    s = svc.get_session(session=session, actor=actor, session_id=session_id)
+    ctx = _chart_context(session, actor, s.client_id, s)
+    events = [
+        e
+        for e in svc.list_adverse_events(session=session, actor=actor, client_id=s.client_id)
+        if e.session_id == s.id
+    ]
+    return render(request, "sessions/chart.html", {**ctx, "s": s, "events": events})
+
+
+@router.post("/sessions/{session_id}", name="session_update")
+async def session_update(
+    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+) -> Response:
+    """Save changes to a draft (a signed note answers 409: amend it instead)."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    values = _session_fields(form)
+    values["needles"] = parse_needles(form)
+    try:
+        update = SessionUpdate(**values)
+    except ValidationError as exc:
+        raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
+    s = svc.update_session(session=session, actor=actor, session_id=session_id, data=update)
+    if form.get("sign_now") == "1":
+        svc.sign_session(session=session, actor=actor, session_id=s.id)
+        flash(request, "Session saved and signed.", "success")
+    else:
+        flash(request, "Draft saved.", "success")
+    return RedirectResponse(f"/sessions/{s.id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/sign", name="session_sign")
+def session_sign(
+    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+) -> Response:
+    """Sign the note; from now on changes are amendments."""
+    from acuface.clinic import services as svc
+
+    svc.sign_session(session=session, actor=actor, session_id=session_id)
+    flash(request, "Session note signed.", "success")
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/amend", name="session_amend")
+async def session_amend(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    session_id: RecordId,
+    text: Annotated[str, Form(min_length=3, max_length=20_000)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Add a dated amendment to a signed note."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    needles = parse_needles(form) if form.get("amend_needles") == "1" else None
+    svc.amend_session(
+        session=session,
+        actor=actor,
+        session_id=session_id,
+        text=text.strip(),
+        reason=reason.strip() or None,
+        needles=needles,
+    )
+    flash(request, "Amendment added; the signed original stays as it was.", "success")
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.post("/clients/{client_id}/adverse-events", name="adverse_event_create")
+async def adverse_event_create(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+) -> Response:
+    """Record an adverse event (e.g. a bruise at a needle site)."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    point = str(form.get("point") or "").strip()
+    code, side = (point.split(":", 1) + [""])[:2] if point else ("", "")
+    sid = _opt_int(form.get("session_id"))
+    onset = _opt_date(form.get("onset_date"), date.today())
+    try:
+        data = AdverseEventCreate(
+            kind=str(form.get("kind") or ""),
+            severity=str(form.get("severity") or "mild"),
+            session_id=sid,
+            point_code=code or None,
+            side=side or None,
+            onset_date=onset,
+            description=str(form.get("description") or "").strip() or None,
+        )
+    except (ValidationError, ValueError) as exc:
+        raise InvalidAnswers(f"The adverse event form is incomplete or invalid: {exc}") from None
+    event = svc.record_adverse_event(session=session, actor=actor, client_id=client_id, data=data)
+    flash(request, f"Recorded: {event.kind} ({event.severity}).", "success")
+    back = f"/sessions/{sid}" if sid else f"/clients/{client_id}"
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/adverse-events/{event_id}/resolve", name="adverse_event_resolve")
+async def adverse_event_resolve(
+    request: Request, session: SessionDep, actor: ClinicalActor, event_id: RecordId
+) -> Response:
+    """Mark an adverse event resolved today (or on the given date)."""
+    from acuface.clinic import services as svc
+
+    form = await request.form()
+    when = _opt_date(form.get("resolved_date")) or date.today()
+    event = svc.resolve_adverse_event(
+        session=session, actor=actor, event_id=event_id, resolved_date=when
+    )
+    flash(request, "Adverse event marked resolved.", "success")
+    return RedirectResponse(f"/clients/{event.client_id}", status_code=303)

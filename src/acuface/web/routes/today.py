@@ -1,0 +1,45 @@
+"""Today: the day's sessions (every role; no clinical content)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from acuface.web.deps import ActorDep, CurrentUser, SessionDep
+from acuface.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/today", name="today")
+def today(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    user: CurrentUser,
+    day: date | None = None,
+) -> Response:
+    """List the sessions of *day* (default today), earliest first."""
+    from acuface.clinic import services as svc
+
+    day = day or date.today()
+    entries = svc.list_schedule(session=session, actor=actor, day=day)
+    entries = sorted(
+        entries, key=lambda e: (e.start_time is None, e.start_time or 0, e.client_name)
+    )
+    mine = [e for e in entries if e.practitioner_id == user.id]
+    return render(
+        request,
+        "today.html",
+        {
+            "day": day,
+            "entries": entries,
+            "mine_count": len(mine),
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "is_today": day == date.today(),
+            "clinical": user.role in ("admin", "practitioner"),
+        },
+    )

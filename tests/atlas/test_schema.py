@@ -1,0 +1,29 @@
+"""The committed JSON Schemas must equal the ones generated from the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from acuface.atlas import json_schemas
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "src" / "acuface" / "atlas" / "schema"
+
+
+def test_committed_schemas_are_up_to_date() -> None:
+    for name, generated in json_schemas().items():
+        path = SCHEMA_DIR / name
+        committed = path.read_text(encoding="utf-8") if path.exists() else ""
+        assert committed == generated, (
+            f"{path} is out of date with acuface/atlas/models.py; regenerate it with "
+            "`acuface atlas schema` (or `python -m acuface.cli.main atlas schema`) and commit it."
+        )
+
+
+def test_point_schema_forbids_unknown_fields_and_requires_source() -> None:
+    schema = json.loads(json_schemas()["points.schema.json"])
+    point = schema["$defs"]["Point"]
+    assert point["additionalProperties"] is False
+    assert "source" in point["required"]
+    assert point["properties"]["source"]["minItems"] == 1
+    assert schema["$defs"]["Needling"]["additionalProperties"] is False

@@ -1,0 +1,72 @@
+"""Consents, intakes, client updates: the smaller rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session
+
+from acuface.clinic import services as svc
+from acuface.clinic.schemas import Actor, ClientUpdate, ConsentCreate, IntakeCreate
+from acuface.errors import InvalidRecord, PermissionDenied
+
+
+def test_consent_withdrawal_keeps_the_original(
+    session: Session, alice: Actor, rita: Actor, client_id: int
+) -> None:
+    c = svc.record_consent(
+        session=session,
+        actor=alice,
+        client_id=client_id,
+        data=ConsentCreate(kind="photography", signed_on=date(2026, 1, 5)),
+    )
+    with pytest.raises(InvalidRecord):
+        svc.withdraw_consent(
+            session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
+        )
+    w = svc.withdraw_consent(
+        session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
+    )
+    assert w.granted and w.withdrawn_on == date(2026, 3, 1) and w.signed_on == date(2026, 1, 5)
+    with pytest.raises(InvalidRecord, match="already withdrawn"):
+        svc.withdraw_consent(
+            session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2026, 3, 2)
+        )
+    with pytest.raises(PermissionDenied):
+        svc.list_consents(session=session, actor=rita, client_id=client_id)
+
+
+def test_intake_round_trip(session: Session, alice: Actor, client_id: int) -> None:
+    payload = {
+        "concerns": ["wrinkles"],
+        "answers": {"cold_hands": True},
+        "tongue": "pale, thin coat",
+    }
+    created = svc.create_intake(
+        session=session,
+        actor=alice,
+        client_id=client_id,
+        data=IntakeCreate(intake_date=date(2026, 2, 1), intake=payload, notes="first visit"),
+    )
+    session.commit()
+    got = svc.get_intake(session=session, actor=alice, intake_id=created.id)
+    assert (
+        got.intake == payload and got.intake_date == date(2026, 2, 1) and got.created_by == "alice"
+    )
+    assert [i.id for i in svc.list_intakes(session=session, actor=alice, client_id=client_id)] == [
+        created.id
+    ]
+
+
+def test_update_client_clears_with_empty_string(
+    session: Session, rita: Actor, client_id: int
+) -> None:
+    before = svc.get_client(session=session, actor=rita, client_id=client_id)
+    assert before.email == "mara@example.org"
+    after = svc.update_client(
+        session=session, actor=rita, client_id=client_id, data=ClientUpdate(email="", phone="0123")
+    )
+    assert after.email is None and after.phone == "0123" and after.given_name == "Mara"
+    with pytest.raises(ValueError):
+        ClientUpdate(surname="x")  # type: ignore[call-arg]  # unknown fields are rejected

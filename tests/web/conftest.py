@@ -1,0 +1,57 @@
+"""Web test fixtures: a migrated temp data directory, named users, signed-in clients.
+
+Who is who (used in every role test):
+- alice: admin. Manages users; sees everything.
+- pat: practitioner. Clients, intakes, plans, charting, photos, progress.
+- rita: reception. Schedule and client contact details only; no clinical records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .webhelpers import login, make_data_dir
+
+
+@pytest.fixture(scope="module")
+def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A migrated data dir, the app over it, and the user ids (one per test module)."""
+    from acuface.web.main import create_app
+    from acuface.web.settings import WebSettings
+
+    root = tmp_path_factory.mktemp("acuface-web")
+    settings, ids = make_data_dir(root)
+    app = create_app(WebSettings(core=settings, cookie_secure=False))  # type: ignore[arg-type]
+    yield {"app": app, "ids": ids, "settings": settings}
+    app.state.engine.dispose()
+
+
+@pytest.fixture()
+def app(web_env: dict[str, object]):  # noqa: ANN201
+    a = web_env["app"]
+    a.state.rate_limiter._pair.clear()  # type: ignore[attr-defined]
+    a.state.rate_limiter._ip.clear()  # type: ignore[attr-defined]
+    return a
+
+
+@pytest.fixture()
+def anon(app) -> TestClient:  # noqa: ANN001
+    return TestClient(app, base_url="http://127.0.0.1")
+
+
+@pytest.fixture()
+def alice(app) -> TestClient:  # noqa: ANN001
+    return login(TestClient(app, base_url="http://127.0.0.1"), "alice")
+
+
+@pytest.fixture()
+def pat(app) -> TestClient:  # noqa: ANN001
+    return login(TestClient(app, base_url="http://127.0.0.1"), "pat")
+
+
+@pytest.fixture()
+def rita(app) -> TestClient:  # noqa: ANN001
+    return login(TestClient(app, base_url="http://127.0.0.1"), "rita")
