@@ -3,7 +3,8 @@
 The template is the Procrustes mean of the Face Mesh landmarks of the shipped
 frontal public-domain portraits (``tests/data/faces``), made exactly
 left/right symmetric. Zero yaw and roll are therefore defined by symmetry;
-zero pitch by the average official portrait (camera at eye level).
+zero pitch by a vertical facial plane (forehead landmark 10 and chin landmark
+152 at the same depth).
 
 Run: ``.venv/bin/python scripts/build_face_template.py``.
 """
@@ -24,11 +25,13 @@ OUT = ROOT / "src" / "acuface" / "locator" / "data"
 
 
 def normalise(xyz: np.ndarray) -> np.ndarray:
+    """Centre (N, 3) points and scale them to unit RMS distance."""
     c = xyz - xyz.mean(axis=0)
     return c / np.sqrt((c**2).sum(axis=1).mean())
 
 
 def main() -> int:
+    """Detect, align, average, symmetrise; write the two .npy files."""
     det = FaceMeshDetector(max_faces=1)
     photos = sorted((ROOT / "tests" / "data" / "faces").rglob("*.jpg"))
     shapes = []
@@ -52,9 +55,8 @@ def main() -> int:
         mean = normalise(np.mean(aligned, axis=0))
     # Put the mid-sagittal plane (fitted through landmarks that lie on the
     # midline in the Face Mesh topology) at x = 0 before pairing sides.
-    midline_ids = [0, 1, 2, 4, 5, 6, 8, 9, 10, 13, 14, 17, 18, 19, 94, 151, 152, 164, 168,
-                   175, 195, 197, 199, 200]
-    mid = mean[midline_ids]
+    midline_ids = "0 1 2 4 5 6 8 9 10 13 14 17 18 19 94 151 152 164 168 175 195 197 199 200".split()
+    mid = mean[[int(i) for i in midline_ids]]
     centre = mid.mean(axis=0)
     _, _, vt = np.linalg.svd(mid - centre)
     normal = vt[2] * np.sign(vt[2][0])
@@ -79,7 +81,7 @@ def main() -> int:
     np.save(OUT / "mirror_index.npy", mirror.astype(np.int16))
     midline = np.flatnonzero(mirror == np.arange(len(mirror)))
     print(f"midline landmarks: {len(midline)}; e.g. {midline[:12].tolist()}", file=sys.stderr)
-    print(f"template pitch check: forehead z {sym[10,2]:.3f}, chin z {sym[152,2]:.3f}")
+    print(f"template pitch check: forehead z {sym[10, 2]:.3f}, chin z {sym[152, 2]:.3f}")
     print(f"mirror of 33 (right outer canthus) = {mirror[33]}; of 468 = {mirror[468]}")
     return 0
 

@@ -118,3 +118,13 @@ def test_kabsch_recovers_a_known_similarity() -> None:
     np.testing.assert_allclose(rot, r, atol=1e-9)
     assert scale == pytest.approx(3.0)
     np.testing.assert_allclose(t, [1, 2, 3], atol=1e-9)
+
+
+def test_fast_landmark_decoding_matches_the_protobuf_fields(obama_rgb: np.ndarray) -> None:
+    from acuface.locator.landmarks import _landmark_array, get_detector
+
+    face = get_detector().raw(obama_rgb).multi_face_landmarks[0]
+    slow = np.array([(p.x, p.y, p.z) for p in face.landmark])
+    fast = _landmark_array(face)
+    assert fast.shape == (N_LANDMARKS, 3)
+    np.testing.assert_array_equal(fast, slow)

@@ -243,6 +243,30 @@ def fit_pose(
 
 # --- MediaPipe ---------------------------------------------------------------
 
+#: Wire layout of one serialised NormalizedLandmark holding exactly x, y, z:
+#: ``0A 0F`` (list entry, 15 bytes) then ``0D`` x ``15`` y ``1D`` z, floats LE.
+_LANDMARK_RECORD = 17
+_LANDMARK_TAGS = {0: 0x0A, 1: 0x0F, 2: 0x0D, 7: 0x15, 12: 0x1D}
+_FLOAT_BYTES = [3, 4, 5, 6, 8, 9, 10, 11, 13, 14, 15, 16]
+
+
+def _landmark_array(face: Any) -> NDArray[np.float64]:
+    """Convert a NormalizedLandmarkList to an (N, 3) array of normalised x, y, z.
+
+    Reading 478 protobuf objects attribute by attribute costs ~0.6-1 ms, a
+    tenth of the model's time; decoding the serialised message costs ~0.06 ms.
+    The fast path is taken only when every record has exactly the expected
+    layout, otherwise the attribute loop gives the same numbers.
+    """
+    raw = np.frombuffer(face.SerializeToString(), dtype=np.uint8)
+    if raw.size % _LANDMARK_RECORD == 0 and raw.size:
+        rec = raw.reshape(-1, _LANDMARK_RECORD)
+        if all((rec[:, col] == tag).all() for col, tag in _LANDMARK_TAGS.items()):
+            xyz = rec[:, _FLOAT_BYTES].copy().view("<f4").reshape(-1, 3)
+            return xyz.astype(np.float64)
+    return np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
+
+
 
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
@@ -322,7 +346,7 @@ class FaceMeshDetector:
         result = self.raw(np.ascontiguousarray(image_rgb))
         faces: list[Landmarks] = []
         for face in result.multi_face_landmarks or []:
-            arr = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
+            arr = _landmark_array(face)
             if arr.shape != (N_LANDMARKS, 3):
                 continue
             xyz = arr * np.array([w, h, w], dtype=np.float64)
