@@ -267,7 +267,6 @@ def _landmark_array(face: Any) -> NDArray[np.float64]:
     return np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
 
 
-
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """Silence C-level stderr (TFLite/glog chatter) for the duration."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
@@ -87,3 +89,196 @@ def check_belongs(row: Any, client_id: int, label: str) -> None:
 def author(actor: Actor) -> str:
     """Return the name stored in ``created_by`` columns."""
     return actor.username
+
+
+def client_record(session: Session, model: type[T], record_id: int, label: str) -> T:
+    """Return a record that belongs to a live (not soft-deleted) client.
+
+    Parameters
+    ----------
+    session : Session
+        Database session.
+    model : type
+        Mapped class with a ``client_id`` column (``m.Intake``, ``m.Photo`` ...).
+    record_id : int
+        Primary key of the record.
+    label : str
+        Record name used in the :class:`NotFound` message ("session", "photo" ...).
+
+    Returns
+    -------
+    T
+        The row.
+
+    Raises
+    ------
+    NotFound
+        When the record or its client does not exist or the client is deleted.
+    """
+    row = get_or_404(session, model, record_id, label)
+    live_client(session, row.client_id)  # type: ignore[attr-defined]
+    return row
+
+
+def check_link(
+    session: Session, *, model: type[m.Base], record_id: int | None, client_id: int, label: str
+) -> None:
+    """Refuse an optional link (``session_id``, ``plan_id`` ...) to another client's record.
+
+    Parameters
+    ----------
+    session : Session
+        Database session.
+    model : type
+        Mapped class of the linked record.
+    record_id : int or None
+        Id of the linked record; ``None`` means no link and is always accepted.
+    client_id : int
+        Client the new or changed record belongs to.
+    label : str
+        Lower-case record name ("session"); capitalised in the :class:`InvalidRecord` message.
+
+    Raises
+    ------
+    NotFound
+        When the linked record does not exist.
+    InvalidRecord
+        When it belongs to another client.
+    """
+    if record_id is not None:
+        check_belongs(get_or_404(session, model, record_id, label), client_id, label.capitalize())
+
+
+def add_audited(
+    session: Session,
+    actor: Actor,
+    row: m.Base,
+    *,
+    record_type: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Insert a client's new record, flush to get its id, then audit ``<record_type>.create``.
+
+    Parameters
+    ----------
+    session : Session
+        Database session (the caller's transaction).
+    actor : Actor
+        Who creates the record.
+    row : Base
+        New mapped object with an ``id`` primary key and its ``client_id`` set.
+    record_type : str
+        Audit record type ("intake"); the action is ``"<record_type>.create"``.
+    detail : dict, optional
+        Audit detail (field names or counts, never clinical content).
+    """
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        f"{record_type}.create",
+        record_type,
+        row.id,  # type: ignore[attr-defined]
+        client_id=row.client_id,  # type: ignore[attr-defined]
+        detail=detail,
+    )
+
+
+def read_client_record(
+    session: Session,
+    actor: Actor,
+    *,
+    model: type[T],
+    record_id: int,
+    record_type: str,
+    doing: str,
+) -> T:
+    """Check the role, load a record of a live client and audit the read.
+
+    Parameters
+    ----------
+    session : Session
+        Database session.
+    actor : Actor
+        Who reads; must have a clinical role.
+    model : type
+        Mapped class with a ``client_id`` column.
+    record_id : int
+        Primary key of the record.
+    record_type : str
+        Record name for the :class:`NotFound` message and the audit entry; the audit
+        action is ``"<record_type>.read"``.
+    doing : str
+        What the actor tries to do, for the :class:`PermissionDenied` message.
+
+    Returns
+    -------
+    T
+        The row.
+    """
+    require_clinical(actor, doing)
+    row = client_record(session, model, record_id, record_type)
+    audit(
+        session,
+        actor,
+        f"{record_type}.read",
+        record_type,
+        row.id,  # type: ignore[attr-defined]
+        client_id=row.client_id,  # type: ignore[attr-defined]
+    )
+    return row
+
+
+def list_client_rows(
+    session: Session,
+    actor: Actor,
+    *,
+    model: type[T],
+    client_id: int,
+    order_by: Sequence[Any],
+    record_type: str,
+    doing: str,
+    where: Sequence[Any] = (),
+) -> Sequence[T]:
+    """Check the role and client, select a client's rows and audit the listing.
+
+    Parameters
+    ----------
+    session : Session
+        Database session.
+    actor : Actor
+        Who reads; must have a clinical role.
+    model : type
+        Mapped class with a ``client_id`` column.
+    client_id : int
+        Client whose rows are listed; must exist and not be soft-deleted.
+    order_by : sequence of column expressions
+        Sort order (e.g. ``(m.Photo.captured_at.desc(), m.Photo.id.desc())``).
+    record_type : str
+        Audit record type; the action is ``"<record_type>.list"`` with the row count.
+    doing : str
+        What the actor tries to do, for the :class:`PermissionDenied` message.
+    where : sequence of conditions, optional
+        Extra filters (e.g. one metric).
+
+    Returns
+    -------
+    Sequence
+        The rows, in *order_by* order.
+    """
+    require_clinical(actor, doing)
+    live_client(session, client_id)
+    column = model.client_id  # type: ignore[attr-defined]
+    rows = session.scalars(
+        select(model).where(column == client_id, *where).order_by(*order_by)
+    ).all()
+    audit(
+        session,
+        actor,
+        f"{record_type}.list",
+        record_type,
+        client_id=client_id,
+        detail={"count": len(rows)},
+    )
+    return rows

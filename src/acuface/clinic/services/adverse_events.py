@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.schemas import Actor, AdverseEventCreate, AdverseEventDTO
 from acuface.clinic.services._common import (
+    add_audited,
     audit,
     author,
-    check_belongs,
-    get_or_404,
+    check_link,
+    client_record,
+    list_client_rows,
     live_client,
     require_clinical,
 )
@@ -27,27 +28,24 @@ def record_adverse_event(
     """Record an adverse event (allowed on signed sessions too: it is a new record)."""
     require_clinical(actor, "record adverse events")
     live_client(session, client_id)
-    if data.session_id is not None:
-        check_belongs(
-            get_or_404(session, m.TreatmentSession, data.session_id, "session"),
-            client_id,
-            "Session",
-        )
+    check_link(
+        session,
+        model=m.TreatmentSession,
+        record_id=data.session_id,
+        client_id=client_id,
+        label="session",
+    )
     if data.resolved_date is not None and data.resolved_date < data.onset_date:
         raise InvalidRecord("The resolved date is before the onset date.")
     fields = data.model_dump()
     if data.point_code:
         fields["point_code"] = canonical_point_code(data.point_code)
     row = m.AdverseEvent(client_id=client_id, created_by=author(actor), **fields)
-    session.add(row)
-    session.flush()
-    audit(
+    add_audited(
         session,
         actor,
-        "adverse_event.create",
-        "adverse_event",
-        row.id,
-        client_id=client_id,
+        row,
+        record_type="adverse_event",
         detail={"kind": data.kind, "severity": data.severity},
     )
     return AdverseEventDTO.model_validate(row)
@@ -58,8 +56,7 @@ def resolve_adverse_event(
 ) -> AdverseEventDTO:
     """Record when an adverse event resolved."""
     require_clinical(actor, "update adverse events")
-    row = get_or_404(session, m.AdverseEvent, event_id, "adverse event")
-    live_client(session, row.client_id)
+    row = client_record(session, m.AdverseEvent, event_id, "adverse event")
     if resolved_date < row.onset_date:
         raise InvalidRecord("The resolved date is before the onset date.")
     row.resolved_date = resolved_date
@@ -78,19 +75,13 @@ def resolve_adverse_event(
 
 def list_adverse_events(*, session: Session, actor: Actor, client_id: int) -> list[AdverseEventDTO]:
     """Return a client's adverse events, newest first."""
-    require_clinical(actor, "read adverse events")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.AdverseEvent)
-        .where(m.AdverseEvent.client_id == client_id)
-        .order_by(m.AdverseEvent.onset_date.desc(), m.AdverseEvent.id.desc())
-    ).all()
-    audit(
+    rows = list_client_rows(
         session,
         actor,
-        "adverse_event.list",
-        "adverse_event",
+        model=m.AdverseEvent,
         client_id=client_id,
-        detail={"count": len(rows)},
+        order_by=(m.AdverseEvent.onset_date.desc(), m.AdverseEvent.id.desc()),
+        record_type="adverse_event",
+        doing="read adverse events",
     )
     return [AdverseEventDTO.model_validate(r) for r in rows]

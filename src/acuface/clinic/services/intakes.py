@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 from acuface.clinic import models as m
 from acuface.clinic.schemas import Actor, IntakeCreate, IntakeDTO, PlanDTO
 from acuface.clinic.services._common import (
+    add_audited,
     audit,
     author,
-    check_belongs,
-    get_or_404,
+    check_link,
+    client_record,
+    list_client_rows,
     live_client,
+    read_client_record,
     require_clinical,
 )
 from acuface.errors import InvalidRecord
@@ -34,36 +37,34 @@ def create_intake(
         notes=data.notes,
         created_by=author(actor),
     )
-    session.add(row)
-    session.flush()
-    audit(session, actor, "intake.create", "intake", row.id, client_id=client_id)
+    add_audited(session, actor, row, record_type="intake")
     return IntakeDTO.model_validate(row)
-
-
-def _intake_row(session: Session, intake_id: int) -> m.Intake:
-    row = get_or_404(session, m.Intake, intake_id, "intake")
-    live_client(session, row.client_id)
-    return row
 
 
 def get_intake(*, session: Session, actor: Actor, intake_id: int) -> IntakeDTO:
     """Return one intake."""
-    require_clinical(actor, "read intakes")
-    row = _intake_row(session, intake_id)
-    audit(session, actor, "intake.read", "intake", row.id, client_id=row.client_id)
+    row = read_client_record(
+        session,
+        actor,
+        model=m.Intake,
+        record_id=intake_id,
+        record_type="intake",
+        doing="read intakes",
+    )
     return IntakeDTO.model_validate(row)
 
 
 def list_intakes(*, session: Session, actor: Actor, client_id: int) -> list[IntakeDTO]:
     """Return a client's intakes, newest first."""
-    require_clinical(actor, "read intakes")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.Intake)
-        .where(m.Intake.client_id == client_id)
-        .order_by(m.Intake.intake_date.desc(), m.Intake.id.desc())
-    ).all()
-    audit(session, actor, "intake.list", "intake", client_id=client_id, detail={"count": len(rows)})
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.Intake,
+        client_id=client_id,
+        order_by=(m.Intake.intake_date.desc(), m.Intake.id.desc()),
+        record_type="intake",
+        doing="read intakes",
+    )
     return [IntakeDTO.model_validate(r) for r in rows]
 
 
@@ -97,8 +98,7 @@ def save_plan(
     """Store a frozen snapshot of a planner ``Plan`` (or its JSON) with the planner version."""
     require_clinical(actor, "save plans")
     live_client(session, client_id)
-    if intake_id is not None:
-        check_belongs(get_or_404(session, m.Intake, intake_id, "intake"), client_id, "Intake")
+    check_link(session, model=m.Intake, record_id=intake_id, client_id=client_id, label="intake")
     snapshot = _plan_json(plan)
     if planner_version is None:
         try:
@@ -117,9 +117,7 @@ def save_plan(
         note=note,
         created_by=author(actor),
     )
-    session.add(row)
-    session.flush()
-    audit(session, actor, "plan.create", "plan", row.id, client_id=client_id)
+    add_audited(session, actor, row, record_type="plan")
     return PlanDTO.model_validate(row)
 
 
@@ -134,7 +132,7 @@ def make_plan_for_intake(
     require_clinical(actor, "make plans")
     from acuface.planner import Intake, PlanOptions, make_plan
 
-    row = _intake_row(session, intake_id)
+    row = client_record(session, m.Intake, intake_id, "intake")
     intake = Intake.model_validate(row.intake)
     plan = make_plan(intake, options if options is not None else PlanOptions())
     return save_plan(
@@ -144,21 +142,23 @@ def make_plan_for_intake(
 
 def get_plan(*, session: Session, actor: Actor, plan_id: int) -> PlanDTO:
     """Return one plan snapshot."""
-    require_clinical(actor, "read plans")
-    row = get_or_404(session, m.Plan, plan_id, "plan")
-    live_client(session, row.client_id)
-    audit(session, actor, "plan.read", "plan", row.id, client_id=row.client_id)
+    row = read_client_record(
+        session, actor, model=m.Plan, record_id=plan_id, record_type="plan", doing="read plans"
+    )
     return PlanDTO.model_validate(row)
 
 
 def list_plans(*, session: Session, actor: Actor, client_id: int) -> list[PlanDTO]:
     """Return a client's plans, newest first."""
-    require_clinical(actor, "read plans")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.Plan).where(m.Plan.client_id == client_id).order_by(m.Plan.id.desc())
-    ).all()
-    audit(session, actor, "plan.list", "plan", client_id=client_id, detail={"count": len(rows)})
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.Plan,
+        client_id=client_id,
+        order_by=(m.Plan.id.desc(),),
+        record_type="plan",
+        doing="read plans",
+    )
     return [PlanDTO.model_validate(r) for r in rows]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
@@ -19,10 +18,12 @@ from acuface.clinic.schemas import (
     RatingDTO,
 )
 from acuface.clinic.services._common import (
+    add_audited,
     audit,
     author,
-    check_belongs,
-    get_or_404,
+    check_link,
+    client_record,
+    list_client_rows,
     live_client,
     require_clinical,
 )
@@ -30,10 +31,13 @@ from acuface.errors import InvalidRecord
 
 
 def _check_session_link(session: Session, session_id: int | None, client_id: int) -> None:
-    if session_id is not None:
-        check_belongs(
-            get_or_404(session, m.TreatmentSession, session_id, "session"), client_id, "Session"
-        )
+    check_link(
+        session,
+        model=m.TreatmentSession,
+        record_id=session_id,
+        client_id=client_id,
+        label="session",
+    )
 
 
 def add_measurement(
@@ -43,16 +47,13 @@ def add_measurement(
     require_clinical(actor, "record measurements")
     live_client(session, client_id)
     _check_session_link(session, data.session_id, client_id)
-    if data.photo_id is not None:
-        check_belongs(get_or_404(session, m.Photo, data.photo_id, "photo"), client_id, "Photo")
+    check_link(session, model=m.Photo, record_id=data.photo_id, client_id=client_id, label="photo")
     if data.value != data.value or data.value in (float("inf"), float("-inf")):
         raise InvalidRecord("A measurement must be a finite number.")
     fields = data.model_dump()
     fields["measured_at"] = data.measured_at or m.utcnow()
     row = m.Measurement(client_id=client_id, **fields)
-    session.add(row)
-    session.flush()
-    audit(session, actor, "measurement.create", "measurement", row.id, client_id=client_id)
+    add_audited(session, actor, row, record_type="measurement")
     return MeasurementDTO.model_validate(row)
 
 
@@ -60,19 +61,15 @@ def list_measurements(
     *, session: Session, actor: Actor, client_id: int, metric: str | None = None
 ) -> list[MeasurementDTO]:
     """Return a client's measurements, oldest first (for progress charts)."""
-    require_clinical(actor, "read measurements")
-    live_client(session, client_id)
-    query = select(m.Measurement).where(m.Measurement.client_id == client_id)
-    if metric is not None:
-        query = query.where(m.Measurement.metric == metric)
-    rows = session.scalars(query.order_by(m.Measurement.measured_at, m.Measurement.id)).all()
-    audit(
+    rows = list_client_rows(
         session,
         actor,
-        "measurement.list",
-        "measurement",
+        model=m.Measurement,
         client_id=client_id,
-        detail={"count": len(rows)},
+        order_by=(m.Measurement.measured_at, m.Measurement.id),
+        record_type="measurement",
+        doing="read measurements",
+        where=() if metric is None else (m.Measurement.metric == metric,),
     )
     return [MeasurementDTO.model_validate(r) for r in rows]
 
@@ -94,9 +91,7 @@ def add_rating(*, session: Session, actor: Actor, client_id: int, data: RatingCr
     row = m.OutcomeRating(
         client_id=client_id, rater=scale.rater, created_by=author(actor), **data.model_dump()
     )
-    session.add(row)
-    session.flush()
-    audit(session, actor, "rating.create", "rating", row.id, client_id=client_id)
+    add_audited(session, actor, row, record_type="rating")
     return RatingDTO.model_validate(row)
 
 
@@ -104,13 +99,16 @@ def list_ratings(
     *, session: Session, actor: Actor, client_id: int, scale: str | None = None
 ) -> list[RatingDTO]:
     """Return a client's ratings, oldest first."""
-    require_clinical(actor, "read outcome ratings")
-    live_client(session, client_id)
-    query = select(m.OutcomeRating).where(m.OutcomeRating.client_id == client_id)
-    if scale is not None:
-        query = query.where(m.OutcomeRating.scale == scale)
-    rows = session.scalars(query.order_by(m.OutcomeRating.rated_on, m.OutcomeRating.id)).all()
-    audit(session, actor, "rating.list", "rating", client_id=client_id, detail={"count": len(rows)})
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.OutcomeRating,
+        client_id=client_id,
+        order_by=(m.OutcomeRating.rated_on, m.OutcomeRating.id),
+        record_type="rating",
+        doing="read outcome ratings",
+        where=() if scale is None else (m.OutcomeRating.scale == scale,),
+    )
     return [RatingDTO.model_validate(r) for r in rows]
 
 
@@ -121,15 +119,11 @@ def record_consent(
     require_clinical(actor, "record consents")
     live_client(session, client_id)
     row = m.Consent(client_id=client_id, created_by=author(actor), **data.model_dump())
-    session.add(row)
-    session.flush()
-    audit(
+    add_audited(
         session,
         actor,
-        "consent.create",
-        "consent",
-        row.id,
-        client_id=client_id,
+        row,
+        record_type="consent",
         detail={"kind": data.kind, "granted": data.granted},
     )
     return ConsentDTO.model_validate(row)
@@ -140,8 +134,7 @@ def withdraw_consent(
 ) -> ConsentDTO:
     """Record that a consent was withdrawn (the original stays on record)."""
     require_clinical(actor, "update consents")
-    row = get_or_404(session, m.Consent, consent_id, "consent")
-    live_client(session, row.client_id)
+    row = client_record(session, m.Consent, consent_id, "consent")
     if row.withdrawn_on is not None:
         raise InvalidRecord(f"Consent {consent_id} was already withdrawn on {row.withdrawn_on}.")
     if withdrawn_on < row.signed_on:
@@ -154,14 +147,13 @@ def withdraw_consent(
 
 def list_consents(*, session: Session, actor: Actor, client_id: int) -> list[ConsentDTO]:
     """Return a client's consents, newest first."""
-    require_clinical(actor, "read consents")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.Consent)
-        .where(m.Consent.client_id == client_id)
-        .order_by(m.Consent.signed_on.desc(), m.Consent.id.desc())
-    ).all()
-    audit(
-        session, actor, "consent.list", "consent", client_id=client_id, detail={"count": len(rows)}
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.Consent,
+        client_id=client_id,
+        order_by=(m.Consent.signed_on.desc(), m.Consent.id.desc()),
+        record_type="consent",
+        doing="read consents",
     )
     return [ConsentDTO.model_validate(r) for r in rows]

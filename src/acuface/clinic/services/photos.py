@@ -25,9 +25,11 @@ from acuface.clinic.schemas import Actor, PhotoCheckDTO, PhotoDTO, PhotoView, St
 from acuface.clinic.services._common import (
     audit,
     author,
-    check_belongs,
-    get_or_404,
+    check_link,
+    client_record,
+    list_client_rows,
     live_client,
+    read_client_record,
     require_clinical,
     require_role,
 )
@@ -167,10 +169,13 @@ def check_photo(data: bytes) -> PhotoCheckDTO:
 def _check_target(session: Session, actor: Actor, client_id: int, session_id: int | None) -> None:
     require_clinical(actor, "add photos")
     live_client(session, client_id)
-    if session_id is not None:
-        check_belongs(
-            get_or_404(session, m.TreatmentSession, session_id, "session"), client_id, "Session"
-        )
+    check_link(
+        session,
+        model=m.TreatmentSession,
+        record_id=session_id,
+        client_id=client_id,
+        label="session",
+    )
 
 
 def add_photo(
@@ -277,17 +282,11 @@ def add_prepared_photo(
     return PhotoDTO.model_validate(row)
 
 
-def _photo_row(session: Session, photo_id: int) -> m.Photo:
-    row = get_or_404(session, m.Photo, photo_id, "photo")
-    live_client(session, row.client_id)
-    return row
-
-
 def get_photo(*, session: Session, actor: Actor, photo_id: int) -> PhotoDTO:
     """Return a photo's metadata and snapshots."""
-    require_clinical(actor, "see photos")
-    row = _photo_row(session, photo_id)
-    audit(session, actor, "photo.read", "photo", row.id, client_id=row.client_id)
+    row = read_client_record(
+        session, actor, model=m.Photo, record_id=photo_id, record_type="photo", doing="see photos"
+    )
     return PhotoDTO.model_validate(row)
 
 
@@ -296,7 +295,7 @@ def read_photo_bytes(
 ) -> bytes:
     """Return the stored JPEG bytes of a photo."""
     require_clinical(actor, "see photos")
-    row = _photo_row(session, photo_id)
+    row = client_record(session, m.Photo, photo_id, "photo")
     data = (store or get_photo_store()).get(row.sha256)
     audit(session, actor, "photo.read_bytes", "photo", row.id, client_id=row.client_id)
     return data
@@ -304,14 +303,15 @@ def read_photo_bytes(
 
 def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[PhotoDTO]:
     """Return a client's photos, newest first."""
-    require_clinical(actor, "see photos")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.Photo)
-        .where(m.Photo.client_id == client_id)
-        .order_by(m.Photo.captured_at.desc(), m.Photo.id.desc())
-    ).all()
-    audit(session, actor, "photo.list", "photo", client_id=client_id, detail={"count": len(rows)})
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.Photo,
+        client_id=client_id,
+        order_by=(m.Photo.captured_at.desc(), m.Photo.id.desc()),
+        record_type="photo",
+        doing="see photos",
+    )
     return [PhotoDTO.model_validate(r) for r in rows]
 
 

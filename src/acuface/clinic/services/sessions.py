@@ -28,11 +28,14 @@ from acuface.clinic.schemas import (
     SessionUpdate,
 )
 from acuface.clinic.services._common import (
+    add_audited,
     audit,
     author,
-    check_belongs,
-    get_or_404,
+    check_link,
+    client_record,
+    list_client_rows,
     live_client,
+    read_client_record,
     require_clinical,
 )
 from acuface.errors import InvalidRecord, RecordLocked
@@ -106,9 +109,7 @@ def _practitioner(session: Session, user_id: int) -> m.User:
 
 
 def _session_row(session: Session, session_id: int) -> m.TreatmentSession:
-    row = get_or_404(session, m.TreatmentSession, session_id, "session")
-    live_client(session, row.client_id)
-    return row
+    return client_record(session, m.TreatmentSession, session_id, "session")
 
 
 def _unsigned(row: m.TreatmentSession) -> None:
@@ -129,36 +130,37 @@ def create_session(
     if practitioner_id is None:
         raise InvalidRecord("Name the practitioner (practitioner_id) of the session.")
     _practitioner(session, practitioner_id)
-    if data.plan_id is not None:
-        check_belongs(get_or_404(session, m.Plan, data.plan_id, "plan"), client_id, "Plan")
+    check_link(session, model=m.Plan, record_id=data.plan_id, client_id=client_id, label="plan")
     fields = data.model_dump(exclude={"needles", "practitioner_id"})
     row = m.TreatmentSession(client_id=client_id, practitioner_id=practitioner_id, **fields)
     row.needles = _needle_rows(data.needles)
-    session.add(row)
-    session.flush()
-    audit(session, actor, "session.create", "session", row.id, client_id=client_id)
+    add_audited(session, actor, row, record_type="session")
     return _to_dto(row)
 
 
 def get_session(*, session: Session, actor: Actor, session_id: int) -> SessionDTO:
     """Return one session with needles and amendments."""
-    require_clinical(actor, "read session notes")
-    row = _session_row(session, session_id)
-    audit(session, actor, "session.read", "session", row.id, client_id=row.client_id)
+    row = read_client_record(
+        session,
+        actor,
+        model=m.TreatmentSession,
+        record_id=session_id,
+        record_type="session",
+        doing="read session notes",
+    )
     return _to_dto(row)
 
 
 def list_sessions(*, session: Session, actor: Actor, client_id: int) -> list[SessionDTO]:
     """Return a client's sessions, newest first."""
-    require_clinical(actor, "read session notes")
-    live_client(session, client_id)
-    rows = session.scalars(
-        select(m.TreatmentSession)
-        .where(m.TreatmentSession.client_id == client_id)
-        .order_by(m.TreatmentSession.session_date.desc(), m.TreatmentSession.id.desc())
-    ).all()
-    audit(
-        session, actor, "session.list", "session", client_id=client_id, detail={"count": len(rows)}
+    rows = list_client_rows(
+        session,
+        actor,
+        model=m.TreatmentSession,
+        client_id=client_id,
+        order_by=(m.TreatmentSession.session_date.desc(), m.TreatmentSession.id.desc()),
+        record_type="session",
+        doing="read session notes",
     )
     return [_to_dto(r) for r in rows]
 
@@ -208,10 +210,13 @@ def update_session(
     changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"needles"})
     if "practitioner_id" in changes:
         _practitioner(session, changes["practitioner_id"])
-    if "plan_id" in changes:
-        check_belongs(
-            get_or_404(session, m.Plan, changes["plan_id"], "plan"), row.client_id, "Plan"
-        )
+    check_link(
+        session,
+        model=m.Plan,
+        record_id=changes.get("plan_id"),
+        client_id=row.client_id,
+        label="plan",
+    )
     for field, value in changes.items():
         setattr(row, field, value)
     if data.needles is not None:

@@ -43,6 +43,30 @@ def _errors(exc: ValidationError) -> dict[str, str]:
     return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
 
 
+def _invalid_form(
+    request: Request, *, values: dict[str, Any], exc: ValidationError, client: Any
+) -> Response:
+    """Show the client form again with the submitted values and the field errors (422).
+
+    Parameters
+    ----------
+    request : Request
+        The current request.
+    values : dict
+        The submitted form values, kept so nothing has to be typed again.
+    exc : ValidationError
+        Why ``ClientCreate`` / ``ClientUpdate`` refused the values.
+    client : ClientDTO or None
+        The client being edited, or ``None`` for a new client.
+    """
+    return render(
+        request,
+        "clients/form.html",
+        {"values": values, "errors": _errors(exc), "client": client},
+        status_code=422,
+    )
+
+
 @router.get("/clients", name="clients")
 def clients(
     request: Request, session: SessionDep, actor: ActorDep, q: str = "", deleted: bool = False
@@ -78,12 +102,7 @@ async def client_create(request: Request, session: SessionDep, actor: ActorDep) 
     try:
         data = ClientCreate(**values)
     except ValidationError as exc:
-        return render(
-            request,
-            "clients/form.html",
-            {"values": values, "errors": _errors(exc), "client": None},
-            status_code=422,
-        )
+        return _invalid_form(request, values=values, exc=exc, client=None)
     client = svc.create_client(session=session, actor=actor, data=data)
     flash(request, f"Client {client.name} created.", "success")
     return RedirectResponse(f"/clients/{client.id}", status_code=303)
@@ -145,12 +164,7 @@ async def client_update(
     try:
         data = ClientUpdate(**values)
     except ValidationError as exc:
-        return render(
-            request,
-            "clients/form.html",
-            {"values": values, "errors": _errors(exc), "client": client},
-            status_code=422,
-        )
+        return _invalid_form(request, values=values, exc=exc, client=client)
     svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
     flash(request, "Client details saved.", "success")
     return RedirectResponse(f"/clients/{client_id}", status_code=303)

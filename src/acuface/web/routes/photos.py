@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -34,6 +34,39 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
     return data
 
 
+def _photos_index(
+    request: Request,
+    *,
+    session: Any,
+    actor: Any,
+    client: Any,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the client's photo list with the upload form (and an upload error, if any).
+
+    Parameters
+    ----------
+    request : Request
+        The current request.
+    session, actor
+        Database session and acting user (the photo listing is audited).
+    client : ClientDTO
+        The client whose photos are shown.
+    error : str, optional
+        Message of a failed upload, shown above the form.
+    status_code : int
+        HTTP status of the page (the error's status after a failed upload).
+    """
+    from acuface.clinic import services as svc
+
+    photos = svc.list_photos(session=session, actor=actor, client_id=client.id)
+    context: dict[str, Any] = {"client": client, "photos": photos, "views": VIEWS}
+    if error is not None:
+        context["error"] = error
+    return render(request, "photos/index.html", context, status_code=status_code)
+
+
 @router.get("/clients/{client_id}/photos", name="photos")
 def photos_page(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
@@ -42,10 +75,7 @@ def photos_page(
     from acuface.clinic import services as svc
 
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
-    photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
-    return render(
-        request, "photos/index.html", {"client": client, "photos": photos, "views": VIEWS}
-    )
+    return _photos_index(request, session=session, actor=actor, client=client)
 
 
 @router.post("/clients/{client_id}/photos", name="photo_upload")
@@ -74,11 +104,12 @@ async def photo_upload(
             store=request.app.state.photo_store,
         )
     except AcufaceError as exc:
-        photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
-        return render(
+        return _photos_index(
             request,
-            "photos/index.html",
-            {"client": client, "photos": photos, "views": VIEWS, "error": exc.message},
+            session=session,
+            actor=actor,
+            client=client,
+            error=exc.message,
             status_code=exc.http_status,
         )
     msg = "Photo saved."

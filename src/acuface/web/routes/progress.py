@@ -40,33 +40,28 @@ def progress(
     by_scale: dict[str, list[tuple[date, float]]] = defaultdict(list)
     for r in ratings:
         by_scale[r.scale].append((r.rated_on, float(r.value)))
-    charts: list[dict[str, Any]] = []
-    ten = [
-        Series(RATING_SCALES[s].label, by_scale[s])
-        for s in RATING_SCALES
-        if RATING_SCALES[s].max_value == 10 and by_scale.get(s)
-    ]
-    if ten:
-        charts.append(
-            {
-                "title": "Ratings 0–10",
-                "svg": line_chart(ten, y_min=0, y_max=10, title="Ratings 0 to 10"),
-                "note": "Jaw pain: lower is better; elasticity and satisfaction: higher is better.",
-            }
+    charts = [
+        chart
+        for chart in (
+            _rating_chart(
+                by_scale,
+                max_value=10,
+                y_min=0,
+                title="Ratings 0–10",
+                svg_title="Ratings 0 to 10",
+                note="Jaw pain: lower is better; elasticity and satisfaction: higher is better.",
+            ),
+            _rating_chart(
+                by_scale,
+                max_value=5,
+                y_min=1,
+                title="GAIS",
+                svg_title="GAIS",
+                note="1 very much improved … 4 no change, 5 worse: lower is better.",
+            ),
         )
-    gais = [
-        Series(RATING_SCALES[s].label, by_scale[s])
-        for s in RATING_SCALES
-        if RATING_SCALES[s].max_value == 5 and by_scale.get(s)
+        if chart is not None
     ]
-    if gais:
-        charts.append(
-            {
-                "title": "GAIS",
-                "svg": line_chart(gais, y_min=1, y_max=5, title="GAIS"),
-                "note": "1 very much improved … 4 no change, 5 worse: lower is better.",
-            }
-        )
     measurements = svc.list_measurements(session=session, actor=actor, client_id=client_id)
     ctx = _measurement_context(measurements, metric, region)
     photos = [
@@ -100,6 +95,50 @@ def progress(
             "n_measurements": len(measurements),
         },
     )
+
+
+def _rating_chart(
+    by_scale: dict[str, list[tuple[date, float]]],
+    *,
+    max_value: int,
+    y_min: int,
+    title: str,
+    svg_title: str,
+    note: str,
+) -> dict[str, Any] | None:
+    """Chart every rated scale whose range ends at *max_value* on one shared axis.
+
+    Parameters
+    ----------
+    by_scale : dict
+        Scale code -> ``[(rated_on, value), ...]`` oldest first.
+    max_value : int
+        Upper end of the scales to include (10 for 0-10 scales, 5 for GAIS);
+        also the top of the y axis.
+    y_min : int
+        Bottom of the y axis.
+    title, svg_title : str
+        Heading on the page and the chart's accessible title.
+    note : str
+        How to read the chart (which direction is better).
+
+    Returns
+    -------
+    dict or None
+        ``{"title", "svg", "note"}``, or ``None`` when no such scale was rated.
+    """
+    series = [
+        Series(RATING_SCALES[s].label, by_scale[s])
+        for s in RATING_SCALES
+        if RATING_SCALES[s].max_value == max_value and by_scale.get(s)
+    ]
+    if not series:
+        return None
+    return {
+        "title": title,
+        "svg": line_chart(series, y_min=y_min, y_max=max_value, title=svg_title),
+        "note": note,
+    }
 
 
 def _points(photo: Any) -> list[dict[str, Any]]:
@@ -141,15 +180,23 @@ def _measurement_context(
         region=chosen_region,
         mchart=line_chart([Series(label, per_region[chosen_region])], title=label),
     )
+    from acuface.skin.repeatability import repeatability_coefficient
+
     for reg in regions:
         pts = sorted(per_region[reg])
+        change = pts[-1][1] - pts[0][1]
+        # The smallest change that exceeds this metric's measured noise (95 %);
+        # None where the repeatability benchmark did not measure it.
+        rc = repeatability_coefficient(f"{reg}.{chosen}")
         out["mtable"].append(
             {
                 "region": reg,
                 "first": pts[0],
                 "latest": pts[-1],
                 "n": len(pts),
-                "change": pts[-1][1] - pts[0][1],
+                "change": change,
+                "noise": rc,
+                "real": None if rc is None or len(pts) < 2 else abs(change) > rc,
             }
         )
     return out

@@ -6,7 +6,7 @@ Sign the note; later changes are amendments (the signed original stays visible).
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, TypeVar, get_args
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -29,6 +29,7 @@ from acuface.web.templating import flash, render
 router = APIRouter(include_in_schema=False)
 SEVERITIES = get_args(Severity)
 TEXT_FIELDS = ("technique", "subjective", "objective", "assessment", "plan_note")
+SessionFormT = TypeVar("SessionFormT", SessionCreate, SessionUpdate)
 
 
 def _opt_int(value: Any) -> int | None:
@@ -92,6 +93,70 @@ def _session_fields(form: Any) -> dict[str, Any]:
     return values
 
 
+async def _read_session_form(
+    request: Request, model: type[SessionFormT]
+) -> tuple[SessionFormT, Any]:
+    """Read the charting form (notes, date, time, needles) into *model*.
+
+    Parameters
+    ----------
+    request : Request
+        The POST request carrying the charting form.
+    model : type
+        ``SessionCreate`` for a new note or ``SessionUpdate`` for a draft.
+
+    Returns
+    -------
+    tuple
+        The validated model and the raw form (for ``sign_now``).
+
+    Raises
+    ------
+    InvalidAnswers
+        When a field does not validate.
+    """
+    form = await request.form()
+    values = _session_fields(form)
+    values["needles"] = parse_needles(form)
+    try:
+        return model(**values), form
+    except ValidationError as exc:
+        raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
+
+
+def _sign_if_asked(
+    request: Request,
+    *,
+    session: Any,
+    actor: Any,
+    form: Any,
+    session_id: int,
+    draft_message: str,
+) -> None:
+    """Sign the saved note when the form's "sign now" box was ticked, and flash the outcome.
+
+    Parameters
+    ----------
+    request : Request
+        The request (for the flash message).
+    session, actor
+        Database session and acting user.
+    form : FormData
+        The submitted charting form.
+    session_id : int
+        The treatment session just saved.
+    draft_message : str
+        Flash message when the note stays a draft.
+    """
+    from acuface.clinic import services as svc
+
+    if form.get("sign_now") == "1":
+        svc.sign_session(session=session, actor=actor, session_id=session_id)
+        flash(request, "Session saved and signed.", "success")
+    else:
+        flash(request, draft_message, "success")
+
+
 def _chart_context(
     session: Any, actor: Any, client_id: RecordId, s: SessionDTO | None
 ) -> dict[str, Any]:
@@ -151,19 +216,16 @@ async def session_create(
     """Save a new draft session note."""
     from acuface.clinic import services as svc
 
-    form = await request.form()
-    values = _session_fields(form)
-    values["needles"] = parse_needles(form)
-    try:
-        data = SessionCreate(**values)
-    except ValidationError as exc:
-        raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
+    data, form = await _read_session_form(request, SessionCreate)
     s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
-    if form.get("sign_now") == "1":
-        s = svc.sign_session(session=session, actor=actor, session_id=s.id)
-        flash(request, "Session saved and signed.", "success")
-    else:
-        flash(request, "Draft session saved. Sign it when the note is complete.", "success")
+    _sign_if_asked(
+        request,
+        session=session,
+        actor=actor,
+        form=form,
+        session_id=s.id,
+        draft_message="Draft session saved. Sign it when the note is complete.",
+    )
     return RedirectResponse(f"/sessions/{s.id}", status_code=303)
 
 
@@ -215,19 +277,16 @@ async def session_update(
     """Save changes to a draft (a signed note answers 409: amend it instead)."""
     from acuface.clinic import services as svc
 
-    form = await request.form()
-    values = _session_fields(form)
-    values["needles"] = parse_needles(form)
-    try:
-        update = SessionUpdate(**values)
-    except ValidationError as exc:
-        raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
+    update, form = await _read_session_form(request, SessionUpdate)
     s = svc.update_session(session=session, actor=actor, session_id=session_id, data=update)
-    if form.get("sign_now") == "1":
-        svc.sign_session(session=session, actor=actor, session_id=s.id)
-        flash(request, "Session saved and signed.", "success")
-    else:
-        flash(request, "Draft saved.", "success")
+    _sign_if_asked(
+        request,
+        session=session,
+        actor=actor,
+        form=form,
+        session_id=s.id,
+        draft_message="Draft saved.",
+    )
     return RedirectResponse(f"/sessions/{s.id}", status_code=303)
 
 
