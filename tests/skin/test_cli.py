@@ -88,3 +88,14 @@ def test_human_output_lists_regions_and_issues(faces_dir):
     assert "quality NOT OK" in res.stdout
     assert "toward the client's left" in res.stdout
     assert "left_cheek" in res.stdout
+
+
+def test_workers_give_the_same_results_in_input_order(portrait_paths, faces_dir):
+    photos = [str(portrait_paths[0]), str(faces_dir / "LICENSE.md"), str(portrait_paths[1])]
+    one = _run(*photos, "--json", "--workers", "1")
+    two = _run(*photos, "--json", "--workers", "2")
+    assert one.exit_code == two.exit_code == 1  # the licence file is not a photo
+    r1, r2 = json.loads(one.stdout)["results"], json.loads(two.stdout)["results"]
+    assert [r["image"] for r in r2] == photos
+    assert r2[1]["error"]["type"] == "NotAnImage"
+    assert r1 == r2

@@ -24,7 +24,7 @@ HELP = """Measure skin (capture quality, wrinkles, dark circles, redness, spots,
 sagging geometry) per face region.
 
 \b
-  acuface skin PHOTO... [--json] [--out DIR]
+  acuface skin PHOTO... [--json] [--out DIR] [--workers N]
   acuface skin compare BEFORE AFTER [--json] [--out DIR]
 
 Raw scores for practitioners' follow-up, not a diagnosis. See docs/skin.md.
@@ -73,45 +73,87 @@ def _summary_lines(image: str, report: SkinReport) -> list[str]:
     return lines
 
 
-def _analyse_many(photos: list[Path], as_json: bool, out: Path | None) -> int:
-    from rich.console import Console
-    from rich.progress import Progress
+def _analyse_one(task: tuple[str, str | None, str, bool]) -> tuple[dict[str, Any], list[str]]:
+    """Analyse one photo (in a worker process); never raises.
 
+    Returns the photo's JSON entry and, when asked, its human-readable summary.
+    """
     from acuface.errors import AcufaceError
     from acuface.locator.image import load_image
     from acuface.skin.analysis import analyse_full
     from acuface.skin.render import render_metrics, render_regions
 
+    photo, out, stem, want_lines = task
+    try:
+        rgb = load_image(photo, name=photo)
+        analysis = analyse_full(rgb, label=photo)
+        entry = analysis.report.to_json(photo)
+        if out is not None:
+            folder = Path(out)
+            _write_png(folder / f"{stem}.skin-regions.png", render_regions(rgb, analysis.landmarks))
+            _write_png(folder / f"{stem}.skin-metrics.png", render_metrics(analysis))
+        lines = _summary_lines(photo, analysis.report) if want_lines else []
+        return entry, lines
+    except AcufaceError as exc:
+        return {"image": photo, "error": exc.to_dict()}, []
+    except Exception as exc:  # noqa: BLE001 - one bad photo must never end the batch
+        message = f"{photo}: analysis failed unexpectedly ({type(exc).__name__}: {exc})."
+        return {"image": photo, "error": {"type": "AnalysisFailed", "message": message}}, []
+
+
+def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: int | None) -> int:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from acuface.locator.batch import default_workers, mp_context
+
     err = Console(stderr=True)
-    results: list[dict[str, Any]] = []
-    failed = 0
     used: set[str] = set()
+    tasks = [
+        (str(p), None if out is None else str(out), _unique_stem(p, used), not as_json)
+        for p in photos
+    ]
+    n = min(workers or default_workers(), len(tasks))
+    done: list[tuple[dict[str, Any], list[str]] | None] = [None] * len(tasks)
     with Progress(console=err, transient=True, disable=len(photos) < 2) as progress:
-        task = progress.add_task("analysing", total=len(photos))
-        for photo in photos:
-            entry: dict[str, Any]
-            try:
-                rgb = load_image(photo, name=str(photo))
-                analysis = analyse_full(rgb, label=str(photo))
-                entry = analysis.report.to_json(str(photo))
-                if out is not None:
-                    stem = _unique_stem(photo, used)
-                    _write_png(
-                        out / f"{stem}.skin-regions.png", render_regions(rgb, analysis.landmarks)
-                    )
-                    _write_png(out / f"{stem}.skin-metrics.png", render_metrics(analysis))
-                if not as_json:
-                    for line in _summary_lines(str(photo), analysis.report):
-                        typer.echo(line)
-            except AcufaceError as exc:
-                failed += 1
-                entry = {"image": str(photo), "error": exc.to_dict()}
-                if not as_json:
-                    err.print(f"[bold red]{photo}:[/] {exc.message}", highlight=False)
-            results.append(entry)
-            progress.advance(task)
+        bar = progress.add_task("analysing", total=len(tasks))
+        if n <= 1:
+            for i, task in enumerate(tasks):
+                done[i] = _analyse_one(task)
+                progress.advance(bar)
+        else:
+            # Each worker builds its own Face Mesh on first use and keeps it.
+            with ProcessPoolExecutor(max_workers=n, mp_context=mp_context()) as pool:
+                futures = {pool.submit(_analyse_one, t): i for i, t in enumerate(tasks)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        done[i] = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+                        message = f"{tasks[i][0]}: the worker failed ({type(exc).__name__})."
+                        done[i] = (
+                            {
+                                "image": tasks[i][0],
+                                "error": {"type": "WorkerFailed", "message": message},
+                            },
+                            [],
+                        )
+                    progress.advance(bar)
+    results = [entry for entry, _ in (d for d in done if d is not None)]
+    failed = sum(1 for r in results if r.get("error"))
     if as_json:
         sys.stdout.write(json.dumps({"results": results}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for d in done:
+            if d is None:
+                continue
+            entry, lines = d
+            for line in lines:
+                typer.echo(line)
+            if entry.get("error"):
+                err.print(f"[bold red]error:[/] {entry['error']['message']}", highlight=False)
     return 1 if failed else 0
 
 
@@ -177,6 +219,10 @@ def skin_command(
         Path | None,
         typer.Option("--out", help="Folder for region/metric overlays (and compare views)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
+    ] = None,
 ) -> None:
     """Measure skin per face region, or compare a before and an after photo."""
     if out is not None:
@@ -189,7 +235,7 @@ def skin_command(
             )
         code = _compare(photos[1], photos[2], as_json, out)
     else:
-        code = _analyse_many(photos, as_json, out)
+        code = _analyse_many(photos, as_json, out, workers)
     raise typer.Exit(code=code)
 
 

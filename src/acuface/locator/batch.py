@@ -132,7 +132,7 @@ def _work(args: tuple[str, Sequence[str] | None, str | None, str]) -> Result:
     return locate_file(path, codes=codes, out_dir=out_dir, stem=stem)
 
 
-def _mp_context() -> BaseContext:
+def mp_context() -> BaseContext:
     """Fork while this process has not loaded MediaPipe, else spawn.
 
     Forked workers inherit the imported modules (about 1.5 s of imports each
@@ -193,7 +193,7 @@ def run_batch(
                 on_result(results[i])  # type: ignore[arg-type]
     else:
         with ProcessPoolExecutor(
-            max_workers=n, mp_context=_mp_context(), initializer=_init_worker
+            max_workers=n, mp_context=mp_context(), initializer=_init_worker
         ) as pool:
             futures = {pool.submit(_work, task): i for i, task in enumerate(tasks)}
             for fut in as_completed(futures):
