@@ -1,4 +1,4 @@
-"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N]``.
+"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N] [--symmetric]``.
 
 Contract (other tools call exactly this):
 
@@ -62,6 +62,14 @@ def locate_command(
         int | None,
         typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
     ] = None,
+    symmetric: Annotated[
+        bool,
+        typer.Option(
+            "--symmetric",
+            help="Also run the landmark model on the mirrored photo and average: "
+            "flip-consistent points at twice the model time.",
+        ),
+    ] = False,
 ) -> None:
     """Find the face in each photo and place the facial acupoints on it."""
     from acuface.errors import UnknownPointCode
@@ -103,9 +111,10 @@ def locate_command(
                 out_dir=out,
                 workers=workers,
                 on_result=lambda _r: progress.advance(task),
+                symmetric=symmetric,
             )
     else:
-        results = run_batch(files, codes=codes, out_dir=out, workers=1)
+        results = run_batch(files, codes=codes, out_dir=out, workers=1, symmetric=symmetric)
 
     if as_json:
         sys.stdout.write(json.dumps({"results": results}, indent=2) + "\n")

@@ -68,6 +68,7 @@ def locate_file(
     codes: Sequence[str] | None = None,
     out_dir: str | Path | None = None,
     stem: str | None = None,
+    symmetric: bool = False,
 ) -> Result:
     """Locate one photo and return its CLI result entry; never raises on bad input.
 
@@ -81,6 +82,9 @@ def locate_file(
         there.
     stem : str, optional, keyword-only
         Output name (default: the photo's stem).
+    symmetric : bool, keyword-only
+        Also run Face Mesh on the mirrored photo and average (flip-consistent,
+        twice the model time); see :func:`acuface.locator.facemap.locate`.
 
     Returns
     -------
@@ -93,7 +97,7 @@ def locate_file(
     result: Result = {"image": str(path), "faces": [], "warnings": [], "error": None}
     try:
         rgb = load_image(path, name=str(path))
-        face_map = locate(rgb, codes=codes, name=str(path))
+        face_map = locate(rgb, codes=codes, name=str(path), symmetric=symmetric)
         data = face_map.to_json()
         result["faces"] = data["faces"]
         result["warnings"] = data["warnings"]
@@ -127,9 +131,9 @@ def _init_worker() -> None:
     load_geometry()
 
 
-def _work(args: tuple[str, Sequence[str] | None, str | None, str]) -> Result:
-    path, codes, out_dir, stem = args
-    return locate_file(path, codes=codes, out_dir=out_dir, stem=stem)
+def _work(args: tuple[str, Sequence[str] | None, str | None, str, bool]) -> Result:
+    path, codes, out_dir, stem, symmetric = args
+    return locate_file(path, codes=codes, out_dir=out_dir, stem=stem, symmetric=symmetric)
 
 
 def mp_context() -> BaseContext:
@@ -159,6 +163,7 @@ def run_batch(
     out_dir: str | Path | None = None,
     workers: int | None = None,
     on_result: Callable[[Result], None] | None = None,
+    symmetric: bool = False,
 ) -> list[Result]:
     """Locate every photo, in parallel when ``workers > 1``.
 
@@ -174,6 +179,8 @@ def run_batch(
         Worker processes (default: all cores; 1 runs in this process).
     on_result : callable, optional, keyword-only
         Called with each result as soon as it is ready (progress bars).
+    symmetric : bool, keyword-only
+        Flip-averaged placement (see :func:`locate_file`).
 
     Returns
     -------
@@ -183,7 +190,7 @@ def run_batch(
     items = [Path(p) for p in paths]
     stems = output_stems(items)
     out = None if out_dir is None else str(out_dir)
-    tasks = [(str(p), codes, out, s) for p, s in zip(items, stems, strict=True)]
+    tasks = [(str(p), codes, out, s, symmetric) for p, s in zip(items, stems, strict=True)]
     n = min(workers or default_workers(), len(tasks))
     results: list[Result | None] = [None] * len(tasks)
     if n <= 1:
