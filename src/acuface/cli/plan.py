@@ -172,7 +172,7 @@ def _overlay(plan: Plan, photo: Path, out: Path) -> Path | None:
     if not codes:
         return None
     rgb = load_image(photo)
-    face_map = locate(rgb, codes=codes)
+    face_map = locate(rgb, codes=codes, symmetric=True)  # one photo: precision over speed
     drawn = render_overlay(rgb, face_map, codes=codes)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{photo.stem}_plan.png"

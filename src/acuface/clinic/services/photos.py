@@ -73,7 +73,9 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
         flags.append("analysis_unavailable")
         return out
     try:
-        face_map = locate(rgb)
+        # The stored face map is what plans and charting are drawn on: spend the
+        # second model run that makes it mirror-consistent (docs/points.md).
+        face_map = locate(rgb, symmetric=True)
     except AcufaceError as exc:
         flags.append("no_face" if type(exc).__name__ == "NoFaceFound" else exc.type_name)
         out["quality_ok"] = False
