@@ -30,7 +30,7 @@ app = typer.Typer(
 )
 
 #: Command modules, each with ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES = ("atlas", "locate", "plan", "skin", "clinic", "web")
+COMMAND_MODULES = ("atlas", "locate", "plan", "skin", "clinic", "web", "report")
 
 err_console = Console(stderr=True)
 

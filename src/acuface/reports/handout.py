@@ -184,9 +184,9 @@ def render_handout_pdf(plan: Plan, *, client_name: str | None = None) -> bytes:
 
     html = render_handout_html(plan, client_name=client_name)
 
-    def no_network(url: str, *args: Any, **kwargs: Any) -> Any:
-        # Everything the handout needs is inline; refuse any fetch.
-        raise ValueError(f"handout refuses to fetch {url}")
-
-    document = weasyprint.HTML(string=html, url_fetcher=no_network)
+    # Everything the handout needs is inline; allow only data: URIs so that
+    # rendering never touches the network or the file system. (WeasyPrint 70
+    # wants a URLFetcher object here, not a plain function.)
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
     return bytes(document.write_pdf())

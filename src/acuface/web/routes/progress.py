@@ -202,6 +202,32 @@ def _measurement_context(
     return out
 
 
+@router.get("/clients/{client_id}/progress/report.pdf", name="progress_report_pdf")
+def progress_report_pdf(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+) -> Response:
+    """Serve the client's printable progress report as a PDF (clinical roles; reads audited)."""
+    from acuface.reports.progress import build_progress_report, render_progress_pdf
+
+    report = build_progress_report(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        store=request.app.state.photo_store,
+    )
+    pdf = render_progress_pdf(report)
+    filename = f"progress-{client_id}-{date.today().isoformat()}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        # The security middleware adds Cache-Control: no-store (health data).
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
 @router.post("/clients/{client_id}/ratings", name="rating_create")
 def rating_create(
     request: Request,

@@ -1,0 +1,65 @@
+"""The progress page links a PDF report; clinical roles get it, reception does not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def client_id(web_env) -> int:  # noqa: ANN001
+    """A client with one signed session and a rating, written through the services."""
+    from acuface.clinic import db
+    from acuface.clinic import services as svc
+    from acuface.clinic.schemas import Actor, ClientCreate, NeedleIn, RatingCreate, SessionCreate
+
+    actor = Actor.system(source="test")
+    with db.session_scope(web_env["app"].state.engine) as s:
+        c = svc.create_client(
+            session=s, actor=actor, data=ClientCreate(given_name="Ines", family_name="Okafor")
+        )
+        visit = svc.create_session(
+            session=s,
+            actor=actor,
+            client_id=c.id,
+            data=SessionCreate(
+                session_date=date(2026, 3, 2),
+                practitioner_id=web_env["ids"]["pat"],
+                needles=[NeedleIn(point_code="ST2", side="left")],
+            ),
+        )
+        svc.sign_session(session=s, actor=actor, session_id=visit.id)
+        svc.add_rating(
+            session=s,
+            actor=actor,
+            client_id=c.id,
+            data=RatingCreate(scale="satisfaction", value=7, rated_on=date(2026, 3, 2)),
+        )
+        return c.id
+
+
+def test_progress_page_links_the_pdf(pat, client_id: int) -> None:  # noqa: ANN001
+    page = pat.get(f"/clients/{client_id}/progress")
+    assert page.status_code == 200
+    assert f'href="/clients/{client_id}/progress/report.pdf"' in page.text
+
+
+def test_practitioner_gets_a_pdf(pat, client_id: int) -> None:  # noqa: ANN001
+    r = pat.get(f"/clients/{client_id}/progress/report.pdf")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("inline; filename=")
+    assert f"progress-{client_id}-" in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "no-store"
+    assert r.content.startswith(b"%PDF")
+
+
+def test_reception_is_refused(rita, client_id: int) -> None:  # noqa: ANN001
+    r = rita.get(f"/clients/{client_id}/progress/report.pdf", follow_redirects=False)
+    assert r.status_code == 403
+    assert not r.content.startswith(b"%PDF")
+
+
+def test_unknown_client_is_404(pat) -> None:  # noqa: ANN001
+    assert pat.get("/clients/999999/progress/report.pdf").status_code == 404
