@@ -180,13 +180,6 @@ def render_handout_pdf(plan: Plan, *, client_name: str | None = None) -> bytes:
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    import weasyprint
+    from acuface.reports.pdf import html_to_pdf
 
-    html = render_handout_html(plan, client_name=client_name)
-
-    # Everything the handout needs is inline; allow only data: URIs so that
-    # rendering never touches the network or the file system. (WeasyPrint 70
-    # wants a URLFetcher object here, not a plain function.)
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    return html_to_pdf(render_handout_html(plan, client_name=client_name))

@@ -502,11 +502,6 @@ def render_progress_pdf(report: ProgressReport) -> bytes:
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    import weasyprint
+    from acuface.reports.pdf import html_to_pdf
 
-    html = render_progress_html(report)
-    # Everything is inline (data: URIs for the photos); refuse any other scheme, so
-    # rendering never touches the network or the file system.
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    return html_to_pdf(render_progress_html(report))
