@@ -102,12 +102,10 @@ def _analyse_one(task: tuple[str, str | None, str, bool]) -> tuple[dict[str, Any
 
 
 def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: int | None) -> int:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     from rich.console import Console
     from rich.progress import Progress
 
-    from acuface.locator.batch import default_workers, mp_context
+    from acuface.locator.batch import map_in_workers
 
     err = Console(stderr=True)
     used: set[str] = set()
@@ -115,41 +113,27 @@ def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: 
         (str(p), None if out is None else str(out), _unique_stem(p, used), not as_json)
         for p in photos
     ]
-    n = min(workers or default_workers(), len(tasks))
-    done: list[tuple[dict[str, Any], list[str]] | None] = [None] * len(tasks)
+
+    def lost(i: int, exc: Exception) -> tuple[dict[str, Any], list[str]]:
+        message = f"{tasks[i][0]}: the worker failed ({type(exc).__name__})."
+        return {"image": tasks[i][0], "error": {"type": "WorkerFailed", "message": message}}, []
+
     with Progress(console=err, transient=True, disable=len(photos) < 2) as progress:
         bar = progress.add_task("analysing", total=len(tasks))
-        if n <= 1:
-            for i, task in enumerate(tasks):
-                done[i] = _analyse_one(task)
-                progress.advance(bar)
-        else:
-            # Each worker builds its own Face Mesh on first use and keeps it.
-            with ProcessPoolExecutor(max_workers=n, mp_context=mp_context()) as pool:
-                futures = {pool.submit(_analyse_one, t): i for i, t in enumerate(tasks)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        done[i] = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                        message = f"{tasks[i][0]}: the worker failed ({type(exc).__name__})."
-                        done[i] = (
-                            {
-                                "image": tasks[i][0],
-                                "error": {"type": "WorkerFailed", "message": message},
-                            },
-                            [],
-                        )
-                    progress.advance(bar)
-    results = [entry for entry, _ in (d for d in done if d is not None)]
+        # Each worker builds its own Face Mesh on first use and keeps it.
+        done = map_in_workers(
+            _analyse_one,
+            tasks,
+            workers=workers,
+            on_result=lambda _r: progress.advance(bar),
+            on_lost=lost,
+        )
+    results = [entry for entry, _ in done]
     failed = sum(1 for r in results if r.get("error"))
     if as_json:
         sys.stdout.write(json.dumps({"results": results}, ensure_ascii=False, indent=2) + "\n")
     else:
-        for d in done:
-            if d is None:
-                continue
-            entry, lines = d
+        for entry, lines in done:
             for line in lines:
                 typer.echo(line)
             if entry.get("error"):

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from acuface.errors import AcufaceError
 
@@ -23,6 +23,8 @@ from acuface.errors import AcufaceError
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 
 Result = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
@@ -156,6 +158,64 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def map_in_workers(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    *,
+    workers: int | None = None,
+    initializer: Callable[[], None] | None = None,
+    on_result: Callable[[R], None] | None = None,
+    on_lost: Callable[[int, Exception], R],
+) -> list[R]:
+    """Apply *fn* to every task, in worker processes when more than one is useful.
+
+    *fn* should report bad input in its result rather than raise; *on_lost*
+    turns what still escapes (e.g. a worker killed by the OS) into a result for
+    that task, so one failure never ends the batch.
+
+    Parameters
+    ----------
+    fn : callable
+        Picklable, module-level function of one task.
+    tasks : sequence
+    workers : int, optional, keyword-only
+        Worker processes (default: all cores; never more than tasks; 1 runs
+        in this process).
+    initializer : callable, optional, keyword-only
+        Run once in each worker (e.g. build the Face Mesh).
+    on_result : callable, optional, keyword-only
+        Called with each result as soon as it is ready (progress bars).
+    on_lost : callable, keyword-only
+        ``on_lost(index, exception)`` -> the result for a task whose worker failed.
+
+    Returns
+    -------
+    list
+        One result per task, in input order.
+    """
+    n = min(workers or default_workers(), len(tasks))
+    results: list[R | None] = [None] * len(tasks)
+    if n <= 1:
+        for i, task in enumerate(tasks):
+            results[i] = fn(task)
+            if on_result:
+                on_result(results[i])  # type: ignore[arg-type]
+    else:
+        with ProcessPoolExecutor(
+            max_workers=n, mp_context=mp_context(), initializer=initializer
+        ) as pool:
+            futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    results[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+                    results[i] = on_lost(i, exc)
+                if on_result:
+                    on_result(results[i])  # type: ignore[arg-type]
+    return [r for r in results if r is not None]
+
+
 def run_batch(
     paths: Sequence[str | Path],
     *,
@@ -191,29 +251,16 @@ def run_batch(
     stems = output_stems(items)
     out = None if out_dir is None else str(out_dir)
     tasks = [(str(p), codes, out, s, symmetric) for p, s in zip(items, stems, strict=True)]
-    n = min(workers or default_workers(), len(tasks))
-    results: list[Result | None] = [None] * len(tasks)
-    if n <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = _work(task)
-            if on_result:
-                on_result(results[i])  # type: ignore[arg-type]
-    else:
-        with ProcessPoolExecutor(
-            max_workers=n, mp_context=mp_context(), initializer=_init_worker
-        ) as pool:
-            futures = {pool.submit(_work, task): i for i, task in enumerate(tasks)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    results[i] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                    results[i] = {
-                        "image": tasks[i][0],
-                        "faces": [],
-                        "warnings": [],
-                        "error": {"type": type(exc).__name__, "message": str(exc)},
-                    }
-                if on_result:
-                    on_result(results[i])  # type: ignore[arg-type]
-    return [r for r in results if r is not None]
+
+    def lost(i: int, exc: Exception) -> Result:
+        error = {"type": type(exc).__name__, "message": str(exc)}
+        return {"image": tasks[i][0], "faces": [], "warnings": [], "error": error}
+
+    return map_in_workers(
+        _work,
+        tasks,
+        workers=workers,
+        initializer=_init_worker,
+        on_result=on_result,
+        on_lost=lost,
+    )

@@ -319,6 +319,8 @@ class FaceMeshDetector:
     def raw(self, image_rgb: NDArray[np.uint8]) -> Any:
         """Run the model and return MediaPipe's own result (for benchmarks)."""
         if not self._warm:
+            # The landmark stage logs once, on the first frame that holds a
+            # face (the blank warm-up frame in __init__ does not reach it).
             with _quiet_stderr():
                 result = self._mesh.process(image_rgb)
             self._warm = True

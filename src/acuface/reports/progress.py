@@ -171,7 +171,7 @@ def _downscale(data: bytes, box: tuple[int, int, int, int] | None) -> bytes:
 
 
 def _measurement_rows(measurements: Sequence[Any]) -> list[MeasurementRow]:
-    from acuface.skin.repeatability import repeatability_coefficient
+    from acuface.skin.repeatability import noise_verdict
 
     series: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
     for m in measurements:
@@ -183,9 +183,7 @@ def _measurement_rows(measurements: Sequence[Any]) -> list[MeasurementRow]:
         series.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])
     ):
         pts.sort(key=lambda p: p[0])
-        # Smallest change beyond measurement noise (95 %); None where not measured.
-        rc = repeatability_coefficient(f"{region}.{metric}")
-        change = pts[-1][1] - pts[0][1]
+        rc, beyond = noise_verdict(f"{region}.{metric}", pts[-1][1] - pts[0][1], n=len(pts))
         rows.append(
             MeasurementRow(
                 metric=metric,
@@ -197,7 +195,7 @@ def _measurement_rows(measurements: Sequence[Any]) -> list[MeasurementRow]:
                 latest=pts[-1][1],
                 n=len(pts),
                 noise=rc,
-                beyond=None if rc is None or len(pts) < 2 else abs(change) > rc,
+                beyond=beyond,
             )
         )
     return rows

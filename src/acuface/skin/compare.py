@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from acuface.locator.landmarks import Landmarks
 from acuface.skin.analysis import Analysis, analyse_full
-from acuface.skin.repeatability import load_repeatability, repeatability_coefficient
+from acuface.skin.repeatability import load_repeatability, noise_verdict
 from acuface.skin.report import METHOD_VERSION, SkinReport, _round
 
 
@@ -166,14 +166,14 @@ def _condition_issues(b: SkinReport, a: SkinReport, limits: ComparisonLimits) ->
 
 
 def _delta(key: str, before: float, after: float) -> Delta:
-    rc = repeatability_coefficient(key)
     d = after - before
+    rc, beyond = noise_verdict(key, d)
     return Delta(
         before=before,
         after=after,
         delta=d,
         repeatability_coefficient=rc,
-        exceeds_repeatability=None if rc is None else bool(abs(d) > rc),
+        exceeds_repeatability=beyond,
     )
 
 

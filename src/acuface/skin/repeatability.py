@@ -83,3 +83,28 @@ def repeatability_coefficient(key: str) -> float | None:
     if data is None or key not in data.metrics:
         return None
     return RC_FACTOR * data.metrics[key].sd_within
+
+
+def noise_verdict(key: str, change: float, *, n: int = 2) -> tuple[float | None, bool | None]:
+    """Judge a change against the metric's measured noise.
+
+    Parameters
+    ----------
+    key : str
+        ``"<region>.<metric>"``, as for :func:`repeatability_coefficient`.
+    change : float
+        Later value minus earlier value, in the metric's own units.
+    n : int, keyword-only
+        Number of values the change was taken from; fewer than two give no verdict.
+
+    Returns
+    -------
+    noise : float or None
+        The repeatability coefficient (None where never measured).
+    beyond : bool or None
+        True when ``|change|`` exceeds it; None when there is no verdict.
+    """
+    rc = repeatability_coefficient(key)
+    if rc is None or n < 2:
+        return rc, None
+    return rc, bool(abs(change) > rc)

@@ -180,14 +180,12 @@ def _measurement_context(
         region=chosen_region,
         mchart=line_chart([Series(label, per_region[chosen_region])], title=label),
     )
-    from acuface.skin.repeatability import repeatability_coefficient
+    from acuface.skin.repeatability import noise_verdict
 
     for reg in regions:
         pts = sorted(per_region[reg])
         change = pts[-1][1] - pts[0][1]
-        # The smallest change that exceeds this metric's measured noise (95 %);
-        # None where the repeatability benchmark did not measure it.
-        rc = repeatability_coefficient(f"{reg}.{chosen}")
+        rc, real = noise_verdict(f"{reg}.{chosen}", change, n=len(pts))
         out["mtable"].append(
             {
                 "region": reg,
@@ -196,7 +194,7 @@ def _measurement_context(
                 "n": len(pts),
                 "change": change,
                 "noise": rc,
-                "real": None if rc is None or len(pts) < 2 else abs(change) > rc,
+                "real": real,
             }
         )
     return out
