@@ -7,6 +7,7 @@ directory. ``DATABASE_URL`` switches to PostgreSQL.
 from __future__ import annotations
 
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,10 +15,16 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from acuface import private
 from acuface.errors import ConfigError
 
-#: The development secret; refused outside ``env="dev"``.
-DEV_SECRET = "dev-insecure-secret-change-me"
+#: Secrets that have been published (in this repository's history): never accepted.
+KNOWN_SECRETS = frozenset({"dev-insecure-secret-change-me"})
+#: Name of the generated signing key in the data directory (development only).
+SECRET_FILE = "secret_key"
+#: Host names the app answers to unless ``ACUFACE_ALLOWED_HOSTS`` says otherwise.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1")
+MIN_SECRET_LEN = 32
 
 
 def default_data_dir() -> Path:
@@ -36,9 +43,21 @@ class Settings(BaseSettings):
     database_url : str or None
         SQLAlchemy URL (``DATABASE_URL``); ``None`` means SQLite in ``data_dir``.
     env : {"dev", "prod"}
-        ``prod`` refuses the development secret.
-    secret_key : str
-        Signs session cookies and CSRF tokens (``ACUFACE_SECRET_KEY``).
+        ``prod`` requires an explicit secret key and refuses demo data.
+    secret_key : str or None
+        Signs session cookies (``ACUFACE_SECRET_KEY``). Required in ``prod``; in
+        ``dev`` a random key is generated once into ``data_dir/secret_key`` (mode
+        0600), see :meth:`signing_key`. Published secrets are refused everywhere.
+    allowed_hosts : str or None
+        Comma-separated host names the web app answers to (``ACUFACE_ALLOWED_HOSTS``);
+        unset means ``localhost,127.0.0.1``. Other ``Host`` headers get 400, which
+        stops DNS rebinding from a web page.
+    redis_url : str or None
+        ``ACUFACE_REDIS_URL``: keep web sessions and sign-in throttling in Redis
+        instead of the database.
+    trusted_proxies : str or None
+        ``ACUFACE_TRUSTED_PROXIES``: comma-separated addresses of reverse proxies
+        whose ``X-Forwarded-For`` names the client; unset means the peer address.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACUFACE_", extra="ignore")
@@ -48,18 +67,75 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "ACUFACE_DATABASE_URL")
     )
     env: Literal["dev", "prod"] = "dev"
-    secret_key: str = DEV_SECRET
+    secret_key: str | None = None
+    allowed_hosts: str | None = None
+    redis_url: str | None = None
+    trusted_proxies: str | None = None
     max_upload_mb: float = 25.0
     max_image_pixels: int = 50_000_000
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.env != "dev" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+    def _refuse_unsafe_secret(self) -> Settings:
+        if self.secret_key is not None:
+            _check_secret(self.secret_key, "ACUFACE_SECRET_KEY")
+        elif self.env != "dev":
             raise ConfigError(
                 "ACUFACE_SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside development (ACUFACE_ENV=prod)."
+                "outside development (ACUFACE_ENV=prod), e.g. from "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
         return self
+
+    def signing_key(self) -> str:
+        """Return the key that signs cookies.
+
+        ``ACUFACE_SECRET_KEY`` when set; otherwise (development only) the key in
+        ``data_dir/secret_key``, generated on first use with 384 random bits and
+        written with mode 0600. Concurrent first runs agree on one key: the file is
+        created exclusively and a loser reads the winner's.
+
+        Returns
+        -------
+        str
+            The key.
+        """
+        if self.secret_key is not None:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE
+        private.make_dir(self.data_dir)
+        if not path.exists():
+            try:
+                fd = private.open_new(path)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_urlsafe(48) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        private.tighten(path, private.FILE_MODE)
+        key = path.read_text(encoding="ascii").strip()
+        _check_secret(key, str(path))
+        return key
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        """Host names the web app answers to (``ACUFACE_ALLOWED_HOSTS`` or the defaults)."""
+        if self.allowed_hosts is None or not self.allowed_hosts.strip():
+            return list(DEFAULT_ALLOWED_HOSTS)
+        return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    @property
+    def allowed_hosts_set(self) -> bool:
+        """Whether ``ACUFACE_ALLOWED_HOSTS`` was given explicitly."""
+        return bool(self.allowed_hosts and self.allowed_hosts.strip())
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """Addresses of trusted reverse proxies (empty: proxy headers are ignored)."""
+        if not self.trusted_proxies:
+            return []
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -72,6 +148,19 @@ class Settings(BaseSettings):
     def photo_dir(self) -> Path:
         """Folder of the content-addressed photo store."""
         return self.data_dir / "photos"
+
+
+def _check_secret(key: str, where: str) -> None:
+    if key in KNOWN_SECRETS:
+        raise ConfigError(
+            f"{where} holds a secret published in the Acuface repository; anyone could forge "
+            "sessions with it. Set ACUFACE_SECRET_KEY to a random value of at least 32 "
+            "characters (or unset it in development to have one generated)."
+        )
+    if len(key) < MIN_SECRET_LEN:
+        raise ConfigError(
+            f"{where} must be a random value of at least {MIN_SECRET_LEN} characters."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,9 @@
 """Clinic fixtures: every test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from ``ACUFACE_TEST_POSTGRES_URL``; each test gets its own
-freshly migrated schema (dropped afterwards). When the variable is unset or the
-server does not answer, the PostgreSQL cases skip with the reason.
+PostgreSQL comes from ``ACUFACE_TEST_POSTGRES_URL`` or, unset, the usual local
+address (``tests/pgtest.py``); each test gets its own freshly migrated schema
+(dropped afterwards). When the server does not answer, the PostgreSQL cases skip
+with the reason.
 
 Named users (who may see what):
 - ``admin`` (admin): everything, including user management, audit log, purge;
@@ -12,12 +13,10 @@ Named users (who may see what):
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -28,24 +27,9 @@ from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate
+from pgtest import PG_URL, pg_unavailable
 
-PG_URL = os.environ.get("ACUFACE_TEST_POSTGRES_URL")
 PASSWORD = "correct horse battery"
-
-
-@lru_cache(maxsize=1)
-def pg_unavailable() -> str | None:
-    """Return why PostgreSQL tests cannot run, or None."""
-    if not PG_URL:
-        return "ACUFACE_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-    try:
-        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001
-        return f"PostgreSQL at {PG_URL} is unreachable: {type(exc).__name__}: {str(exc)[:120]}"
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from .webhelpers import login, make_data_dir
+from pgtest import pg_unavailable
+
+from .webhelpers import login, make_data_dir, postgres_app
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,25 @@ def pat(app) -> TestClient:  # noqa: ANN001
 @pytest.fixture()
 def rita(app) -> TestClient:  # noqa: ANN001
     return login(TestClient(app, base_url="http://127.0.0.1"), "rita")
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def any_db_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The app on SQLite and on PostgreSQL (skipped with the reason when it is unreachable)."""
+    if request.param == "sqlite":
+        from acuface.web.main import create_app
+        from acuface.web.settings import WebSettings
+
+        settings, ids = make_data_dir(tmp_path_factory.mktemp("acuface-any"))
+        app = create_app(WebSettings(core=settings, cookie_secure=False))  # type: ignore[arg-type]
+        app.state.test_user_ids = ids
+        yield app
+        app.state.engine.dispose()
+        return
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres_app(tmp_path_factory.mktemp("acuface-any-pg"), cookie_secure=False) as app:
+        yield app

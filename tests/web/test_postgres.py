@@ -1,57 +1,32 @@
 """The web app on PostgreSQL: the same flow as on SQLite, through the real pages and API.
 
-Needs ACUFACE_TEST_POSTGRES_URL (``.ci/run`` sets it); skipped with the reason otherwise.
+PostgreSQL from ``ACUFACE_TEST_POSTGRES_URL`` or the usual local address (``tests/pgtest.py``);
+skipped with the reason when nothing answers.
 Each run migrates its own schema (selected with ``search_path``) and drops it after.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from .webhelpers import api_token, csrf_of, login, make_data_dir
+from pgtest import pg_unavailable
+
+from .webhelpers import api_token, csrf_of, login, postgres_app
 
 pytestmark = pytest.mark.postgres
-PG_URL = os.environ.get("ACUFACE_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not PG_URL:
-        pytest.skip(
-            "ACUFACE_TEST_POSTGRES_URL is not set "
-            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-        )
-    admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("select 1"))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {type(exc).__name__}")
-    schema = f"acuface_web_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    try:
-        from acuface.web.main import create_app
-        from acuface.web.settings import WebSettings
-
-        settings, _ = make_data_dir(tmp_path_factory.mktemp("acuface-pg"), database_url=url)
-        app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres_app(tmp_path_factory.mktemp("acuface-pg")) as app:
         yield app
-        app.state.engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_practitioner_flow_on_postgresql(pg_app, obama_path) -> None:  # noqa: ANN001

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
@@ -58,3 +62,31 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> TestCl
 
 def api_token(client: TestClient) -> str:
     return client.get("/api/me").json()["csrf_token"]
+
+
+@contextmanager
+def postgres_app(root: Path, **web_overrides: object) -> Iterator[object]:
+    """The app on a fresh PostgreSQL schema with alice, pat and rita (dropped afterwards).
+
+    The caller skips first when :func:`pgtest.pg_unavailable` gives a reason.
+    """
+    from acuface.web.main import create_app
+    from acuface.web.settings import WebSettings
+    from pgtest import PG_URL
+
+    admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    schema = f"acuface_web_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    try:
+        settings, ids = make_data_dir(root, database_url=url)
+        app = create_app(WebSettings(core=settings, **web_overrides))  # type: ignore[arg-type]
+        app.state.test_user_ids = ids
+        yield app
+        app.state.engine.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

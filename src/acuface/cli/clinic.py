@@ -128,6 +128,45 @@ def users_list(
         typer.echo(f"{u.id:>4}  {u.username:<20} {u.role:<13} {u.display_name}{state}")
 
 
+@users_app.command("set-password")
+def users_set_password(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+) -> None:
+    """Set a user's password (hidden prompt, or one line of stdin); ends their sessions."""
+    from acuface.clinic import db
+    from acuface.clinic import services as svc
+    from acuface.clinic.schemas import Actor
+    from acuface.errors import NotFound
+
+    password = _read_password()
+    system = Actor.system()
+    with db.session_scope(_engine()) as session:
+        user = svc.get_user_by_username(session=session, actor=system, username=name)
+        if user is None:
+            raise NotFound(f"No user named {name!r}.")
+        svc.set_password(session=session, actor=system, user_id=user.id, new_password=password)
+    typer.echo(f"password of {user.username} changed")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+) -> None:
+    """Deactivate a user (they cannot sign in; their sessions end)."""
+    from acuface.clinic import db
+    from acuface.clinic import services as svc
+    from acuface.clinic.schemas import Actor
+    from acuface.errors import NotFound
+
+    system = Actor.system()
+    with db.session_scope(_engine()) as session:
+        user = svc.get_user_by_username(session=session, actor=system, username=name)
+        if user is None:
+            raise NotFound(f"No user named {name!r}.")
+        svc.set_user_active(session=session, actor=system, user_id=user.id, active=False)
+    typer.echo(f"{user.username} deactivated")
+
+
 def clients_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
     search: Annotated[

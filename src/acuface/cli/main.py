@@ -16,6 +16,7 @@ from importlib import import_module
 import typer
 from rich.console import Console
 
+from acuface import private
 from acuface.errors import AcufaceError
 
 app = typer.Typer(
@@ -40,6 +41,8 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     """Run the CLI, turning Acuface errors into a clear message and exit code 2."""
+    # Health data: whatever this process or its libraries create is the service user's only.
+    private.restrict_umask()
     try:
         app()
     except AcufaceError as exc:

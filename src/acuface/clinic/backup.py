@@ -35,6 +35,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, text
 from sqlalchemy.types import Date, Time
 
+from acuface import private
 from acuface.clinic import db
 from acuface.clinic import models as m
 from acuface.clinic.photostore import LocalPhotoStore, PhotoStore, get_photo_store, sha256_hex
@@ -132,8 +133,9 @@ def backup(
     revision = db.current_revision(engine)
     sqlite_path = _sqlite_path(engine)
     digests: dict[str, str] = {}
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private.make_dir(dest.parent, tighten_existing=False)
     tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="acuface-backup-") as work:
         if sqlite_path is not None:
             snapshot = Path(work) / "database.sqlite3"
@@ -163,7 +165,11 @@ def backup(
             db_bytes = None
         hashes = sorted({r["sha256"] for r in tables["photos"]})
         total = 0
-        with tarfile.open(tmp, "w") as tar:
+        # Mode 0600 whatever the umask: a backup holds every health record.
+        with (
+            os.fdopen(private.open_new(tmp), "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w") as tar,
+        ):
             if db_bytes is not None:
                 _add(tar, "database.sqlite3", db_bytes, digests)
                 total += len(db_bytes)
@@ -247,7 +253,8 @@ class _Archive:
 
     def copy_to(self, name: str, dest: Path) -> None:
         """Stream one member into *dest* (fsync'ed)."""
-        with self._open(name) as src, open(dest, "wb") as out:
+        dest.unlink(missing_ok=True)
+        with self._open(name) as src, os.fdopen(private.open_new(dest), "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
@@ -314,7 +321,7 @@ def _restore(reader: _Archive, engine: Engine, store: PhotoStore, force: bool) -
         raise BackupError(f"Refusing to restore into {where}: {busy}. {hint}")
     if sqlite_path is not None and "database.sqlite3" in reader:
         engine.dispose()
-        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(sqlite_path.parent)
         tmp = sqlite_path.with_name(sqlite_path.name + ".restore")
         reader.copy_to("database.sqlite3", tmp)
         for suffix in ("-wal", "-shm"):

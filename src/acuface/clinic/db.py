@@ -13,6 +13,7 @@ package without an ``alembic.ini``.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Iterator
@@ -24,7 +25,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from acuface.errors import SchemaOutOfDate
+from acuface import private
+from acuface.errors import AcufaceError, InvalidRecord, SchemaOutOfDate
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _engines: dict[str, Engine] = {}
@@ -39,6 +41,61 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+_NUL_MESSAGE = (
+    "A text contains a NUL character (\\x00), which cannot be stored; remove it and try again."
+)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _json_dumps(value: Any) -> str:
+    # PostgreSQL's JSONB refuses \u0000 and SQLite would keep it: refuse it on both.
+    if _has_nul(value):
+        raise InvalidRecord(_NUL_MESSAGE)
+    return json.dumps(value)
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, params: Any, _context: Any, _executemany: bool
+) -> None:
+    # PostgreSQL cannot hold NUL in text (the driver raises, which was a 500) and
+    # SQLite silently stores it: the same clean 422 on every database, for writes
+    # and for look-ups (a user name typed with a NUL) alike.
+    if _params_have_nul(params):
+        raise InvalidRecord(_NUL_MESSAGE)
+
+
+def _params_have_nul(params: Any) -> bool:
+    # One row (tuple or dict) or, for executemany, a list of rows.
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_params_have_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_params_have_nul(v) for v in params)
+    return False
+
+
+def _unwrap_acuface_error(context: Any) -> None:
+    # An Acuface error raised while binding parameters (e.g. by the JSON serializer)
+    # comes back wrapped in SQLAlchemy's StatementError; raise it as itself.
+    if isinstance(context.original_exception, AcufaceError):
+        raise context.original_exception
+
+
+def _install_guards(engine: Engine) -> None:
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    event.listen(engine, "handle_error", _unwrap_acuface_error)
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -64,12 +121,19 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created here with mode 0600 (SQLite would use the umask); its -wal and
+            # -shm files take the same mode.
+            private.touch_file(Path(parsed.database))
+        kwargs.setdefault("json_serializer", _json_dumps)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
+        _install_guards(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("json_serializer", _json_dumps)
+    engine = create_engine(url, **kwargs)
+    _install_guards(engine)
+    return engine
 
 
 def get_engine(url: str | None = None) -> Engine:

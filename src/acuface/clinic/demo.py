@@ -37,9 +37,11 @@ from acuface.clinic.schemas import (
     SessionCreate,
 )
 from acuface.clinic.services.photos import add_prepared_photo
-from acuface.errors import AcufaceError, ClinicError
+from acuface.config import get_settings
+from acuface.errors import AcufaceError, ClinicError, ConfigError
 
 #: The demo accounts' password (development only; printed by ``acuface demo-data``).
+#: Listed in ``services.users.PUBLISHED_PASSWORDS``, which production refuses.
 DEMO_PASSWORD = "acuface-demo-2026"
 SEED = 20260101
 
@@ -174,6 +176,12 @@ def load_demo(
     """
     from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
 
+    if get_settings().env == "prod":
+        # Its accounts share a password printed in this repository.
+        raise ConfigError(
+            "The demo clinic is for development only (ACUFACE_ENV=prod refuses it): its "
+            "accounts share a published password."
+        )
     engine = engine or db.get_engine()
     db.check_schema_current(engine)
     with db.session_scope(engine) as session:

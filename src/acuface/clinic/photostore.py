@@ -33,6 +33,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from acuface import private
 from acuface.errors import NotFound
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -113,10 +114,10 @@ class LocalPhotoStore:
         final = self.path_for(digest)
         if final.exists() and final.stat().st_size == len(data):
             return digest
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.tmp_dir)
+        private.make_dir(final.parent)
         tmp = self.tmp_dir / f"{digest}.{uuid.uuid4().hex}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = private.open_new(tmp)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -7,10 +7,10 @@ the reports never touch the database layer. Input models reject unknown fields.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Any, Literal
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Role = Literal["admin", "practitioner", "reception"]
 ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
@@ -33,6 +33,55 @@ PhotoView = Literal[
     "front", "left_oblique", "right_oblique", "left_profile", "right_profile", "other"
 ]
 SessionStatus = Literal["draft", "signed"]
+
+# --- bounds on input ------------------------------------------------------------
+# Every number, date and text that people type has a range, so that a slip (or a
+# probe) is a clear 422 and never an absurd record or a database overflow.
+
+#: Earliest date of any record or birth.
+EARLIEST_DATE = date(1900, 1, 1)
+#: How far ahead appointments and other records may be dated.
+MAX_DAYS_AHEAD = 2 * 366
+#: Point/side entries of one session (a full face and body plan has about 40).
+MAX_NEEDLE_ENTRIES = 120
+#: Needles in one session, all entries together.
+MAX_NEEDLES_PER_SESSION = 300
+#: Longest clinical free text (SOAP fields, amendments).
+MAX_NOTE_CHARS = 20_000
+
+
+def _birth_date(value: date) -> date:
+    today = datetime.now(UTC).date()
+    if not EARLIEST_DATE <= value <= today:
+        raise ValueError(
+            f"a birth date must be between {EARLIEST_DATE.isoformat()} and today "
+            f"({today.isoformat()})"
+        )
+    return value
+
+
+def _record_date(value: date) -> date:
+    latest = datetime.now(UTC).date() + timedelta(days=MAX_DAYS_AHEAD)
+    if not EARLIEST_DATE <= value <= latest:
+        raise ValueError(
+            f"the date must be between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}"
+        )
+    return value
+
+
+def _record_datetime(value: datetime) -> datetime:
+    _record_date(value.date())
+    return value
+
+
+#: A link to another record by id: within a 32-bit signed integer, like the columns.
+RecordRef = Annotated[int, Field(ge=1, le=2_147_483_647)]
+#: A date of birth: from 1900 to today.
+BirthDate = Annotated[date, AfterValidator(_birth_date)]
+#: The date of a record (session, intake, event, rating, consent): 1900 to two years ahead.
+RecordDate = Annotated[date, AfterValidator(_record_date)]
+#: A timestamp of a record, same range as :data:`RecordDate`.
+RecordDateTime = Annotated[datetime, AfterValidator(_record_datetime)]
 
 
 class RatingScale(BaseModel):
@@ -180,7 +229,7 @@ class ClientCreate(_Input):
 
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Sex = "unknown"
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=50)
@@ -193,7 +242,7 @@ class ClientUpdate(_Input):
 
     given_name: str | None = Field(default=None, min_length=1, max_length=100)
     family_name: str | None = Field(default=None, min_length=1, max_length=100)
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Sex | None = None
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=50)
@@ -245,7 +294,7 @@ class IntakeCreate(_Input):
     concerns, pattern answers, screening, tongue, pulse, age, overrides.
     """
 
-    intake_date: date | None = None
+    intake_date: RecordDate | None = None
     intake: dict[str, Any]
     notes: str | None = Field(default=None, max_length=10_000)
 
@@ -292,6 +341,26 @@ class NeedleIn(_Input):
         return value.upper()
 
 
+def check_needle_total(needles: list[NeedleIn]) -> None:
+    """Refuse a needle list longer than a session can be.
+
+    Raises
+    ------
+    ValueError
+        More than :data:`MAX_NEEDLE_ENTRIES` entries or :data:`MAX_NEEDLES_PER_SESSION`
+        needles (pydantic turns it into a validation error; services into ``InvalidRecord``).
+    """
+    if len(needles) > MAX_NEEDLE_ENTRIES:
+        raise ValueError(
+            f"a session has at most {MAX_NEEDLE_ENTRIES} point/side entries, got {len(needles)}"
+        )
+    total = sum(n.count for n in needles)
+    if total > MAX_NEEDLES_PER_SESSION:
+        raise ValueError(
+            f"a session has at most {MAX_NEEDLES_PER_SESSION} needles in all, got {total}"
+        )
+
+
 class NeedleDTO(_Out):
     """Needles placed at one point on one side."""
 
@@ -303,17 +372,22 @@ class NeedleDTO(_Out):
 class SessionCreate(_Input):
     """A new (draft) treatment session. ``practitioner_id`` defaults to the actor."""
 
-    session_date: date
+    session_date: RecordDate
     start_time: time | None = None
-    practitioner_id: int | None = None
-    plan_id: int | None = None
+    practitioner_id: RecordRef | None = None
+    plan_id: RecordRef | None = None
     retention_minutes: int | None = Field(default=None, ge=0, le=240)
     technique: str | None = Field(default=None, max_length=500)
-    needles: list[NeedleIn] = Field(default_factory=list)
-    subjective: str | None = Field(default=None, max_length=20_000)
-    objective: str | None = Field(default=None, max_length=20_000)
-    assessment: str | None = Field(default=None, max_length=20_000)
-    plan_note: str | None = Field(default=None, max_length=20_000)
+    needles: list[NeedleIn] = Field(default_factory=list, max_length=MAX_NEEDLE_ENTRIES)
+    subjective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    plan_note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+
+    @model_validator(mode="after")
+    def _needle_total(self) -> SessionCreate:
+        check_needle_total(self.needles)
+        return self
 
 
 class SessionUpdate(_Input):
@@ -322,17 +396,22 @@ class SessionUpdate(_Input):
     ``needles``, when given, replaces the whole list.
     """
 
-    session_date: date | None = None
+    session_date: RecordDate | None = None
     start_time: time | None = None
-    practitioner_id: int | None = None
-    plan_id: int | None = None
+    practitioner_id: RecordRef | None = None
+    plan_id: RecordRef | None = None
     retention_minutes: int | None = Field(default=None, ge=0, le=240)
     technique: str | None = Field(default=None, max_length=500)
-    needles: list[NeedleIn] | None = None
-    subjective: str | None = Field(default=None, max_length=20_000)
-    objective: str | None = Field(default=None, max_length=20_000)
-    assessment: str | None = Field(default=None, max_length=20_000)
-    plan_note: str | None = Field(default=None, max_length=20_000)
+    needles: list[NeedleIn] | None = Field(default=None, max_length=MAX_NEEDLE_ENTRIES)
+    subjective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    plan_note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+
+    @model_validator(mode="after")
+    def _needle_total(self) -> SessionUpdate:
+        check_needle_total(self.needles or [])
+        return self
 
 
 class AmendmentDTO(_Out):
@@ -400,11 +479,11 @@ class AdverseEventCreate(_Input):
 
     kind: AdverseKind
     severity: Severity = "mild"
-    session_id: int | None = None
+    session_id: RecordRef | None = None
     point_code: str | None = Field(default=None, max_length=20)
     side: Side | None = None
-    onset_date: date
-    resolved_date: date | None = None
+    onset_date: RecordDate
+    resolved_date: RecordDate | None = None
     description: str | None = Field(default=None, max_length=10_000)
 
 
@@ -477,12 +556,12 @@ class MeasurementCreate(_Input):
 
     metric: str = Field(min_length=1, max_length=100)
     region: str = Field(default="face", min_length=1, max_length=100)
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=30)
     method_version: str = Field(min_length=1, max_length=50)
-    measured_at: datetime | None = None
-    photo_id: int | None = None
-    session_id: int | None = None
+    measured_at: RecordDateTime | None = None
+    photo_id: RecordRef | None = None
+    session_id: RecordRef | None = None
 
 
 class MeasurementDTO(_Out):
@@ -504,10 +583,10 @@ class MeasurementDTO(_Out):
 class RatingCreate(_Input):
     """An outcome rating on one of :data:`RATING_SCALES`."""
 
-    scale: str
+    scale: str = Field(max_length=50)
     value: int
-    rated_on: date
-    session_id: int | None = None
+    rated_on: RecordDate
+    session_id: RecordRef | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -531,7 +610,7 @@ class ConsentCreate(_Input):
 
     kind: ConsentKind
     granted: bool = True
-    signed_on: date
+    signed_on: RecordDate
     document_version: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=2000)
 

@@ -9,12 +9,15 @@ and every failure becomes a specific :class:`~acuface.errors.ImageError`.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from acuface.errors import (
     CorruptImage,
@@ -32,6 +35,35 @@ DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 #: Smallest image side we try to find a face in.
 MIN_SIDE_PX = 64
+#: Longest side accepted. OpenCV aborts the whole process on images with a side
+#: near 32767 px (16-bit coordinates inside its warps), so such images must never
+#: reach it; 10000 px is more than any camera we expect (50 MP is 8700x5800).
+MAX_SIDE_PX = 10_000
+#: Largest ratio of the long to the short side: a face photo is never a 1:5 strip,
+#: and extreme strips are what break image libraries.
+MAX_ASPECT = 4.0
+
+_PILLOW_LOCK = threading.Lock()
+
+
+@contextmanager
+def strict_pillow() -> Iterator[None]:
+    """Decode with Pillow's strict settings, whatever another library set globally.
+
+    Pillow's ``ImageFile.LOAD_TRUNCATED_IMAGES`` is a process-wide switch, and
+    importing WeasyPrint turns it on, after which a truncated upload would decode
+    as a grey-bottomed "good" photo. Our decodes set it off for their own
+    duration (under a lock, so two of our decodes cannot interleave) and restore
+    the previous value for the library that wanted it.
+    """
+    with _PILLOW_LOCK:
+        saved = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
 
 ImageSource = str | Path | bytes | NDArray[np.uint8]
 
@@ -88,7 +120,10 @@ def load_image(
         With a message naming the file and what to do.
     """
     if isinstance(source, np.ndarray):
-        return _check_array(source, name or "image array")
+        label = name or "image array"
+        if source.ndim >= 2:
+            check_dimensions(int(source.shape[1]), int(source.shape[0]), label, max_pixels)
+        return _check_array(source, label)
     if isinstance(source, (str, Path)):
         path = Path(source)
         label = name or str(path)
@@ -116,7 +151,41 @@ def load_image(
     return _decode(data, label, max_pixels)
 
 
+def check_dimensions(width: int, height: int, label: str, max_pixels: int) -> None:
+    """Refuse image sizes that are bombs or that image libraries cannot handle.
+
+    Called on the header's size, before any pixel is decoded.
+
+    Raises
+    ------
+    ImageTooLarge
+        More pixels than *max_pixels*, or a side longer than :data:`MAX_SIDE_PX`.
+    UnsupportedImage
+        Long side more than :data:`MAX_ASPECT` times the short side.
+    """
+    if width * height > max_pixels:
+        raise ImageTooLarge(
+            f"{label}: {width}×{height} px is more than the {max_pixels / 1e6:.0f} MP limit "
+            "(decompression-bomb guard). Resize the photo to under 8000 px on its long side."
+        )
+    if max(width, height) > MAX_SIDE_PX:
+        raise ImageTooLarge(
+            f"{label}: {width}×{height} px has a side longer than the {MAX_SIDE_PX} px limit. "
+            "Resize the photo (2000-4000 px on the long side is plenty)."
+        )
+    if min(width, height) > 0 and max(width, height) / min(width, height) > MAX_ASPECT:
+        raise UnsupportedImage(
+            f"{label}: {width}×{height} px is a strip, not a portrait: the long side may be at "
+            f"most {MAX_ASPECT:g} times the short side. Crop the photo to the face."
+        )
+
+
 def _decode(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
+    with strict_pillow():
+        return _decode_strict(data, label, max_pixels)
+
+
+def _decode_strict(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
     try:
         with warnings.catch_warnings():
             # Pillow warns (not raises) between 1x and 2x its own limit; we
@@ -141,15 +210,18 @@ def _decode(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
     if img.format not in SUPPORTED_FORMATS:
         raise UnsupportedImage(f"{label}: {img.format} images are not supported. Use JPEG or PNG.")
     width, height = img.size
-    if width * height > max_pixels:
-        raise ImageTooLarge(
-            f"{label}: {width}×{height} px is more than the {max_pixels / 1e6:.0f} MP limit "
-            "(decompression-bomb guard). Resize the photo to under 8000 px on its long side."
-        )
+    check_dimensions(width, height, label, max_pixels)
     try:
-        img.load()
-        rgb = ImageOps.exif_transpose(img).convert("RGB")
-    except (OSError, SyntaxError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img.load()
+            rgb = ImageOps.exif_transpose(img).convert("RGB")
+    except Image.DecompressionBombError:
+        raise ImageTooLarge(
+            f"{label}: the image has far more pixels than the {max_pixels / 1e6:.0f} MP limit "
+            "(decompression-bomb guard). Resize the photo to under 8000 px on its long side."
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptImage(
             f"{label}: the image is damaged or truncated ({exc}). Re-export or re-take it."
         ) from None

@@ -19,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import acuface
 from acuface.config import Settings
@@ -185,7 +187,7 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=ws.core.secret_key,
+        secret_key=ws.core.signing_key(),
         session_cookie=SESSION_COOKIE,
         max_age=ws.session_max_s,
         same_site="lax",
@@ -194,6 +196,13 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     # Uploads may be max_upload_bytes; the rest of a multipart body is small.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=ws.max_upload_bytes + 256 * 1024)
     app.add_middleware(SecurityHeadersMiddleware, hsts=ws.cookie_secure)
+    # Answer only to our own host names: a page on another site that points its
+    # DNS name at 127.0.0.1 (DNS rebinding) gets 400, never the clinic's data.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=ws.core.allowed_host_list)
+    if ws.core.trusted_proxy_list:
+        # The client address (login throttling, audit) from X-Forwarded-For, but
+        # only when the peer is one of the configured proxies.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=ws.core.trusted_proxy_list)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
 

@@ -223,27 +223,34 @@ class SecurityHeadersMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies larger than *max_bytes* with 413, before any parsing.
+    """Refuse request bodies larger than the limit with 413, before any parsing.
 
     FastAPI parses form and multipart bodies before route dependencies run, so
     without this an anonymous client could make the server spool a huge upload
     before being told to sign in. Checks ``Content-Length`` first and also counts
-    streamed (chunked) bodies.
+    streamed (chunked) bodies. Only multipart bodies (photo uploads) may be as
+    large as *max_bytes*; JSON and form posts are text typed by people and get
+    *max_text_bytes*.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_text_bytes: int = 1 << 20) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_text_bytes = max_text_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, cutting it off once the body exceeds the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_text_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-type" and value.lower().startswith(b"multipart/form-data"):
+                limit = self.max_bytes
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = True
                 if too_big:
@@ -256,7 +263,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 

@@ -63,6 +63,7 @@ from acuface.clinic.services.sessions import (
 )
 from acuface.clinic.services.timeline import client_timeline
 from acuface.clinic.services.users import (
+    accounts_with_published_password,
     authenticate,
     count_failed_logins,
     create_user,
@@ -76,6 +77,7 @@ from acuface.clinic.services.users import (
 )
 
 __all__ = [
+    "accounts_with_published_password",
     "add_measurement",
     "add_photo",
     "add_rating",

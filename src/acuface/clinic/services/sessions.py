@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.schemas import (
+    MAX_NOTE_CHARS,
     Actor,
     AmendmentDTO,
     NeedleDTO,
@@ -26,6 +27,7 @@ from acuface.clinic.schemas import (
     SessionCreate,
     SessionDTO,
     SessionUpdate,
+    check_needle_total,
 )
 from acuface.clinic.services._common import (
     add_audited,
@@ -54,6 +56,10 @@ def canonical_point_code(code: str) -> str:
 
 
 def _needle_rows(needles: list[NeedleIn]) -> list[m.SessionNeedle]:
+    try:
+        check_needle_total(needles)
+    except ValueError as exc:
+        raise InvalidRecord(f"Too many needles: {exc}.") from None
     merged: dict[tuple[str, str], int] = {}
     for needle in needles:
         key = (canonical_point_code(needle.point_code), needle.side)
@@ -277,6 +283,10 @@ def amend_session(
         raise InvalidRecord(f"Session {row.id} is not signed yet; edit it instead of amending.")
     if not text or not text.strip():
         raise InvalidRecord("An amendment needs a text saying what is added or corrected.")
+    if len(text) > MAX_NOTE_CHARS or len(reason or "") > MAX_NOTE_CHARS:
+        raise InvalidRecord(
+            f"An amendment's text and reason have at most {MAX_NOTE_CHARS} characters."
+        )
     corrected = None
     if needles is not None:
         corrected = [

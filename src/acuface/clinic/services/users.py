@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 from acuface.clinic import models as m
 from acuface.clinic.schemas import ROLES, Actor, Role, UserDTO
 from acuface.clinic.services._common import audit, get_or_404, require_role
+from acuface.config import get_settings
 from acuface.errors import DuplicateRecord, InvalidRecord
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,50}$")
 MIN_PASSWORD_LEN = 8
+#: Passwords printed in this repository (the demo clinic's): refused in production.
+PUBLISHED_PASSWORDS = frozenset({"acuface-demo-2026"})
 
 _hasher = PasswordHasher()
 
@@ -29,7 +32,13 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password-just-for-timing")
 
 
+def _production() -> bool:
+    return get_settings().env == "prod"
+
+
 def _check_password(password: str) -> None:
+    if password in PUBLISHED_PASSWORDS and _production():
+        raise InvalidRecord("That is the published demo password; choose a password of your own.")
     if len(password) < MIN_PASSWORD_LEN:
         raise InvalidRecord(f"The password must have at least {MIN_PASSWORD_LEN} characters.")
     if len(password) > 1024:
@@ -106,6 +115,11 @@ def authenticate(*, session: Session, username: str, password: str, ip: str) -> 
         if ok and not user.is_active:
             ok = False
             reason = "inactive account"
+        if ok and password in PUBLISHED_PASSWORDS and _production():
+            # Everyone can read this password in the repository: in production it
+            # signs in nobody, whatever account still carries it.
+            ok = False
+            reason = "published demo password"
     if not ok or user is None:
         # Written directly: an unknown name has no role, and Actor requires one.
         session.add(
@@ -147,6 +161,23 @@ def count_failed_logins(
     if ip is not None:
         query = query.where(m.AuditEntry.source == ip)
     return int(session.scalar(query) or 0)
+
+
+def accounts_with_published_password(*, session: Session) -> list[str]:
+    """Return the user names of active accounts whose password is a published one.
+
+    ``acuface serve`` refuses to start in production while this list is not empty.
+    """
+    names = []
+    for user in session.scalars(select(m.User).where(m.User.is_active.is_(True))):
+        for published in PUBLISHED_PASSWORDS:
+            try:
+                if _hasher.verify(user.password_hash, published):
+                    names.append(user.username)
+                    break
+            except (VerificationError, InvalidHashError):
+                continue
+    return names
 
 
 def get_user(*, session: Session, actor: Actor, user_id: int) -> UserDTO:
