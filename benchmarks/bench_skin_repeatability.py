@@ -216,13 +216,14 @@ def main() -> None:
     print(tab)
     if args.no_write:
         return
-    source = (
+    note = (
         "benchmarks/bench_skin_repeatability.py on tests/data/faces/{obama,biden,obama3}.jpg "
-        "(public domain; see tests/data/faces/LICENSE.md)"
+        "(public domain; see tests/data/faces/LICENSE.md), large photos"
     )
     data = {
         "method_version": METHOD_VERSION,
-        "source": source,
+        "note": note,
+        "source": ["acuface_repeatability_bench", "bland_altman1996"],
         "generated_utc": stamp,
         "perturbations": PERTURBATIONS,
         "photos": LARGE,
@@ -232,7 +233,7 @@ def main() -> None:
                 "cv_percent": None if v["cv_percent"] is None else round(v["cv_percent"], 3),
                 "mean_abs": round(v["mean_abs"], 6),
                 "n_photos": int(v["n_photos"]),
-                "source": "bench_skin_repeatability (large photos)",
+                "source": ["acuface_repeatability_bench"],
             }
             for k, v in large.items()
         },

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from acuface.atlas import ALL_ZONES, load_atlas
 from acuface.atlas.knowledge import (
+    CONCERNS,
     ConcernsFile,
     Effect,
     Knowledge,
@@ -19,6 +20,7 @@ from acuface.atlas.knowledge import (
     knowledge_json_schemas,
     load_knowledge,
 )
+from acuface.atlas.models import SOURCES
 from acuface.errors import AtlasError
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "acuface" / "atlas" / "data"
@@ -126,25 +128,22 @@ def test_cross_check_rejects_unknown_point_and_source(knowledge: Knowledge) -> N
     data = yaml.safe_load((DATA / "concerns.yaml").read_text(encoding="utf-8"))
     data["concerns"][0]["points"][0]["code"] = "ST99"
     data["concerns"][1]["source"] = ["nobody2020"]
-    broken = Knowledge(
-        concerns=ConcernsFile.model_validate(data),
-        patterns=knowledge.patterns,
-        screening=knowledge.screening,
-    )
+    broken = knowledge.model_copy(update={"concerns": ConcernsFile.model_validate(data)})
     with pytest.raises(AtlasError) as info:
         _cross_check(broken)
     assert "'ST99' is not in the atlas" in info.value.message
-    assert "'nobody2020' is not in sources.yaml" in info.value.message
+    # Source ids are checked by the data-file registry, for every file alike.
+    loaded = CONCERNS.read_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(AtlasError) as info:
+        CONCERNS.check_sources_of(loaded, {s.id for s in SOURCES.load().sources})
+    assert "unknown source id(s) nobody2020" in info.value.message
+    assert f"concern {data['concerns'][1]['name']}, field source" in info.value.message
 
 
 def test_cross_check_rejects_unknown_sign(knowledge: Knowledge) -> None:
     data = yaml.safe_load((DATA / "patterns.yaml").read_text(encoding="utf-8"))
     data["patterns"][0]["signs"][0]["id"] = "no_such_question"
-    broken = Knowledge(
-        concerns=knowledge.concerns,
-        patterns=PatternsFile.model_validate(data),
-        screening=knowledge.screening,
-    )
+    broken = knowledge.model_copy(update={"patterns": PatternsFile.model_validate(data)})
     with pytest.raises(AtlasError, match="unknown question sign 'no_such_question'"):
         _cross_check(broken)
 
@@ -170,7 +169,7 @@ def test_effect_must_say_what_it_does() -> None:
 def test_committed_json_schemas_match_the_models() -> None:
     for name, text in knowledge_json_schemas().items():
         committed = (SCHEMA / name).read_text(encoding="utf-8")
-        assert committed == text, f"{name} is stale: regenerate with knowledge_json_schemas()"
+        assert committed == text, f"{name} is stale: regenerate with `acuface atlas schema`"
 
 
 def test_load_knowledge_is_cached(knowledge: Knowledge) -> None:

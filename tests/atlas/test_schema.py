@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from acuface.atlas import json_schemas
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "src" / "acuface" / "atlas" / "schema"
+from acuface.atlas import datafiles, json_schemas
 
 
 def test_committed_schemas_are_up_to_date() -> None:
-    for name, generated in json_schemas().items():
-        path = SCHEMA_DIR / name
+    for datafile in datafiles.registered():
+        path, generated = datafile.schema_path, datafile.schema_text()
         committed = path.read_text(encoding="utf-8") if path.exists() else ""
         assert committed == generated, (
             f"{path} is out of date with acuface/atlas/models.py; regenerate it with "

@@ -33,13 +33,12 @@ from the locator).
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
-from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from acuface.atlas.datafiles import DataFile, SourceIds, register
 
 #: Number of landmarks of the refined Face Mesh (468 mesh + 10 iris).
 N_LANDMARKS = 478
@@ -142,7 +141,7 @@ class Helper(_Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     at: Expr
     note: str
-    source: list[str] = Field(min_length=1)
+    source: SourceIds
 
 
 class PointGeometry(_Model):
@@ -184,7 +183,7 @@ class PointGeometry(_Model):
     views: list[View]
     confidence: float = Field(gt=0.0, le=1.0)
     method: str = Field(min_length=10)
-    source: list[str] = Field(min_length=1)
+    source: SourceIds
 
     @model_validator(mode="after")
     def _check(self) -> PointGeometry:
@@ -213,7 +212,7 @@ class CunScale(_Model):
     span_cun: float = Field(gt=0.0)
     plausible_mm: tuple[float, float]
     note: str
-    source: list[str] = Field(min_length=1)
+    source: SourceIds
 
     @model_validator(mode="after")
     def _check(self) -> CunScale:
@@ -295,12 +294,20 @@ def _check_acyclic(graph: dict[str, list[str]]) -> None:
         visit(n, [])
 
 
-_lock = threading.Lock()
-_cache: GeometryFile | None = None
+#: ``atlas/data/geometry.yaml``, read by the data-file registry.
+GEOMETRY: DataFile[GeometryFile] = register(
+    DataFile(
+        name="geometry",
+        model=GeometryFile,
+        package="acuface.atlas",
+        filename="geometry.yaml",
+        description="where each facial/head point lands on Face Mesh landmarks",
+    )
+)
 
 
 def parse_geometry(text: str) -> GeometryFile:
-    """Validate geometry YAML text.
+    """Validate geometry YAML text (strict YAML; not cached, sources not checked).
 
     Parameters
     ----------
@@ -313,28 +320,22 @@ def parse_geometry(text: str) -> GeometryFile:
 
     Raises
     ------
-    pydantic.ValidationError
-        When the data does not follow the schema.
+    AtlasError
+        When the data does not follow the schema (file, line, point and field named).
     """
-    return GeometryFile.model_validate(yaml.safe_load(text))
+    return GEOMETRY.read_text(text).data
 
 
 def load_geometry() -> GeometryFile:
-    """Return the packaged point geometry, loaded once under a lock.
+    """Return the packaged point geometry, loaded once under the registry's lock.
 
     Returns
     -------
     GeometryFile
     """
-    global _cache
-    if _cache is None:
-        with _lock:
-            if _cache is None:
-                ref = resources.files("acuface.atlas") / "data" / "geometry.yaml"
-                _cache = parse_geometry(ref.read_text(encoding="utf-8"))
-    return _cache
+    return GEOMETRY.load()
 
 
 def geometry_json_schema() -> dict[str, Any]:
     """JSON Schema of ``geometry.yaml`` (exported to ``atlas/schema/``)."""
-    return GeometryFile.model_json_schema(by_alias=True)
+    return GEOMETRY.json_schema()

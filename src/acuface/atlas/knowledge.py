@@ -1,59 +1,35 @@
 """Planner knowledge as data: concerns, TCM patterns and safety screening.
 
-The three files ``atlas/data/concerns.yaml``, ``patterns.yaml`` and
+The files ``atlas/data/concerns.yaml``, ``patterns.yaml`` and
 ``screening.yaml`` hold everything the planner knows; the planner's code only
 applies them. The pydantic models below are their schema: unknown fields are
-rejected (``extra="forbid"``) and every record carries ``source`` ids that
-must exist in ``atlas/data/sources.yaml``. A JSON Schema generated from these
-models is committed under ``atlas/schema/`` (``knowledge_json_schemas()``
-renders it; a test checks the committed copies have not drifted).
+rejected (``extra="forbid"``) and every record carries ``source`` ids. The
+files are read by the data-file registry (:mod:`acuface.atlas.datafiles`),
+which also checks every source id against ``sources.yaml`` and exports the
+JSON Schemas committed under ``atlas/schema/``.
 
-Cross-file checks (every point code exists in the atlas, every source id is in
-the bibliography, every pattern question and tongue/pulse finding is defined)
-run in :func:`load_knowledge`, so bad data fails loudly at load time rather
-than producing a quietly wrong plan.
+Cross-file checks (every point code exists in the atlas, every pattern
+question and tongue/pulse finding is defined) run in :func:`load_knowledge`,
+so bad data fails loudly at load time rather than producing a quietly wrong
+plan.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from functools import cached_property
-from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from acuface.atlas.models import SOURCE_ID_PATTERN, Tag, Zone
+from acuface.atlas import datafiles
+from acuface.atlas.datafiles import DataFile, SourceIds, register
+from acuface.atlas.loader import load_atlas
+from acuface.atlas.models import Tag, Zone
 from acuface.errors import AtlasError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 EvidenceLevel = Literal["rct", "pilot", "observational", "tradition"]
-#: Plain-language meaning of each evidence level (used in plans and handouts).
-EVIDENCE_LEVEL_TEXT: dict[str, str] = {
-    "rct": "some randomised controlled trials, with modest and mixed effects",
-    "pilot": "small uncontrolled pilot studies only",
-    "observational": "observational reports only",
-    "tradition": "traditional practice; no reliable clinical trials",
-}
-
-
-def _check_source_ids(value: list[str]) -> list[str]:
-    if len(set(value)) != len(value):
-        raise ValueError("a source id is listed twice")
-    for source_id in value:
-        if not SOURCE_ID_PATTERN.match(source_id):
-            raise ValueError(f"source id {source_id!r} is not a valid id")
-    return value
 
 
 class _Record(BaseModel):
@@ -61,12 +37,7 @@ class _Record(BaseModel):
 
     model_config = _STRICT
 
-    source: list[str] = Field(min_length=1, description="Ids from atlas/data/sources.yaml.")
-
-    @field_validator("source")
-    @classmethod
-    def _sources(cls, value: list[str]) -> list[str]:
-        return _check_source_ids(value)
+    source: SourceIds
 
 
 # --- concerns -----------------------------------------------------------------
@@ -108,6 +79,13 @@ class Concern(_Record):
         return [point.code for point in self.points]
 
 
+class EvidenceLevelText(_Record):
+    """What an evidence level means, in the words plans and handouts use."""
+
+    id: EvidenceLevel
+    text: str = Field(min_length=10)
+
+
 class SupportivePoint(_Record):
     """A point added, in list order, when a plan is under the budget minimum."""
 
@@ -120,6 +98,9 @@ class ConcernsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    evidence_levels: list[EvidenceLevelText] = Field(
+        min_length=1, description="Plain-language meaning of each evidence level."
+    )
     concerns: list[Concern] = Field(min_length=1)
     supportive: list[SupportivePoint] = Field(
         min_length=1,
@@ -203,12 +184,7 @@ class PatternsFile(BaseModel):
     tongue: list[Finding] = Field(min_length=1)
     pulse: list[Finding] = Field(min_length=1)
     patterns: list[Pattern] = Field(min_length=1)
-    source: list[str] = Field(min_length=1)
-
-    @field_validator("source")
-    @classmethod
-    def _sources(cls, value: list[str]) -> list[str]:
-        return _check_source_ids(value)
+    source: SourceIds
 
 
 # --- screening ----------------------------------------------------------------
@@ -251,9 +227,7 @@ class Effect(BaseModel):
     max_needles: int | None = Field(default=None, ge=1)
     min_needles: int | None = Field(default=None, ge=0)
     position: Literal["lying", "sitting"] | None = None
-    restriction: Literal["no_electrostimulation", "no_strong_stimulation", "gentle_technique"] | (
-        None
-    ) = None
+    restriction: RestrictionId | None = None
     within_days: int | None = Field(
         default=None,
         ge=1,
@@ -298,12 +272,89 @@ class ScreeningRule(_Record):
     effects: list[Effect] = Field(min_length=1)
 
 
+RestrictionId = Literal["no_electrostimulation", "no_strong_stimulation", "gentle_technique"]
+
+
+class Restriction(_Record):
+    """A technique restriction a screening rule can ask for, in plain words."""
+
+    id: RestrictionId
+    text: str = Field(min_length=5, description="How plans and notes state it.")
+
+
 class ScreeningFile(BaseModel):
     """The layout of ``screening.yaml``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    restrictions: list[Restriction] = Field(min_length=1)
     rules: list[ScreeningRule] = Field(min_length=12)
+
+
+# --- practice defaults and outcome scales ---------------------------------------
+
+
+class BudgetDefault(_Record):
+    """The practice's default needle budget: a ceiling, with a fill target below it."""
+
+    min_needles: int = Field(ge=0, description="Filling target where filling is allowed.")
+    max_needles: int = Field(ge=1, description="The ceiling; never exceeded.")
+    why: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _order(self) -> BudgetDefault:
+        if self.min_needles > self.max_needles:
+            raise ValueError("min_needles is greater than max_needles")
+        return self
+
+
+class CourseDefault(_Record):
+    """The default course of sessions (every value can be changed per plan)."""
+
+    initial_sessions: int = Field(ge=1, le=30)
+    initial_weeks: float = Field(gt=0, le=26)
+    maintenance_sessions: int = Field(ge=0, le=24)
+    maintenance_interval_days: int = Field(ge=1, le=180)
+    why: str = Field(min_length=10, description="Where the schedule comes from, for plans.")
+
+
+class PracticeFile(BaseModel):
+    """The layout of ``practice.yaml``: the practice's defaults for planning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    budget: BudgetDefault
+    course: CourseDefault
+
+
+class OutcomeScale(_Record):
+    """An outcome scale the clinic records: its range, who rates it, what it fits."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=3)
+    min_value: int
+    max_value: int
+    unit: str | None = Field(default=None, description="Unit of the value, if not points.")
+    rater: Literal["practitioner", "client"]
+    higher_is_better: bool
+    description: str = Field(min_length=10)
+    concerns: list[str] = Field(
+        default_factory=list, description="Concern names this scale measures (empty: any)."
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> OutcomeScale:
+        if self.min_value >= self.max_value:
+            raise ValueError("min_value must be below max_value")
+        return self
+
+
+class ScalesFile(BaseModel):
+    """The layout of ``scales.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scales: list[OutcomeScale] = Field(min_length=1)
 
 
 # --- loading ------------------------------------------------------------------
@@ -317,6 +368,8 @@ class Knowledge(BaseModel):
     concerns: ConcernsFile
     patterns: PatternsFile
     screening: ScreeningFile
+    practice: PracticeFile
+    scales: ScalesFile
 
     @cached_property
     def concerns_by_name(self) -> dict[str, Concern]:
@@ -339,6 +392,21 @@ class Knowledge(BaseModel):
         return {rule.id: rule for rule in self.screening.rules}
 
     @cached_property
+    def scales_by_name(self) -> dict[str, OutcomeScale]:
+        """Outcome scale name -> scale, in file order."""
+        return {scale.name: scale for scale in self.scales.scales}
+
+    @cached_property
+    def evidence_text(self) -> dict[str, str]:
+        """Evidence level id -> its plain-language meaning."""
+        return {level.id: level.text for level in self.concerns.evidence_levels}
+
+    @cached_property
+    def restriction_text(self) -> dict[str, str]:
+        """Restriction id -> how plans state it."""
+        return {r.id: r.text for r in self.screening.restrictions}
+
+    @cached_property
     def question_ids(self) -> frozenset[str]:
         """Ids of the pattern questions."""
         return frozenset(q.id for q in self.patterns.questions)
@@ -354,46 +422,64 @@ class Knowledge(BaseModel):
         return frozenset(f.id for f in self.patterns.pulse)
 
 
-#: File name -> model, for loading and for the committed JSON Schemas.
-KNOWLEDGE_FILES: dict[str, type[BaseModel]] = {
-    "concerns.yaml": ConcernsFile,
-    "patterns.yaml": PatternsFile,
-    "screening.yaml": ScreeningFile,
-}
-
-_lock = threading.Lock()
-_cache: Knowledge | None = None
-
-
-def _read_yaml(name: str) -> Any:
-    text = resources.files("acuface.atlas").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def _parse(name: str, model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate(_read_yaml(name))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise AtlasError(f"atlas/data/{name}: {where}: {first['msg']}") from exc
+#: The planner's knowledge files, read by the data-file registry.
+CONCERNS: DataFile[ConcernsFile] = register(
+    DataFile(
+        name="concerns",
+        model=ConcernsFile,
+        package="acuface.atlas",
+        filename="concerns.yaml",
+        description="concerns: zones, points, outcomes, evidence",
+    )
+)
+PATTERNS: DataFile[PatternsFile] = register(
+    DataFile(
+        name="patterns",
+        model=PatternsFile,
+        package="acuface.atlas",
+        filename="patterns.yaml",
+        description="TCM pattern questions, findings, signs and points",
+    )
+)
+SCREENING: DataFile[ScreeningFile] = register(
+    DataFile(
+        name="screening",
+        model=ScreeningFile,
+        package="acuface.atlas",
+        filename="screening.yaml",
+        description="safety screening: questions and what each answer does",
+    )
+)
+PRACTICE: DataFile[PracticeFile] = register(
+    DataFile(
+        name="practice",
+        model=PracticeFile,
+        package="acuface.atlas",
+        filename="practice.yaml",
+        description="the practice's planning defaults: budget and course",
+    )
+)
+SCALES: DataFile[ScalesFile] = register(
+    DataFile(
+        name="scales",
+        model=ScalesFile,
+        package="acuface.atlas",
+        filename="scales.yaml",
+        description="outcome scales the clinic records, and the concerns they fit",
+    )
+)
+#: Data files whose content decides a plan (hashed into ``Plan.knowledge_digest``).
+KNOWLEDGE_FILES: tuple[str, ...] = ("concerns", "patterns", "screening", "practice")
 
 
 def _cross_check(knowledge: Knowledge) -> None:
     """Check every reference between the knowledge files and the atlas."""
-    from acuface.atlas import load_atlas
-
     atlas = load_atlas()
     problems: list[str] = []
 
     def check_code(code: str, where: str) -> None:
         if code not in atlas.points:
             problems.append(f"{where}: point {code!r} is not in the atlas")
-
-    def check_sources(ids: list[str], where: str) -> None:
-        for source_id in ids:
-            if source_id not in atlas.sources:
-                problems.append(f"{where}: source {source_id!r} is not in sources.yaml")
 
     names: set[str] = set()
     pattern_ids = set(knowledge.patterns_by_id)
@@ -403,7 +489,6 @@ def _cross_check(knowledge: Knowledge) -> None:
             if name.lower() in names:
                 problems.append(f"{where}: name {name!r} is used twice")
             names.add(name.lower())
-        check_sources(concern.source, where)
         if len(set(concern.codes)) != len(concern.codes):
             problems.append(f"{where}: a point is listed twice")
         for code in concern.codes:
@@ -413,9 +498,7 @@ def _cross_check(knowledge: Knowledge) -> None:
                 problems.append(f"{where}: unknown pattern {pattern_id!r}")
     for supportive in knowledge.concerns.supportive:
         check_code(supportive.code, "concerns.yaml supportive")
-        check_sources(supportive.source, f"concerns.yaml supportive {supportive.code}")
 
-    check_sources(knowledge.patterns.source, "patterns.yaml")
     known = {
         "question": knowledge.question_ids,
         "tongue": knowledge.tongue_ids,
@@ -423,23 +506,49 @@ def _cross_check(knowledge: Knowledge) -> None:
     }
     for pattern in knowledge.patterns.patterns:
         where = f"patterns.yaml {pattern.id}"
-        check_sources(pattern.source, where)
         for sign in pattern.signs:
             if sign.id not in known[sign.kind]:
                 problems.append(f"{where}: unknown {sign.kind} sign {sign.id!r}")
         for point in pattern.points:
             check_code(point.code, where)
 
+    concern_names = {c.name for c in knowledge.concerns.concerns}
+    for scale in knowledge.scales.scales:
+        for name in scale.concerns:
+            if name not in concern_names:
+                problems.append(f"scales.yaml {scale.name}: unknown concern {name!r}")
+    for concern in knowledge.concerns.concerns:
+        if concern.evidence_level not in knowledge.evidence_text:
+            problems.append(
+                f"concerns.yaml {concern.name}: evidence level {concern.evidence_level!r} "
+                "is not defined under evidence_levels"
+            )
     for rule in knowledge.screening.rules:
         where = f"screening.yaml {rule.id}"
-        check_sources(rule.source, where)
         for effect in rule.effects:
             for code in effect.codes:
                 check_code(code, where)
+            if (
+                effect.restriction is not None
+                and effect.restriction not in knowledge.restriction_text
+            ):
+                problems.append(f"{where}: restriction {effect.restriction!r} is not defined")
             if effect.from_answer and rule.answer == "yes_no":
                 problems.append(f"{where}: from_answer needs a zones or procedure answer")
     if problems:
         raise AtlasError("planner knowledge is inconsistent: " + "; ".join(problems))
+
+
+def _build_knowledge() -> Knowledge:
+    knowledge = Knowledge(
+        concerns=CONCERNS.load(),
+        patterns=PATTERNS.load(),
+        screening=SCREENING.load(),
+        practice=PRACTICE.load(),
+        scales=SCALES.load(),
+    )
+    _cross_check(knowledge)
+    return knowledge
 
 
 def load_knowledge() -> Knowledge:
@@ -456,19 +565,8 @@ def load_knowledge() -> Knowledge:
         A file does not match its schema or refers to an unknown point,
         source, pattern, question or finding.
     """
-    global _cache
-    if _cache is not None:
-        return _cache
-    with _lock:
-        if _cache is None:
-            knowledge = Knowledge(
-                concerns=_parse("concerns.yaml", ConcernsFile),
-                patterns=_parse("patterns.yaml", PatternsFile),
-                screening=_parse("screening.yaml", ScreeningFile),
-            )
-            _cross_check(knowledge)
-            _cache = knowledge
-    return _cache
+    knowledge: Knowledge = datafiles.cached("knowledge", _build_knowledge)
+    return knowledge
 
 
 def knowledge_json_schemas() -> dict[str, str]:
@@ -480,11 +578,5 @@ def knowledge_json_schemas() -> dict[str, str]:
         Schema file name (``"concerns.schema.json"`` ...) -> JSON text ending in a
         newline, stable across runs so committed copies compare byte for byte.
     """
-    out: dict[str, str] = {}
-    for name, model in KNOWLEDGE_FILES.items():
-        schema = model.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        out[name.replace(".yaml", ".schema.json")] = (
-            json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-        )
-    return out
+    files = (CONCERNS, PATTERNS, SCREENING, PRACTICE, SCALES)
+    return {f.schema_name: f.schema_text() for f in files}

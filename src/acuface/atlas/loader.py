@@ -1,31 +1,32 @@
 """Load and index the acupoint atlas from its packaged YAML files.
 
-Modelled on pycountry's ``db.py``: the data is read lazily on first use, under
-a lock so that concurrent first calls (web workers, threads) read it once,
-then cached. :func:`load_atlas` returns the shared, immutable :class:`Atlas`.
+The files are read by the one data-file registry (:mod:`acuface.atlas.datafiles`):
+strict YAML, validated against the models, every ``source`` id checked against
+``sources.yaml``, cached under one lock so that concurrent first calls (web
+workers, threads) read them once. :func:`load_atlas` returns the shared,
+immutable :class:`Atlas` built on top of them (pycountry's ``db.py`` pattern).
 
 Every problem in the data becomes an :class:`acuface.errors.AtlasError` that
-names the file, the line (from the YAML parser's marks), the point code and
-the field, so a person editing the YAML can fix it without reading Python.
+names the file, the line, the point code and the field, so a person editing
+the YAML can fix it without reading Python.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from acuface.atlas import datafiles
 from acuface.atlas.models import (
     ALL_ZONES,
     FACIAL_REGIONS,
+    POINTS,
+    SOURCES,
     Point,
+    PointsFile,
     Source,
 )
 from acuface.errors import AtlasError, UnknownPointCode
@@ -50,110 +51,6 @@ __all__ = [
 ]
 
 
-# --- YAML reading with line numbers -------------------------------------------
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses duplicate keys (PyYAML keeps the last silently)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first on line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    loader.flatten_mapping(node)
-    return dict(loader.construct_pairs(node))
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse *path*, returning the data and its node tree (for line numbers)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AtlasError(f"cannot read atlas file {path}: {exc.strerror or exc}") from exc
-    try:
-        node = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise AtlasError(f"{path.name}{where}: {problem}") from exc
-    except yaml.YAMLError as exc:
-        raise AtlasError(f"{path.name}: invalid YAML ({exc})") from exc
-    return data, node
-
-
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                return value_node
-    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-        if 0 <= key < len(node.value):
-            return node.value[key]
-    return None
-
-
-def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
-    """1-based line of the deepest node along *loc* that exists in the tree."""
-    best = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        node = _child(node, part)
-        if node is None:
-            break
-        best = node.start_mark.line + 1
-    return best
-
-
-def _records(path: Path, data: Any, root: yaml.Node | None, key: str) -> list[tuple[Any, int]]:
-    """Return the records listed under top-level *key*, each with its line number."""
-    if not isinstance(data, dict) or set(data) != {key}:
-        found = sorted(map(str, data)) if isinstance(data, dict) else type(data).__name__
-        raise AtlasError(
-            f"{path.name}: expected one top-level key {key!r} holding a list, found {found}"
-        )
-    items = data[key]
-    if not isinstance(items, list):
-        raise AtlasError(f"{path.name}: {key!r} must be a list of records")
-    seq = _child(root, key)
-    return [(item, _line_of(seq, [i]) or 0) for i, item in enumerate(items)]
-
-
-def _format_errors(
-    path: Path, what: str, ident: str, exc: ValidationError, record_node: yaml.Node | None
-) -> str:
-    lines = []
-    for err in exc.errors(include_url=False)[:5]:
-        loc = [p for p in err["loc"] if isinstance(p, (str, int))]
-        field = ".".join(str(p) for p in loc) or "(record)"
-        line = _line_of(record_node, loc)
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (not in the schema; check the spelling)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        lines.append(f"{path.name} line {line}: {what} {ident}, field {field}: {message}")
-    more = len(exc.errors()) - 5
-    if more > 0:
-        lines.append(f"... and {more} more problem(s) in the same record")
-    return "\n".join(lines)
-
-
 # --- file-level readers -------------------------------------------------------
 
 
@@ -175,30 +72,15 @@ def read_sources(path: Path = SOURCES_PATH) -> dict[str, Source]:
     AtlasError
         On unreadable or invalid YAML, an invalid record, or a duplicate id.
     """
-    data, root = _read_yaml(path)
-    seq = _child(root, "sources")
+    loaded = SOURCES.read(path)
     out: dict[str, Source] = {}
-    for index, (record, line) in enumerate(_records(path, data, root, "sources")):
-        ident = str(record.get("id", f"#{index + 1}")) if isinstance(record, dict) else "?"
-        try:
-            source = Source.model_validate(record)
-        except ValidationError as exc:
-            raise AtlasError(
-                _format_errors(path, "source", ident, exc, _child(seq, index))
-            ) from exc
+    for index, source in enumerate(loaded.data.sources):
         if source.id in out:
-            raise AtlasError(f"{path.name} line {line}: source id {source.id!r} is used twice")
+            raise AtlasError(
+                f"{loaded.where(('sources', index))}: source id {source.id!r} is used twice"
+            )
         out[source.id] = source
     return out
-
-
-def _point_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(path.glob("*.yaml"))
-        if not files:
-            raise AtlasError(f"no *.yaml point files in {path}")
-        return files
-    return [path]
 
 
 def read_points(path: Path = POINTS_PATH) -> list[Point]:
@@ -221,26 +103,7 @@ def read_points(path: Path = POINTS_PATH) -> list[Point]:
     AtlasError
         Naming file, line, point code and field of the first invalid record.
     """
-    return [point for point, _ in _read_points_with_origin(path)]
-
-
-def _read_points_with_origin(path: Path) -> list[tuple[Point, str]]:
-    out: list[tuple[Point, str]] = []
-    for file in _point_files(path):
-        data, root = _read_yaml(file)
-        seq = _child(root, "points")
-        for index, (record, line) in enumerate(_records(file, data, root, "points")):
-            if not isinstance(record, dict):
-                raise AtlasError(f"{file.name} line {line}: a point record must be a mapping")
-            ident = str(record.get("code", f"#{index + 1}"))
-            try:
-                point = Point.model_validate(record)
-            except ValidationError as exc:
-                raise AtlasError(
-                    _format_errors(file, "point", ident, exc, _child(seq, index))
-                ) from exc
-            out.append((point, f"{file.name} line {line}"))
-    return out
+    return list(POINTS.read(path).data.points)
 
 
 # --- the atlas ----------------------------------------------------------------
@@ -292,7 +155,8 @@ class Atlas:
     Raises
     ------
     AtlasError
-        On a duplicate code or alias, or a ``source`` id missing from *sources*.
+        On a duplicate code or alias. (Source ids are checked by the data-file
+        registry when the files are read.)
     """
 
     def __init__(
@@ -315,12 +179,6 @@ class Atlas:
         for point in points:
             if point.code in self.points:
                 raise AtlasError(f"{where(point.code)}: point code {point.code} is used twice")
-            missing = [sid for sid in point.source if sid not in self.sources]
-            if missing:
-                raise AtlasError(
-                    f"{where(point.code)}: point {point.code}, field source: unknown source "
-                    f"id(s) {', '.join(missing)}; add them to sources.yaml or fix the spelling"
-                )
             self.points[point.code] = point
 
         # Codes and aliases must be unambiguous; a pinyin name is indexed only
@@ -433,6 +291,14 @@ class Atlas:
         )
 
 
+def _atlas_from(points: datafiles.Loaded[PointsFile], sources: dict[str, Source]) -> Atlas:
+    origins = {
+        point.code: points.where(("points", index))
+        for index, point in enumerate(points.data.points)
+    }
+    return Atlas(list(points.data.points), sources, origins=origins)
+
+
 def load_atlas_from(points_path: Path = POINTS_PATH, sources_path: Path = SOURCES_PATH) -> Atlas:
     """Read, validate and index an atlas from explicit files (not cached).
 
@@ -449,33 +315,28 @@ def load_atlas_from(points_path: Path = POINTS_PATH, sources_path: Path = SOURCE
         For any invalid file or record, naming file, line, code and field.
     """
     sources = read_sources(sources_path)
-    pairs = _read_points_with_origin(points_path)
-    origins = {point.code: origin for point, origin in pairs}
-    return Atlas([point for point, _ in pairs], sources, origins=origins)
+    points = POINTS.read(points_path)
+    POINTS.check_sources_of(points, frozenset(sources))
+    return _atlas_from(points, sources)
 
 
-_lock = threading.Lock()
-_cached: Atlas | None = None
+def _build_packaged_atlas() -> Atlas:
+    sources = read_sources(SOURCES.default_path)
+    points = POINTS.loaded()
+    assert points is not None  # points.yaml is not optional
+    return _atlas_from(points, sources)
 
 
 def load_atlas() -> Atlas:
     """Return the packaged atlas, loading and validating it on first call.
 
-    Thread-safe: concurrent first calls wait on one lock and share one result.
+    Thread-safe: concurrent first calls wait on the registry's lock and share
+    one result.
     """
-    global _cached
-    atlas = _cached
-    if atlas is not None:
-        return atlas
-    with _lock:
-        if _cached is None:
-            path = DATA_DIR / "points" if (DATA_DIR / "points").is_dir() else POINTS_PATH
-            _cached = load_atlas_from(path, SOURCES_PATH)
-        return _cached
+    atlas: Atlas = datafiles.cached("atlas", _build_packaged_atlas)
+    return atlas
 
 
 def clear_cache() -> None:
-    """Forget the cached atlas (tests and hot reload after editing the YAML)."""
-    global _cached
-    with _lock:
-        _cached = None
+    """Forget the cached atlas and every other cached data file (tests, hot reload)."""
+    datafiles.clear_caches()

@@ -9,11 +9,13 @@ committed under ``atlas/schema/`` for people who edit the YAML by hand
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from acuface.atlas import datafiles
+from acuface.atlas.datafiles import SOURCE_ID_PATTERN, DataFile, SourceIds, register
 
 Channel = Literal[
     "LU", "LI", "ST", "SP", "HT", "SI", "BL", "KI", "PC", "TE", "GB", "LR", "GV", "CV", "EX"
@@ -52,8 +54,18 @@ Tag = Literal[
     "ear",
 ]
 Angle = Literal["perpendicular", "oblique", "transverse"]
+#: ``method``: a measurement or construction of this project (documented in docs/),
+#: cited so that data records say where a number came from; never clinical evidence.
 SourceKind = Literal[
-    "standard", "textbook", "review", "trial", "guideline", "article", "case_report", "website"
+    "standard",
+    "textbook",
+    "review",
+    "trial",
+    "guideline",
+    "article",
+    "case_report",
+    "website",
+    "method",
 ]
 
 #: Regions whose points the locator places on a photo.
@@ -95,7 +107,6 @@ CODE_PATTERN = re.compile(
     r"^(?:(?P<channel>LU|LI|ST|SP|HT|SI|BL|KI|PC|TE|GB|LR|GV|CV)(?P<number>[1-9][0-9]?)"
     r"|EX-(?P<group>HN|CA|B|UE|LE)(?P<exnumber>[1-9][0-9]?))$"
 )
-SOURCE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 #: CJK unified ideographs (basic block and extension A).
 HANZI_PATTERN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
@@ -193,7 +204,7 @@ class Point(BaseModel):
     needling: Needling
     cautions: list[str] = Field(default_factory=list, description="Safety notes.")
     tags: list[Tag] = Field(default_factory=list, description="Flags the planner acts on.")
-    source: list[str] = Field(min_length=1, description="Ids from atlas/data/sources.yaml.")
+    source: SourceIds
 
     @field_validator("code")
     @classmethod
@@ -221,18 +232,10 @@ class Point(BaseModel):
             raise ValueError(f"hanzi {value!r} must be Chinese characters only")
         return value
 
-    @field_validator("aliases", "source", "tags", "zones")
+    @field_validator("aliases", "tags", "zones")
     @classmethod
     def _unique_items(cls, value: list[str], info: ValidationInfo) -> list[str]:
         return _no_duplicates(value, (info.field_name or "item").rstrip("s"))
-
-    @field_validator("source")
-    @classmethod
-    def _source_ids(cls, value: list[str]) -> list[str]:
-        for source_id in value:
-            if not SOURCE_ID_PATTERN.match(source_id):
-                raise ValueError(f"source id {source_id!r} is not a valid id")
-        return value
 
     # Cross-field rules are field validators (they see the fields declared
     # before them in ``info.data``) so that errors point at the right field
@@ -307,15 +310,33 @@ class SourcesFile(BaseModel):
     sources: list[Source] = Field(description="Bibliography entries cited by `source` ids.")
 
 
-#: Schema file name -> model, exported by ``acuface atlas schema``.
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {
-    "points.schema.json": PointsFile,
-    "sources.schema.json": SourcesFile,
-}
+#: ``atlas/data/sources.yaml``: the bibliography every ``source`` field cites.
+SOURCES: DataFile[SourcesFile] = register(
+    DataFile(
+        name="sources",
+        model=SourcesFile,
+        package="acuface.atlas",
+        filename="sources.yaml",
+        description="bibliography cited by every `source` field",
+        check_sources=False,
+    )
+)
+#: ``atlas/data/points.yaml`` (or a folder ``points/`` of files read in name order).
+POINTS: DataFile[PointsFile] = register(
+    DataFile(
+        name="points",
+        model=PointsFile,
+        package="acuface.atlas",
+        filename="points.yaml",
+        description="acupoints: names, location, needling, cautions, tags",
+        folder="points",
+        merge_key="points",
+    )
+)
 
 
 def json_schemas() -> dict[str, str]:
-    """Return the JSON Schemas of the atlas files, rendered as text.
+    """Return the JSON Schemas of every registered data file, rendered as text.
 
     Returns
     -------
@@ -323,12 +344,7 @@ def json_schemas() -> dict[str, str]:
         File name (e.g. ``"points.schema.json"``) -> JSON text ending in a newline,
         stable across runs so the committed copies can be compared byte for byte.
     """
-    out: dict[str, str] = {}
-    for name, model in SCHEMA_MODELS.items():
-        schema = model.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        out[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-    return out
+    return datafiles.json_schemas()
 
 
 #: All valid values, for CLIs and forms.

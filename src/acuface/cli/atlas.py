@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     from acuface.atlas import Point
+    from acuface.atlas.datafiles import DataFile
 
-#: Where ``acuface atlas schema`` writes by default: the committed copies.
+#: Where the atlas's own committed schemas live (other parts keep theirs in their package).
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "atlas" / "schema"
 
 
@@ -182,19 +183,12 @@ def point_command(
     Console().print(Panel(grid, title=f"[bold]{point.code}[/]", expand=False), highlight=False)
 
 
-def _all_schemas() -> dict[str, str]:
-    """Schemas of points/sources plus the planner knowledge files, when that module exists."""
-    from acuface.atlas import json_schemas
+def _registered_files() -> list[DataFile[Any]]:
+    """Every data file: the atlas's own and those other parts register (skin)."""
+    import acuface.skin  # noqa: F401 - registers the skin data files
+    from acuface.atlas import datafiles
 
-    schemas = json_schemas()
-    try:
-        from acuface.atlas import knowledge
-    except ImportError:  # the knowledge files are optional for the atlas itself
-        return schemas
-    extra = getattr(knowledge, "knowledge_json_schemas", None)
-    if callable(extra):
-        schemas.update(extra())
-    return schemas
+    return datafiles.registered()
 
 
 @atlas_app.command("schema")
@@ -204,7 +198,7 @@ def schema_command(
         typer.Option(
             "--out",
             file_okay=False,
-            help="Folder to write into (default: the packaged atlas/schema/ folder).",
+            help="Folder to write every schema into (default: each package's schema/ folder).",
         ),
     ] = None,
     check: Annotated[
@@ -212,17 +206,17 @@ def schema_command(
         typer.Option("--check", help="Only compare with the files in the folder; exit 1 if stale."),
     ] = False,
 ) -> None:
-    """Write the JSON Schemas of the atlas YAML files (for editors)."""
-    folder = out if out is not None else DEFAULT_SCHEMA_DIR
+    """Write the JSON Schemas of every data file (points, knowledge, geometry, skin)."""
     stale: list[str] = []
-    for name, text in _all_schemas().items():
-        path = folder / name
+    for datafile in _registered_files():
+        path = (out / datafile.schema_name) if out is not None else datafile.schema_path
+        text = datafile.schema_text()
         if check:
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current != text:
                 stale.append(str(path))
             continue
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {path}")
     if check:
@@ -242,18 +236,28 @@ def check_command(
         Path | None, typer.Option("--sources", help="sources.yaml to validate against.")
     ] = None,
 ) -> None:
-    """Validate atlas YAML files (default: the packaged ones) and print a summary."""
+    """Validate the atlas YAML files (default: the packaged ones) and every data file."""
+    from acuface.atlas.knowledge import load_knowledge
     from acuface.atlas.loader import POINTS_PATH, SOURCES_PATH, load_atlas_from
     from acuface.errors import AtlasError
 
     try:
         atlas = load_atlas_from(points or POINTS_PATH, sources or SOURCES_PATH)
+        lines = []
+        if points is None and sources is None:
+            for datafile in _registered_files():
+                loaded = datafile.loaded()
+                state = "absent (optional)" if loaded is None else "ok"
+                lines.append(f"  {datafile.filename:18s} {state}: {datafile.description}")
+            load_knowledge()  # cross-file references (point codes, patterns, signs)
     except AtlasError as exc:
         raise _error(exc.message) from exc
     typer.echo(
         f"ok: {len(atlas)} points ({len(atlas.facial_points())} facial/head, "
         f"{len(atlas.body_points())} body), {len(atlas.sources)} sources"
     )
+    for line in lines:
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:

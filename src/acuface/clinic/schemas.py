@@ -7,10 +7,13 @@ the reports never touch the database layer. Input models reject unknown fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from acuface.atlas.knowledge import OutcomeScale, load_knowledge
 
 Role = Literal["admin", "practitioner", "reception"]
 ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
@@ -84,76 +87,29 @@ RecordDate = Annotated[date, AfterValidator(_record_date)]
 RecordDateTime = Annotated[datetime, AfterValidator(_record_datetime)]
 
 
-class RatingScale(BaseModel):
-    """One outcome scale: its range and who rates it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    label: str
-    min_value: int
-    max_value: int
-    rater: Literal["practitioner", "client"]
-    higher_is_better: bool
-    description: str
+#: One outcome scale: its range, who rates it, the concerns it fits (atlas data).
+RatingScale = OutcomeScale
 
 
-#: The outcome scales the clinic records. GAIS uses the common five-step wording
-#: (1 very much improved ... 4 no change, 5 worse); the others are 0-10 numeric
-#: rating scales anchored at both ends.
-RATING_SCALES: dict[str, RatingScale] = {
-    s.name: s
-    for s in (
-        RatingScale(
-            name="gais_practitioner",
-            label="GAIS (practitioner)",
-            min_value=1,
-            max_value=5,
-            rater="practitioner",
-            higher_is_better=False,
-            description="Global Aesthetic Improvement Scale rated by the practitioner: "
-            "1 very much improved, 2 much improved, 3 improved, 4 no change, 5 worse.",
-        ),
-        RatingScale(
-            name="gais_client",
-            label="GAIS (client)",
-            min_value=1,
-            max_value=5,
-            rater="client",
-            higher_is_better=False,
-            description="Global Aesthetic Improvement Scale rated by the client, same steps.",
-        ),
-        RatingScale(
-            name="tmj_pain",
-            label="Jaw (TMJ) pain 0-10",
-            min_value=0,
-            max_value=10,
-            rater="client",
-            higher_is_better=False,
-            description="Jaw pain over the last week: 0 none, 10 worst imaginable.",
-        ),
-        RatingScale(
-            name="elasticity_self",
-            label="Self-rated skin elasticity 0-10",
-            min_value=0,
-            max_value=10,
-            rater="client",
-            higher_is_better=True,
-            description="How firm and springy the client feels the skin is: 0 very lax, "
-            "10 very firm.",
-        ),
-        RatingScale(
-            name="satisfaction",
-            label="Satisfaction 0-10",
-            min_value=0,
-            max_value=10,
-            rater="client",
-            higher_is_better=True,
-            description="Overall satisfaction with the treatment so far: 0 not at all, "
-            "10 completely.",
-        ),
-    )
-}
+class _ScalesFromData(Mapping[str, OutcomeScale]):
+    """The outcome scales of ``atlas/data/scales.yaml``, read on first use."""
+
+    def _scales(self) -> dict[str, OutcomeScale]:
+        return load_knowledge().scales_by_name
+
+    def __getitem__(self, name: str) -> OutcomeScale:
+        return self._scales()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scales())
+
+    def __len__(self) -> int:
+        return len(self._scales())
+
+
+#: The outcome scales the clinic records (GAIS, 0-10 scales ...), keyed by name; the
+#: facts live in ``atlas/data/scales.yaml`` with their sources.
+RATING_SCALES: Mapping[str, OutcomeScale] = _ScalesFromData()
 
 
 class _Input(BaseModel):

@@ -24,7 +24,6 @@ from acuface.planner.intake import (
 )
 from acuface.planner.patterns import PatternScore, score_patterns
 from acuface.planner.plan import (
-    DEFAULT_BUDGET,
     DISCLAIMER,
     ConcernCoverage,
     Course,
@@ -35,6 +34,7 @@ from acuface.planner.plan import (
     Plan,
     PlanOptions,
     PlanPoint,
+    default_budget,
     make_plan,
 )
 from acuface.planner.screening import ScreeningOutcome, apply_screening
@@ -47,7 +47,6 @@ def list_concerns() -> list[Concern]:
 
 
 __all__ = [
-    "DEFAULT_BUDGET",
     "DISCLAIMER",
     "PLANNER_VERSION",
     "Concern",
@@ -68,6 +67,7 @@ __all__ = [
     "Questionnaire",
     "ScreeningOutcome",
     "apply_screening",
+    "default_budget",
     "check_intake",
     "knowledge_digest",
     "list_concerns",

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuface.atlas import Point, load_atlas
-from acuface.atlas.knowledge import EVIDENCE_LEVEL_TEXT, Concern, Knowledge, load_knowledge
+from acuface.atlas.knowledge import Concern, Knowledge, load_knowledge
 from acuface.errors import PlanningError, TreatmentBlocked
 from acuface.planner.intake import Intake, check_intake, resolve_concern
 from acuface.planner.patterns import PatternScore, score_patterns
@@ -36,8 +36,16 @@ from acuface.planner.version import PLANNER_VERSION, knowledge_digest
 
 Side = Literal["left", "right", "midline"]
 
-#: The practice's default needle budget (minimum, maximum).
-DEFAULT_BUDGET: tuple[int, int] = (30, 50)
+
+def default_budget() -> tuple[int, int]:
+    """Return the practice's default needle budget (minimum, maximum) from ``practice.yaml``."""
+    budget = load_knowledge().practice.budget
+    return budget.min_needles, budget.max_needles
+
+
+def _course_default(name: str) -> Any:
+    return getattr(load_knowledge().practice.course, name)
+
 
 DISCLAIMER = (
     "Decision support for a licensed practitioner, not a diagnosis or a prescription. "
@@ -56,13 +64,22 @@ class PlanOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     budget: tuple[int, int] = Field(
-        default=DEFAULT_BUDGET, description="(minimum, maximum) needles, bilateral points count 2."
+        default_factory=default_budget,
+        description="(minimum, maximum) needles, bilateral points count 2.",
     )
     start: date | None = Field(default=None, description="Date of the first session.")
-    initial_sessions: int = Field(default=5, ge=1, le=30)
-    initial_weeks: float = Field(default=3.0, gt=0, le=26)
-    maintenance_sessions: int = Field(default=3, ge=0, le=24)
-    maintenance_interval_days: int = Field(default=28, ge=1, le=180)
+    initial_sessions: int = Field(
+        default_factory=lambda: _course_default("initial_sessions"), ge=1, le=30
+    )
+    initial_weeks: float = Field(
+        default_factory=lambda: _course_default("initial_weeks"), gt=0, le=26
+    )
+    maintenance_sessions: int = Field(
+        default_factory=lambda: _course_default("maintenance_sessions"), ge=0, le=24
+    )
+    maintenance_interval_days: int = Field(
+        default_factory=lambda: _course_default("maintenance_interval_days"), ge=1, le=180
+    )
 
     @model_validator(mode="after")
     def _budget_order(self) -> PlanOptions:
@@ -336,7 +353,7 @@ def _budget(options: PlanOptions, screening: ScreeningOutcome) -> tuple[tuple[in
     return new, notes
 
 
-def _schedule(options: PlanOptions) -> Course:
+def _schedule(options: PlanOptions, knowledge: Knowledge) -> Course:
     """Spread the initial sessions evenly over the initial weeks, then maintenance."""
     n = options.initial_sessions
     # The last initial session falls in the last week (span = weeks*7 - 3 days).
@@ -356,10 +373,10 @@ def _schedule(options: PlanOptions) -> Course:
         for i, offset in enumerate(offsets)
     ]
     weeks = f"{options.initial_weeks:g}"
+    course = knowledge.practice.course
     summary = (
         f"An initial course of {n} session{'s' if n != 1 else ''} over about {weeks} "
-        f"week{'s' if weeks != '1' else ''} (as in the published pilot study of facial "
-        f"cosmetic acupuncture)"
+        f"week{'s' if weeks != '1' else ''} ({course.why})"
     )
     if options.maintenance_sessions:
         summary += (
@@ -368,7 +385,7 @@ def _schedule(options: PlanOptions) -> Course:
             f"{options.maintenance_interval_days} days"
         )
     summary += "."
-    return Course(sessions=sessions, summary=summary, source=["yun2013"])
+    return Course(sessions=sessions, summary=summary, source=list(course.source))
 
 
 def make_plan(intake: Intake, options: PlanOptions | None = None) -> Plan:
@@ -595,7 +612,7 @@ def make_plan(intake: Intake, options: PlanOptions | None = None) -> Plan:
             label=concern.label,
             text=concern.outcome,
             evidence_level=concern.evidence_level,
-            evidence=EVIDENCE_LEVEL_TEXT[concern.evidence_level],
+            evidence=knowledge.evidence_text[concern.evidence_level],
             source=list(concern.source),
         )
         for concern, _ in concerns
@@ -614,7 +631,7 @@ def make_plan(intake: Intake, options: PlanOptions | None = None) -> Plan:
         position=screening.position,
         consents=list(screening.consents),
         patterns=[_pattern_result(p) for p in patterns],
-        course=_schedule(options),
+        course=_schedule(options, knowledge),
         outcomes=outcomes,
     )
 

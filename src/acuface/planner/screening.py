@@ -15,13 +15,6 @@ from acuface.atlas import Point
 from acuface.atlas.knowledge import Effect, Knowledge, ScreeningRule, load_knowledge
 from acuface.planner.intake import ADULT_AGE, Intake, ProcedureAnswer
 
-#: Plain words for technique restrictions.
-RESTRICTION_TEXT: dict[str, str] = {
-    "no_electrostimulation": "no electro-stimulation",
-    "no_strong_stimulation": "no strong stimulation",
-    "gentle_technique": "gentle technique: shallow insertion, fine needles, no strong manipulation",
-}
-
 
 @dataclass(frozen=True)
 class Removal:
@@ -201,7 +194,7 @@ def apply_screening(intake: Intake, knowledge: Knowledge | None = None) -> Scree
                 out.cautions.append(f"{rule.label}: treat {effect.position} down; {why}")
             elif effect.kind == "restrict":
                 assert effect.restriction is not None
-                text = RESTRICTION_TEXT[effect.restriction]
+                text = knowledge.restriction_text[effect.restriction]
                 if text not in out.restrictions:
                     out.restrictions.append(text)
                 out.cautions.append(f"{rule.label}: {why}")

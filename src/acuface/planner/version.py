@@ -8,28 +8,21 @@ data produced it.
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
-from importlib import resources
+from acuface.atlas import datafiles
+from acuface.atlas.knowledge import KNOWLEDGE_FILES
 
 #: Version of the planning rules (selection, budget, course).
 PLANNER_VERSION = "1.0.0"
 
-_KNOWLEDGE_FILES = ("concerns.yaml", "patterns.yaml", "screening.yaml")
 
-
-@lru_cache(maxsize=1)
 def knowledge_digest() -> str:
-    """Return a short SHA-256 digest of the planner's knowledge files.
+    """Return a short SHA-256 digest of the data files that decide a plan.
 
     Returns
     -------
     str
-        The first 12 hex digits of the SHA-256 of concerns, patterns and
-        screening YAML, in that order.
+        The first 12 hex digits of the SHA-256 of the files named in
+        ``KNOWLEDGE_FILES``, in that order (cached with the files).
     """
-    digest = hashlib.sha256()
-    data = resources.files("acuface.atlas").joinpath("data")
-    for name in _KNOWLEDGE_FILES:
-        digest.update(data.joinpath(name).read_bytes())
-    return digest.hexdigest()[:12]
+    digest: str = datafiles.cached("knowledge_digest", lambda: datafiles.digest(KNOWLEDGE_FILES))
+    return digest

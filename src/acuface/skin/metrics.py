@@ -15,15 +15,25 @@ and spot contrasts do not move with overall brightness.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
 from scipy import ndimage as ndi
 from skimage.filters import sato
 from skimage.measure import label, regionprops
 from skimage.morphology import skeletonize
 
-from acuface.locator.landmarks import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT, Landmarks
+from acuface.atlas.datafiles import DataFile, SourceIds, register
+from acuface.locator.landmarks import (
+    IRIS_CENTRE_LEFT,
+    IRIS_CENTRE_RIGHT,
+    N_LANDMARKS,
+    Landmarks,
+    mirror_index,
+)
 from acuface.skin.canonical import CanonicalFace
 from acuface.skin.regions import RegionMasks, region_measures
 
@@ -296,6 +306,58 @@ def dark_spots(canon: CanonicalFace, rm: RegionMasks, lum: NDArray[np.float64]) 
     )
 
 
+class SaggingLandmark(BaseModel):
+    """One named landmark (or mean of landmarks) of the sagging geometry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z_]+$")
+    bilateral: bool = Field(description="True: written for the client's left side, mirrored.")
+    indices: list[Annotated[int, Field(ge=0, lt=N_LANDMARKS)]] = Field(
+        min_length=1, description="Face Mesh indices (0-477), averaged."
+    )
+    note: str = Field(min_length=3)
+    source: SourceIds
+
+
+class SaggingFile(BaseModel):
+    """The whole ``skin/data/sagging.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int
+    note: str = Field(min_length=3)
+    source: SourceIds
+    landmarks: list[SaggingLandmark] = Field(min_length=1)
+
+    @cached_property
+    def by_name(self) -> dict[str, SaggingLandmark]:
+        """Landmarks keyed by name."""
+        return {lm.name: lm for lm in self.landmarks}
+
+
+#: ``skin/data/sagging.yaml``, registered with the atlas's data-file registry.
+SAGGING: DataFile[SaggingFile] = register(
+    DataFile(
+        name="skin_sagging",
+        model=SaggingFile,
+        package="acuface.skin",
+        filename="sagging.yaml",
+        description="landmarks of the lower-face sagging geometry",
+    )
+)
+
+
+def _sagging_point(t: NDArray[np.float64], name: str, side: str) -> NDArray[np.float64]:
+    """Mean position of a named sagging landmark on *side* (``left``/``right``/``midline``)."""
+    spec = SAGGING.load().by_name[name]
+    idx = list(spec.indices)
+    if spec.bilateral and side == "right":
+        mirror = mirror_index()
+        idx = [int(mirror[i]) for i in idx]
+    return np.asarray(t[idx].mean(axis=0), dtype=np.float64)
+
+
 def sagging_geometry(
     landmarks: Landmarks, regions: dict[str, dict[str, float]]
 ) -> dict[str, float | None]:
@@ -325,18 +387,20 @@ def sagging_geometry(
     t = landmarks.to_template_frame()
     ipd = max(landmarks.iris_distance_px, 1e-6)
     eye_y = 0.5 * (t[IRIS_CENTRE_LEFT, 1] + t[IRIS_CENTRE_RIGHT, 1])
-    lip_mid_y = 0.5 * (t[13, 1] + t[14, 1])
-    # 61 / 291: mouth corners on the client's right / left.
-    right_corner, left_corner = t[61], t[291]
+    lip_mid_y = _sagging_point(t, "lip_midline", "midline")[1]
+    right_corner = _sagging_point(t, "mouth_corner", "right")
+    left_corner = _sagging_point(t, "mouth_corner", "left")
+    jaw_angles = [_sagging_point(t, "jaw_angle", side)[:2] for side in ("right", "left")]
+    cheekbones = [_sagging_point(t, "cheekbone_contour", side)[:2] for side in ("right", "left")]
     out: dict[str, float | None] = {
         "mouth_corner_below_eyes_left": float((left_corner[1] - eye_y) / ipd),
         "mouth_corner_below_eyes_right": float((right_corner[1] - eye_y) / ipd),
         "mouth_corner_tilt": float((0.5 * (left_corner[1] + right_corner[1]) - lip_mid_y) / ipd),
-        # 172/397 jaw angles, 234/454 cheekbone level of the face contour.
         "jaw_width_ratio": float(
-            np.linalg.norm(t[172, :2] - t[397, :2]) / np.linalg.norm(t[234, :2] - t[454, :2])
+            np.linalg.norm(jaw_angles[0] - jaw_angles[1])
+            / np.linalg.norm(cheekbones[0] - cheekbones[1])
         ),
-        "lower_face_height": float((t[152, 1] - eye_y) / ipd),
+        "lower_face_height": float((_sagging_point(t, "chin", "midline")[1] - eye_y) / ipd),
     }
     for side in ("left", "right"):
         fold = regions.get(f"{side}_nasolabial")

@@ -2,39 +2,39 @@
 
 The regions (forehead, glabella, crow's feet, under-eye, cheeks, nasolabial
 folds, perioral, marionette, chin, jawline) are polygons over Face Mesh
-landmark indices in ``skin/data/regions.yaml``.  Bilateral regions are written
-once for the client's right side and mirrored; names carry the client's
-anatomical side (``left_cheek`` is the client's left cheek, on the image's right
-in a frontal photo).
+landmark indices in ``skin/data/regions.yaml``, read by the atlas's data-file
+registry.  Bilateral regions are written once for the client's left side (as in
+every Acuface data file) and mirrored; names carry the client's anatomical side
+(``left_cheek`` is the client's left cheek, on the image's right in a frontal
+photo).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Literal
 
 import cv2
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from acuface.atlas.datafiles import DataFile, SourceIds, register
 from acuface.locator.landmarks import N_LANDMARKS, mirror_index
 
 Side = Literal["left", "right", "midline"]
 
 
 class PolygonSpec(BaseModel):
-    """One polygon over landmark indices (the client's right side if bilateral)."""
+    """One polygon over landmark indices (the client's left side if bilateral)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z_]+$")
     bilateral: bool
     polygon: list[int] = Field(min_length=3)
-    source: str = Field(min_length=3)
+    note: str = Field(min_length=3, description="What the polygon follows, in plain words.")
+    source: SourceIds
 
     @field_validator("polygon")
     @classmethod
@@ -71,22 +71,27 @@ class RegionFile(BaseModel):
 
     schema_version: int
     contour_margin_mm: float = Field(ge=0.0, le=10.0)
-    source: str = Field(min_length=3)
+    note: str = Field(min_length=3)
+    source: SourceIds
     features: list[FeatureSpec]
     regions: list[RegionSpec]
 
 
-_lock = threading.Lock()
-_cache: dict[str, RegionFile] = {}
+#: ``skin/data/regions.yaml``, registered with the atlas's data-file registry.
+REGIONS: DataFile[RegionFile] = register(
+    DataFile(
+        name="skin_regions",
+        model=RegionFile,
+        package="acuface.skin",
+        filename="regions.yaml",
+        description="skin-analysis regions as Face Mesh landmark polygons",
+    )
+)
 
 
 def load_region_file() -> RegionFile:
     """Load and validate ``skin/data/regions.yaml`` (once, thread-safe)."""
-    with _lock:
-        if "file" not in _cache:
-            ref = resources.files("acuface.skin") / "data" / "regions.yaml"
-            _cache["file"] = RegionFile.model_validate(yaml.safe_load(ref.read_text("utf-8")))
-        return _cache["file"]
+    return REGIONS.load()
 
 
 def _expand(specs: list[RegionSpec] | list[FeatureSpec]) -> list[tuple[str, Side, list[int]]]:
@@ -94,8 +99,9 @@ def _expand(specs: list[RegionSpec] | list[FeatureSpec]) -> list[tuple[str, Side
     out: list[tuple[str, Side, list[int]]] = []
     for spec in specs:
         if spec.bilateral:
-            out.append((f"right_{spec.name}", "right", list(spec.polygon)))
-            out.append((f"left_{spec.name}", "left", [int(mirror[i]) for i in spec.polygon]))
+            # Right before left: the order regions claim pixels in, kept stable.
+            out.append((f"right_{spec.name}", "right", [int(mirror[i]) for i in spec.polygon]))
+            out.append((f"left_{spec.name}", "left", list(spec.polygon)))
         else:
             out.append((spec.name, "midline", list(spec.polygon)))
     return out

@@ -12,12 +12,9 @@ same thing are below ``2.77 * s_w``).
 
 from __future__ import annotations
 
-import threading
-from importlib import resources
-from typing import Any
-
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from acuface.atlas.datafiles import DataFile, SourceIds, register
 
 #: 1.96 * sqrt(2): the 95 % limit of a difference of two measurements.
 RC_FACTOR = 2.77
@@ -32,7 +29,7 @@ class RepeatabilityEntry(BaseModel):
     cv_percent: float | None = Field(default=None, ge=0.0)
     mean_abs: float = Field(ge=0.0)
     n_photos: int = Field(ge=1)
-    source: str = Field(min_length=3)
+    source: SourceIds
 
 
 class RepeatabilityFile(BaseModel):
@@ -41,28 +38,30 @@ class RepeatabilityFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method_version: str
-    source: str = Field(min_length=3)
+    note: str = Field(min_length=3, description="Which photos and perturbations, in words.")
+    source: SourceIds
     generated_utc: str
     perturbations: list[str]
     photos: list[str]
     metrics: dict[str, RepeatabilityEntry]
 
 
-_lock = threading.Lock()
-_cache: dict[str, RepeatabilityFile | None] = {}
+#: ``skin/data/repeatability.yaml`` (written by the benchmark; absent until it has run).
+REPEATABILITY: DataFile[RepeatabilityFile] = register(
+    DataFile(
+        name="skin_repeatability",
+        model=RepeatabilityFile,
+        package="acuface.skin",
+        filename="repeatability.yaml",
+        description="measured repeatability of every skin metric (benchmark output)",
+        optional=True,
+    )
+)
 
 
 def load_repeatability() -> RepeatabilityFile | None:
     """Return the shipped repeatability data, or None if the benchmark has not been run."""
-    with _lock:
-        if "file" not in _cache:
-            ref = resources.files("acuface.skin") / "data" / "repeatability.yaml"
-            if not ref.is_file():
-                _cache["file"] = None
-            else:
-                raw: Any = yaml.safe_load(ref.read_text("utf-8"))
-                _cache["file"] = RepeatabilityFile.model_validate(raw)
-        return _cache["file"]
+    return REPEATABILITY.load_optional()
 
 
 def repeatability_coefficient(key: str) -> float | None:
