@@ -31,6 +31,7 @@ from PIL import Image
 
 from acuface.errors import AcufaceError
 from acuface.locator.image import load_image
+from acuface.locator.landmarks import detect_one
 from acuface.skin import METHOD_VERSION, analyse
 from acuface.skin.report import SkinReport
 
@@ -101,7 +102,7 @@ def measure(paths: list[Path]) -> tuple[dict[str, dict[str, list[float]]], float
         for variant in ["original", *PERTURBATIONS]:
             img = rgb if variant == "original" else perturb(rgb, variant)
             try:
-                flat = flatten(analyse(img))
+                flat = flatten(analyse(img, detect_one(img)))
             except AcufaceError as exc:
                 print(f"  {path.name} [{variant}]: {exc.message}", file=sys.stderr)
                 continue

@@ -1,4 +1,4 @@
-"""Rebuild ``locator/data/face_template.npy`` and ``mirror_index.npy``.
+"""Rebuild ``locator/data/face_template.npy`` and ``vocab/data/mirror_index.npy``.
 
 The template is the Procrustes mean of the Face Mesh landmarks of the shipped
 frontal public-domain portraits (``tests/data/faces``), made exactly
@@ -19,9 +19,12 @@ from scipy.optimize import linear_sum_assignment
 
 from acuface.locator.image import load_image
 from acuface.locator.landmarks import FaceMeshDetector, kabsch
+from acuface.vocab import N_MESH_LANDMARKS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "acuface" / "locator" / "data"
+#: The mirror map is shared vocabulary (skin mirrors its regions with it too).
+MIRROR_OUT = ROOT / "src" / "acuface" / "vocab" / "data"
 
 
 def normalise(xyz: np.ndarray) -> np.ndarray:
@@ -50,7 +53,7 @@ def main() -> int:
     for _ in range(10):
         aligned = []
         for s in shapes:
-            r, sc, t = kabsch(s[:468], mean[:468])
+            r, sc, t = kabsch(s[:N_MESH_LANDMARKS], mean[:N_MESH_LANDMARKS])
             aligned.append(sc * s @ r.T + t)
         mean = normalise(np.mean(aligned, axis=0))
     # Put the mid-sagittal plane (fitted through landmarks that lie on the
@@ -78,7 +81,7 @@ def main() -> int:
     sym = normalise(sym)
     OUT.mkdir(parents=True, exist_ok=True)
     np.save(OUT / "face_template.npy", sym.astype(np.float64))
-    np.save(OUT / "mirror_index.npy", mirror.astype(np.int16))
+    np.save(MIRROR_OUT / "mirror_index.npy", mirror.astype(np.int16))
     midline = np.flatnonzero(mirror == np.arange(len(mirror)))
     print(f"midline landmarks: {len(midline)}; e.g. {midline[:12].tolist()}", file=sys.stderr)
     print(f"template pitch check: forehead z {sym[10, 2]:.3f}, chin z {sym[152, 2]:.3f}")

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "src" / "acuface" / "atlas" / "data" / "geometry.yaml"
 SCHEMA = ROOT / "src" / "acuface" / "atlas" / "schema" / "geometry.schema.json"
 
-# The 48 facial/head codes of coord/ATLAS_API.md.
+# The 48 facial/head codes the atlas promises the locator (tests/atlas/test_points.py).
 MIDLINE = "GV20 GV21 GV22 GV23 GV24 GV25 GV26 GV27 CV23 CV24 EX-HN3".split()
 BILATERAL = (
     "BL1 BL2 BL3 BL4 GB1 GB2 GB3 GB4 GB12 GB13 GB14 GB15 ST1 ST2 ST3 ST4 ST5 ST6 ST7 ST8 "

@@ -9,7 +9,7 @@ import pytest
 from acuface.atlas import BODY_ZONES, FACIAL_ZONES, Atlas, load_atlas
 from acuface.errors import AtlasError
 
-# The contract in /work/coord/ATLAS_API.md (and issue 2): other parts rely on these codes.
+# The facial/head codes other parts rely on (plans, geometry, charting): none may vanish.
 MIDLINE_FACIAL = "GV20 GV21 GV22 GV23 GV24 GV25 GV26 GV27 CV23 CV24 EX-HN3".split()
 BILATERAL_FACIAL = (
     "BL1 BL2 BL3 BL4 GB1 GB2 GB3 GB4 GB12 GB13 GB14 GB15 ST1 ST2 ST3 ST4 ST5 ST6 ST7 ST8 ST9 "

@@ -97,7 +97,8 @@ def test_scaling_moves_points_with_the_image(obama_rgb, obama_map, factor: float
 def test_head_turn_hides_far_side_points(obama_map) -> None:
     """Turn the real landmarks 40° in 3-D: the far ear's points hide, near ones stay."""
     from acuface.locator.facemap import face_result
-    from acuface.locator.landmarks import Landmarks, fit_pose
+    from acuface.locator.landmarks import fit_pose
+    from acuface.vocab import Landmarks
 
     lm = obama_map.primary.landmarks
     c = lm.xyz_px.mean(axis=0)
@@ -120,7 +121,8 @@ def test_head_turn_hides_far_side_points(obama_map) -> None:
 
 def test_extreme_pose_flags_every_point_not_visible(obama_map) -> None:
     from acuface.locator.facemap import face_result
-    from acuface.locator.landmarks import Landmarks, fit_pose
+    from acuface.locator.landmarks import fit_pose
+    from acuface.vocab import Landmarks
 
     lm = obama_map.primary.landmarks
     c = lm.xyz_px.mean(axis=0)

@@ -13,7 +13,8 @@ from acuface.locator.geometry import (
     face_to_image,
     place_points,
 )
-from acuface.locator.landmarks import Landmarks, fit_pose
+from acuface.locator.landmarks import fit_pose
+from acuface.vocab import Landmarks
 
 
 def _rotation(rng: np.random.Generator, max_deg: float) -> np.ndarray:
@@ -48,7 +49,7 @@ def test_similarity_transform_of_landmarks_moves_points_exactly(obama_map, seed:
 
 def test_left_recipe_on_mirrored_face_gives_the_right_side(obama_map) -> None:
     """Mirroring the face (x -> -x, landmarks relabelled) swaps left and right exactly."""
-    from acuface.locator.landmarks import mirror_index
+    from acuface.vocab import mirror_index
 
     lm = obama_map.primary.landmarks
     face = lm.to_template_frame()

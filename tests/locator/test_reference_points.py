@@ -7,7 +7,7 @@ import pytest
 
 from acuface.atlas.geometry import load_geometry
 from acuface.locator import FaceMap, FaceResult
-from acuface.locator.landmarks import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT
+from acuface.vocab import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT
 
 
 def _xy(face: FaceResult, code: str, side: str) -> np.ndarray:

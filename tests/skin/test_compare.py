@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from acuface.locator.image import load_image
+from acuface.locator.landmarks import detect_one
 from acuface.skin import Comparison, compare
 from acuface.skin.compare import compare_full
 from acuface.skin.regions import region_masks
@@ -29,8 +30,11 @@ def test_repeatability_data_is_shipped_and_valid():
     assert all(e.sd_within >= 0 and e.source for e in data.metrics.values())
 
 
-def test_same_face_moved_is_aligned_and_mostly_unchanged(obama_rgb):
-    result = compare_full(obama_rgb, _moved(obama_rgb))
+def test_same_face_moved_is_aligned_and_mostly_unchanged(obama_rgb, obama_landmarks):
+    moved = _moved(obama_rgb)
+    result = compare_full(
+        obama_rgb, moved, before_landmarks=obama_landmarks, after_landmarks=detect_one(moved)
+    )
     comp = result.comparison
     assert isinstance(comp, Comparison)
     # after -> before undoes the 0.9x scale and the 3° rotation.
@@ -63,8 +67,11 @@ def test_a_real_change_exceeds_repeatability(obama_rgb, obama_landmarks, edit_la
     assert comp.comparable
 
 
-def test_different_capture_conditions_are_flagged(obama_rgb, faces_dir):
-    comp = compare(obama_rgb, load_image(faces_dir / "obama3.jpg"))
+def test_different_capture_conditions_are_flagged(obama_rgb, obama_landmarks, faces_dir):
+    turned = load_image(faces_dir / "obama3.jpg")
+    comp = compare(
+        obama_rgb, turned, before_landmarks=obama_landmarks, after_landmarks=detect_one(turned)
+    )
     assert not comp.comparable
     assert any("yaw differs" in s for s in comp.issues)
     assert any(s.startswith("after photo:") for s in comp.issues)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from acuface.locator.landmarks import detect_one
 from acuface.skin import analyse
 
 REGIONS = ("forehead", "glabella", "right_cheek", "left_cheek", "chin")
@@ -25,7 +26,7 @@ def variant(request, obama_rgb):
 
 
 def test_metrics_do_not_depend_on_resolution_or_roll(variant, obama_analysis):
-    base, other = obama_analysis.report, analyse(variant)
+    base, other = obama_analysis.report, analyse(variant, detect_one(variant))
     for name in REGIONS:
         a, b = base.regions[name], other.regions[name]
         assert b["wrinkle_index"] == pytest.approx(a["wrinkle_index"], rel=0.12), name
@@ -43,7 +44,8 @@ def test_metrics_do_not_depend_on_resolution_or_roll(variant, obama_analysis):
 
 def test_mirror_image_swaps_the_anatomical_sides(obama_rgb, obama_analysis):
     base = obama_analysis.report
-    mirrored = analyse(np.ascontiguousarray(obama_rgb[:, ::-1]))
+    flipped = np.ascontiguousarray(obama_rgb[:, ::-1])
+    mirrored = analyse(flipped, detect_one(flipped))
     for region in ("cheek", "under_eye"):
         left, right = base.regions[f"left_{region}"], base.regions[f"right_{region}"]
         # The sides differ by more than the tolerance, so a swap would be caught.

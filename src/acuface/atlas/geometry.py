@@ -39,9 +39,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from acuface.atlas.datafiles import DataFile, SourceIds, register
-
-#: Number of landmarks of the refined Face Mesh (468 mesh + 10 iris).
-N_LANDMARKS = 478
+from acuface.vocab import N_LANDMARKS, N_MESH_LANDMARKS
 
 View = Literal["frontal", "oblique", "lateral"]
 
@@ -208,7 +206,7 @@ class CunScale(_Model):
     face frame), divided by ``len(paths)``, is taken to span ``span_cun`` cun.
     """
 
-    paths: list[list[Annotated[int, Field(ge=0, lt=468)]]] = Field(min_length=1)
+    paths: list[list[Annotated[int, Field(ge=0, lt=N_MESH_LANDMARKS)]]] = Field(min_length=1)
     span_cun: float = Field(gt=0.0)
     plausible_mm: tuple[float, float]
     note: str

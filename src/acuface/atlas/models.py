@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from acuface.atlas import datafiles
 from acuface.atlas.datafiles import SOURCE_ID_PATTERN, DataFile, SourceIds, register
+from acuface.vocab import BILATERAL_SIDES, MIDLINE_SIDES, Side
 
 Channel = Literal[
     "LU", "LI", "ST", "SP", "HT", "SI", "BL", "KI", "PC", "TE", "GB", "LR", "GV", "CV", "EX"
@@ -289,9 +290,9 @@ class Point(BaseModel):
         return self.region in FACIAL_REGIONS
 
     @property
-    def sides(self) -> tuple[str, ...]:
+    def sides(self) -> tuple[Side, ...]:
         """The sides this record stands for: ``("left", "right")`` or ``("midline",)``."""
-        return ("left", "right") if self.bilateral else ("midline",)
+        return BILATERAL_SIDES if self.bilateral else MIDLINE_SIDES
 
 
 class PointsFile(BaseModel):

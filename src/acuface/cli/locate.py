@@ -75,12 +75,13 @@ def locate_command(
     from acuface.errors import UnknownPointCode
     from acuface.locator.batch import expand_inputs, run_batch
     from acuface.locator.facemap import resolve_codes
+    from acuface.vocab import split_codes
 
     err = Console(stderr=True)
     codes: list[str] | None = None
     if points is not None:
         try:
-            codes = resolve_codes(points.split(","))
+            codes = resolve_codes(split_codes(points))
         except UnknownPointCode as exc:
             err.print(f"[bold red]usage error:[/] --points: {exc.message}")
             raise typer.Exit(2) from None

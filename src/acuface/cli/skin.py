@@ -80,13 +80,14 @@ def _analyse_one(task: tuple[str, str | None, str, bool]) -> tuple[dict[str, Any
     """
     from acuface.errors import AcufaceError
     from acuface.locator.image import load_image
+    from acuface.locator.landmarks import detect_one
     from acuface.skin.analysis import analyse_full
     from acuface.skin.render import render_metrics, render_regions
 
     photo, out, stem, want_lines = task
     try:
         rgb = load_image(photo, name=photo)
-        analysis = analyse_full(rgb, label=photo)
+        analysis = analyse_full(rgb, detect_one(rgb, label=photo), label=photo)
         entry = analysis.report.to_json(photo)
         if out is not None:
             folder = Path(out)
@@ -146,6 +147,7 @@ def _compare(before: Path, after: Path, as_json: bool, out: Path | None) -> int:
 
     from acuface.errors import AcufaceError
     from acuface.locator.image import load_image
+    from acuface.locator.landmarks import detect_one
     from acuface.skin.compare import compare_full
     from acuface.skin.render import comparison_views, render_metrics, render_regions
 
@@ -153,7 +155,12 @@ def _compare(before: Path, after: Path, as_json: bool, out: Path | None) -> int:
     try:
         b_rgb = load_image(before, name=str(before))
         a_rgb = load_image(after, name=str(after))
-        result = compare_full(b_rgb, a_rgb)
+        result = compare_full(
+            b_rgb,
+            a_rgb,
+            before_landmarks=detect_one(b_rgb, label="before photo"),
+            after_landmarks=detect_one(a_rgb, label="after photo"),
+        )
     except AcufaceError as exc:
         if as_json:
             payload_err = {"before": str(before), "after": str(after), "error": exc.to_dict()}

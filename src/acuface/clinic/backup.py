@@ -35,6 +35,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, text
 from sqlalchemy.types import Date, Time
 
+import acuface
 from acuface import private
 from acuface.clinic import db
 from acuface.clinic import models as m
@@ -183,7 +184,6 @@ def backup(
                     raise BackupError(f"Photo file {digest} is corrupt (hash mismatch).")
                 _add(tar, f"photos/{digest}.jpg", data, digests)
                 total += len(data)
-            import acuface
 
             manifest = {
                 "format": FORMAT,

@@ -21,11 +21,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from acuface import private
+from acuface.config import get_settings
 from acuface.errors import AcufaceError, InvalidRecord, SchemaOutOfDate
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -115,8 +120,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         configured (foreign keys, WAL, busy timeout, synchronous=FULL).
     """
     if url is None:
-        from acuface.config import get_settings
-
         url = get_settings().sqlalchemy_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -139,8 +142,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 def get_engine(url: str | None = None) -> Engine:
     """Return the process-wide engine for *url* (default: the configured database)."""
     if url is None:
-        from acuface.config import get_settings
-
         url = get_settings().sqlalchemy_url
     with _lock:
         engine = _engines.get(url)
@@ -175,8 +176,6 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 def alembic_config(engine: Engine | None = None) -> Any:
     """Return an Alembic ``Config`` for the packaged migrations (no ini file)."""
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if engine is not None:
@@ -186,8 +185,6 @@ def alembic_config(engine: Engine | None = None) -> Any:
 
 def head_revision() -> str:
     """Return the newest migration revision the code expects."""
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -195,8 +192,6 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine | None = None) -> str | None:
     """Return the database's migration revision, or ``None`` for an empty database."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = engine or get_engine()
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -204,8 +199,6 @@ def current_revision(engine: Engine | None = None) -> str | None:
 
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     """Apply migrations up to *revision* (default: the newest)."""
-    from alembic import command
-
     command.upgrade(alembic_config(engine or get_engine()), revision)
 
 

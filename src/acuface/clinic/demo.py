@@ -13,9 +13,11 @@ The demo password is printed by ``acuface demo-data``: development only.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -36,9 +38,11 @@ from acuface.clinic.schemas import (
     RatingCreate,
     SessionCreate,
 )
-from acuface.clinic.services.photos import add_prepared_photo
+from acuface.clinic.services.photos import add_prepared_photo, analyse_rgb
 from acuface.config import get_settings
 from acuface.errors import AcufaceError, ClinicError, ConfigError
+from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
+from acuface.vocab import SIDES
 
 #: The demo accounts' password (development only; printed by ``acuface demo-data``).
 #: Listed in ``services.users.PUBLISHED_PASSWORDS``, which production refuses.
@@ -113,15 +117,13 @@ def _needles_from_plan(plan_json: dict[str, object], rng: random.Random) -> list
         if rng.random() < 0.1:
             continue
         for side in sides:
-            if side in ("left", "right", "midline"):
+            if side in SIDES:
                 needles.append(NeedleIn(point_code=code, side=side))
     return needles
 
 
 def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, dict[str, Any] | None]:
     """Worker: check, re-encode and (optionally) analyse one portrait."""
-    from acuface.clinic.services.photos import analyse_rgb
-
     prepared = prepare_photo(Path(path).read_bytes())
     return prepared, analyse_rgb(prepared.rgb) if analyse else None
 
@@ -134,8 +136,6 @@ def _prepare_all(
         for path in paths:
             yield _prepare(str(path), analyse)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     workers = max(1, min(2, os.cpu_count() or 1))
     # "spawn": the face model's threads and the database engine must not be forked.
@@ -174,8 +174,6 @@ def load_demo(
     progress : callable, optional
         Called as ``progress(done, total)`` after each client.
     """
-    from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
-
     if get_settings().env == "prod":
         # Its accounts share a password printed in this repository.
         raise ConfigError(

@@ -23,6 +23,7 @@ import hashlib
 import io
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from acuface import private
+from acuface.config import get_settings
 from acuface.errors import NotFound
+from acuface.locator.image import load_image
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 #: JPEG quality for stored photos: visually lossless for clinical comparison.
@@ -170,23 +174,18 @@ class LocalPhotoStore:
         """Return leftover temp files of interrupted writes older than *older_than_s*."""
         if not self.tmp_dir.is_dir():
             return []
-        import time
 
         limit = time.time() - older_than_s
         return sorted(f for f in self.tmp_dir.glob("*.part") if f.stat().st_mtime <= limit)
 
     def age_s(self, sha256: str) -> float:
         """Return the age in seconds of the file for *sha256* (by modification time)."""
-        import time
-
         return time.time() - self.path_for(sha256).stat().st_mtime
 
 
 def get_photo_store(root: Path | str | None = None) -> LocalPhotoStore:
     """Return the store in the configured data directory (or at *root*)."""
     if root is None:
-        from acuface.config import get_settings
-
         root = get_settings().photo_dir
     return LocalPhotoStore(root)
 
@@ -221,8 +220,6 @@ class PreparedPhoto:
 
 
 def _exif_capture_time(data: bytes) -> datetime | None:
-    from PIL import Image
-
     try:
         with Image.open(io.BytesIO(data)) as img:
             exif = img.getexif()
@@ -265,11 +262,6 @@ def prepare_photo(
     ------
     NotAnImage, UnsupportedImage, CorruptImage, ImageTooLarge, ImageTooSmall
     """
-    from PIL import Image
-
-    from acuface.config import get_settings
-    from acuface.locator.image import load_image
-
     settings = get_settings()
     rgb = load_image(
         data,

@@ -7,6 +7,7 @@ the reports never touch the database layer. Input models reject unknown fields.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -14,11 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from acuface.atlas.knowledge import OutcomeScale, load_knowledge
+from acuface.vocab import Side, normalise_code
 
 Role = Literal["admin", "practitioner", "reception"]
 ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
 
-Side = Literal["left", "right", "midline"]
 Sex = Literal["female", "male", "other", "unknown"]
 AdverseKind = Literal["bruising", "bleeding", "pain", "swelling", "itching", "fainting", "other"]
 ADVERSE_KINDS: tuple[AdverseKind, ...] = (
@@ -148,8 +149,6 @@ class Actor(BaseModel):
     @classmethod
     def system(cls, source: str = "cli") -> Actor:
         """Return the local operator (someone with shell access to the data), acting as admin."""
-        import getpass
-
         try:
             who = getpass.getuser()
         except Exception:  # noqa: BLE001 - no login name in some containers
@@ -294,7 +293,7 @@ class NeedleIn(_Input):
     @field_validator("point_code")
     @classmethod
     def _upper(cls, value: str) -> str:
-        return value.upper()
+        return normalise_code(value)
 
 
 def check_needle_total(needles: list[NeedleIn]) -> None:

@@ -7,7 +7,6 @@ is first built.
 """
 
 from acuface.locator.facemap import FaceMap, FaceResult, PlacedPoint, locate, resolve_codes
-from acuface.locator.landmarks import Landmarks, Pose
 from acuface.locator.render import render_overlay
 
 #: Version of the landmark pipeline + point geometry. Stored with every FaceMap
@@ -19,9 +18,7 @@ __all__ = [
     "LOCATOR_VERSION",
     "FaceMap",
     "FaceResult",
-    "Landmarks",
     "PlacedPoint",
-    "Pose",
     "locate",
     "render_overlay",
     "resolve_codes",

@@ -17,7 +17,14 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, TypeVar
 
+from PIL import Image
+
+from acuface.atlas.geometry import load_geometry
 from acuface.errors import AcufaceError
+from acuface.locator.facemap import locate
+from acuface.locator.image import load_image
+from acuface.locator.landmarks import get_detector
+from acuface.locator.render import render_overlay
 
 #: File name endings treated as photos when a folder is given.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
@@ -93,9 +100,6 @@ def locate_file(
     dict
         ``{"image": str, "faces": [...], "warnings": [...], "error": None | {"type", "message"}}``.
     """
-    from acuface.locator.facemap import locate
-    from acuface.locator.image import load_image
-
     result: Result = {"image": str(path), "faces": [], "warnings": [], "error": None}
     try:
         rgb = load_image(path, name=str(path))
@@ -104,10 +108,6 @@ def locate_file(
         result["faces"] = data["faces"]
         result["warnings"] = data["warnings"]
         if out_dir is not None:
-            from PIL import Image
-
-            from acuface.locator.render import render_overlay
-
             out = Path(out_dir)
             out.mkdir(parents=True, exist_ok=True)
             name = stem or Path(path).stem
@@ -126,9 +126,6 @@ def locate_file(
 
 def _init_worker() -> None:
     """Build this worker's Face Mesh and load the geometry once."""
-    from acuface.atlas.geometry import load_geometry
-    from acuface.locator.landmarks import get_detector
-
     get_detector()
     load_geometry()
 

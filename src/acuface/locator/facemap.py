@@ -14,16 +14,18 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from acuface.atlas import load_atlas
 from acuface.atlas.geometry import GeometryFile, load_geometry
 from acuface.errors import ImageTooSmall, MultipleFaces, NoFaceFound, UnknownPointCode
 from acuface.locator.geometry import compile_geometry, estimate_cun, evaluate, face_to_image
 from acuface.locator.image import load_image
-from acuface.locator.landmarks import Landmarks, Pose, detect_faces, fit_pose, mirror_index
+from acuface.locator.landmarks import detect_faces, fit_pose
+from acuface.vocab import N_MESH_LANDMARKS, Landmarks, Pose, Side, mirror_index, normalise_code
 
 #: Faces narrower than this (mesh bounding box, px) are too small to place points on.
 MIN_FACE_PX = 80.0
@@ -58,7 +60,7 @@ class PlacedPoint:
     """
 
     code: str
-    side: Literal["left", "right", "midline"]
+    side: Side
     xy_px: tuple[float, float]
     visible: bool
     confidence: float
@@ -167,15 +169,15 @@ def resolve_codes(codes: Iterable[str], geometry: GeometryFile | None = None) ->
         For a code the locator cannot place, with close matches.
     """
     geometry = geometry or load_geometry()
-    known = {c.upper(): c for c in geometry.by_code}
+    known = {normalise_code(c): c for c in geometry.by_code}
     out: list[str] = []
     for raw in codes:
         text = raw.strip()
         if not text:
             continue
-        code = known.get(text.upper()) or _alias(text)
+        code = known.get(normalise_code(text)) or _alias(text)
         if code is None or code not in geometry.by_code:
-            close = difflib.get_close_matches(text.upper(), list(known), n=3, cutoff=0.5)
+            close = difflib.get_close_matches(normalise_code(text), list(known), n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             what = "is not a facial/head point the locator places" if code else "is not known"
             raise UnknownPointCode(f"point code {text!r} {what}.{hint}")
@@ -185,13 +187,8 @@ def resolve_codes(codes: Iterable[str], geometry: GeometryFile | None = None) ->
 
 
 def _alias(text: str) -> str | None:
-    """Canonical code for an atlas alias, or None (atlas optional here)."""
-    try:
-        from acuface.atlas import load_atlas
-
-        point = load_atlas().get(text)
-    except Exception:  # noqa: BLE001 - aliases are a convenience, never fatal
-        return None
+    """Canonical code for an atlas code or alias, or None."""
+    point = load_atlas().get(text)
     return None if point is None else str(point.code)
 
 
@@ -379,7 +376,11 @@ def symmetrise(faces: list[Landmarks], flipped: list[Landmarks]) -> list[Landmar
             # Map the flipped face back: mirror x and swap left/right landmarks.
             back = other.xyz_px[mirror_index()].copy()
             back[:, 0] = w - back[:, 0]
-            d = float(np.linalg.norm(back[:468, :2].mean(0) - face.xyz_px[:468, :2].mean(0)))
+            d = float(
+                np.linalg.norm(
+                    back[:N_MESH_LANDMARKS, :2].mean(0) - face.xyz_px[:N_MESH_LANDMARKS, :2].mean(0)
+                )
+            )
             if d < best_d:
                 best, best_d = back, d
         if best is None or best_d > 0.25 * face.face_width_px:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,16 +33,13 @@ from acuface.atlas.geometry import (
     PointGeometry,
     Ref,
 )
-from acuface.locator.landmarks import N_LANDMARKS, Landmarks, face_template, mirror_index
-
-Side = Literal["left", "right", "midline"]
+from acuface.locator.landmarks import face_template
+from acuface.vocab import N_LANDMARKS, N_MESH_LANDMARKS, Landmarks, Side, mirror_index
 
 #: Face-frame unit vectors (x toward the client's left, y down, z away from camera).
 _LATERAL = np.array([1.0, 0.0, 0.0])  # for the left side; mirrored for the right
 _UP = np.array([0.0, -1.0, 0.0])
 _FORWARD = np.array([0.0, 0.0, -1.0])
-#: Mesh landmarks used for surface depth (the iris points float in front of the eye).
-_N_MESH = 468
 _SURFACE_NEIGHBOURS = 4
 #: Mesh landmarks searched per surface query (nearest on the template face).
 _SURFACE_CANDIDATES = 16
@@ -308,7 +304,7 @@ class _Compiler:
         cun = float(np.mean(lengths)) / spec.span_cun
         x = sw[0] @ template[:, 0] + sc[:, 0] * cun
         y = sw[1] @ template[:, 1] + sc[:, 1] * cun
-        mesh = template[:_N_MESH]
+        mesh = template[:N_MESH_LANDMARKS]
         d2 = (mesh[None, :, 0] - x[:, None]) ** 2 + (mesh[None, :, 1] - y[:, None]) ** 2
         k = _SURFACE_CANDIDATES
         return np.asarray(np.argpartition(d2, k, axis=1)[:, :k], dtype=np.intp)
@@ -377,7 +373,7 @@ def evaluate(
     """
     sx = compiled.slot_weights[0] @ face_xyz[:, 0] + compiled.slot_cun[:, 0] * cun_px
     sy = compiled.slot_weights[1] @ face_xyz[:, 1] + compiled.slot_cun[:, 1] * cun_px
-    sz = surface_depth(face_xyz[:_N_MESH], sx, sy, compiled.slot_candidates)
+    sz = surface_depth(face_xyz[:N_MESH_LANDMARKS], sx, sy, compiled.slot_candidates)
     out = np.empty((len(compiled.codes), 3))
     for k in range(3):
         out[:, k] = compiled.weights[k] @ face_xyz[:, k] + compiled.cun[:, k] * cun_px

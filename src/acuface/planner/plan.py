@@ -33,8 +33,7 @@ from acuface.planner.intake import Intake, check_intake, resolve_concern
 from acuface.planner.patterns import PatternScore, score_patterns
 from acuface.planner.screening import ScreeningOutcome, apply_screening
 from acuface.planner.version import PLANNER_VERSION, knowledge_digest
-
-Side = Literal["left", "right", "midline"]
+from acuface.vocab import Side
 
 
 def default_budget() -> tuple[int, int]:

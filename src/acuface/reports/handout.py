@@ -18,7 +18,9 @@ from typing import Any
 import jinja2
 
 from acuface.atlas import load_atlas
+from acuface.atlas.knowledge import load_knowledge
 from acuface.planner import Plan
+from acuface.reports.pdf import html_to_pdf
 
 #: Sources the fixed text of the template cites (besides those of the outcomes).
 _TEMPLATE_SOURCES = ("yun2013", "baumler2021", "camargo2021")
@@ -78,8 +80,6 @@ def _why(plan: Plan, code: str) -> str:
 
 
 def _adjustments(plan: Plan) -> list[str]:
-    from acuface.atlas.knowledge import load_knowledge
-
     rules = load_knowledge().rules_by_id
     out: list[str] = []
     labels = [rules[r].label.lower() for r in plan.screening_positive if r in rules]
@@ -180,6 +180,4 @@ def render_handout_pdf(plan: Plan, *, client_name: str | None = None) -> bytes:
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    from acuface.reports.pdf import html_to_pdf
-
     return html_to_pdf(render_handout_html(plan, client_name=client_name))

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import weasyprint
+from PIL import ImageFile
+
+# Importing WeasyPrint switches Pillow, process-wide, to accepting truncated
+# images. Client photos must keep failing loudly when damaged
+# (acuface.locator.image.load_image); the only images WeasyPrint decodes here are
+# the PNG/JPEG data URIs Acuface itself encoded, which are never truncated.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
 
 def html_to_pdf(html: str) -> bytes:
     """Render a self-contained HTML page to PDF bytes.
@@ -21,7 +30,5 @@ def html_to_pdf(html: str) -> bytes:
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    import weasyprint
-
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     return bytes(weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf())

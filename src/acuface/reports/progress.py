@@ -18,11 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
+from PIL import Image
 
+from acuface.clinic import services as svc
+from acuface.clinic.schemas import RATING_SCALES
 from acuface.reports.handout import _environment
+from acuface.reports.pdf import html_to_pdf
+from acuface.skin.repeatability import noise_verdict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -158,8 +164,6 @@ def _face_box(photo: Any) -> tuple[int, int, int, int] | None:
 
 def _downscale(data: bytes, box: tuple[int, int, int, int] | None) -> bytes:
     """Crop to *box* (if any) and shrink so the longer side is at most PHOTO_MAX_PX."""
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as im:
         img = im.convert("RGB")
     if box is not None:
@@ -171,8 +175,6 @@ def _downscale(data: bytes, box: tuple[int, int, int, int] | None) -> bytes:
 
 
 def _measurement_rows(measurements: Sequence[Any]) -> list[MeasurementRow]:
-    from acuface.skin.repeatability import noise_verdict
-
     series: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
     for m in measurements:
         if m.metric in KEY_METRICS:
@@ -233,8 +235,6 @@ def build_progress_report(
     PermissionDenied
         The actor may not read clinical records.
     """
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     sessions = sorted(
         svc.list_sessions(session=session, actor=actor, client_id=client_id),
@@ -406,8 +406,6 @@ def svg_line_chart(
 
 
 def _rating_charts(ratings: Mapping[str, Sequence[tuple[date, float]]]) -> list[dict[str, Any]]:
-    from acuface.clinic.schemas import RATING_SCALES
-
     charts = []
     for max_value, y_min, title, note in (
         (
@@ -442,8 +440,6 @@ def _rating_charts(ratings: Mapping[str, Sequence[tuple[date, float]]]) -> list[
 
 
 def _css() -> str:
-    from importlib import resources
-
     return (
         resources.files("acuface.reports")
         .joinpath("templates", "progress.css")
@@ -500,6 +496,4 @@ def render_progress_pdf(report: ProgressReport) -> bytes:
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    from acuface.reports.pdf import html_to_pdf
-
     return html_to_pdf(render_progress_html(report))

@@ -1,6 +1,6 @@
 """Skin analysis: capture quality, region metrics, before/after comparison.
 
-Public API (see ``docs/skin.md`` and ``/work/coord/CONTRACTS.md``)::
+Public API (see ``docs/skin.md``); landmarks come from the locator::
 
     from acuface.skin import analyse, SkinReport, compare, Comparison, METHOD_VERSION
     from acuface.skin import check_quality, QualityReport

@@ -8,7 +8,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from acuface.errors import UnsupportedImage
-from acuface.locator.landmarks import Landmarks, detect_one
 from acuface.skin.canonical import CanonicalFace, to_canonical
 from acuface.skin.metrics import (
     SpotResult,
@@ -22,6 +21,7 @@ from acuface.skin.metrics import (
 from acuface.skin.quality import quality_from_canonical
 from acuface.skin.regions import RegionMasks, region_masks
 from acuface.skin.report import METHOD_VERSION, SkinReport, SpotsReport
+from acuface.vocab import Landmarks
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,17 @@ class Analysis:
 
 
 def analyse_full(
-    image_rgb: NDArray[np.uint8], *, landmarks: Landmarks | None = None, label: str = "photo"
+    image_rgb: NDArray[np.uint8], landmarks: Landmarks, *, label: str = "photo"
 ) -> Analysis:
     """Measure a photo and keep the intermediate maps.
 
     Parameters
     ----------
     image_rgb : (H, W, 3) ndarray of uint8
-    landmarks : Landmarks, optional, keyword-only
-        Landmarks of the face to measure; detected (largest face) if omitted.
+    landmarks : Landmarks
+        Landmarks of the face to measure, from the locator
+        (:func:`acuface.locator.landmarks.detect_one`); skin analysis never runs
+        the face detector itself.
     label : str, keyword-only
         Name used in error messages.
 
@@ -68,8 +70,6 @@ def analyse_full(
 
     Raises
     ------
-    NoFaceFound
-        No face in the photo.
     UnsupportedImage
         Not an (H, W, 3) uint8 array.
     """
@@ -78,7 +78,7 @@ def analyse_full(
             f"{label}: expected an (H, W, 3) uint8 RGB image, got "
             f"{image_rgb.shape} {image_rgb.dtype}"
         )
-    lm = landmarks if landmarks is not None else detect_one(image_rgb, label=label)
+    lm = landmarks
     canon = to_canonical(image_rgb, lm)
     rm = region_masks(canon.xy_px, canon.shape_hw, mm_per_px=canon.mm_per_px)
     quality = quality_from_canonical(canon, rm, lm)
@@ -103,15 +103,15 @@ def analyse_full(
     )
 
 
-def analyse(image_rgb: NDArray[np.uint8], *, landmarks: Landmarks | None = None) -> SkinReport:
+def analyse(image_rgb: NDArray[np.uint8], landmarks: Landmarks) -> SkinReport:
     """Measure capture quality and skin metrics on one photo.
 
     Parameters
     ----------
     image_rgb : (H, W, 3) ndarray of uint8
         RGB photo (see :func:`acuface.locator.image.load_image`).
-    landmarks : Landmarks, optional, keyword-only
-        Landmarks of the face to measure; detected (largest face) if omitted.
+    landmarks : Landmarks
+        Landmarks of the face to measure (see :func:`analyse_full`).
 
     Returns
     -------
@@ -120,4 +120,4 @@ def analyse(image_rgb: NDArray[np.uint8], *, landmarks: Landmarks | None = None)
         quality report.  A photo that fails the quality gate is still measured;
         ``report.quality.ok`` says whether the numbers should be trusted.
     """
-    return analyse_full(image_rgb, landmarks=landmarks).report
+    return analyse_full(image_rgb, landmarks).report

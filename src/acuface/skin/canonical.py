@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from skimage.color import rgb2lab
 
-from acuface.locator.landmarks import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT, MEAN_IPD_MM, Landmarks
+from acuface.vocab import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT, MEAN_IPD_MM, Landmarks
 
 #: Interpupillary distance of the canonical frame in pixels.  100 px makes
 #: 0.63 mm per pixel: fine enough for forehead and crow's-feet lines (about

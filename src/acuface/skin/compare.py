@@ -10,10 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from acuface.locator.landmarks import Landmarks
 from acuface.skin.analysis import Analysis, analyse_full
 from acuface.skin.repeatability import load_repeatability, noise_verdict
 from acuface.skin.report import METHOD_VERSION, SkinReport, _round
+from acuface.vocab import N_MESH_LANDMARKS, Landmarks
 
 
 class ComparisonLimits(BaseModel):
@@ -113,15 +113,15 @@ def align_landmarks(before: Landmarks, after: Landmarks) -> tuple[NDArray[np.flo
         Maps after-photo pixels to before-photo pixels.
     alignment : Alignment
     """
-    src = after.xy_px[:468].astype(np.float32)
-    dst = before.xy_px[:468].astype(np.float32)
+    src = after.xy_px[:N_MESH_LANDMARKS].astype(np.float32)
+    dst = before.xy_px[:N_MESH_LANDMARKS].astype(np.float32)
     # LMEDS: robust to the few landmarks that move with expression.
     matrix, _ = cv2.estimateAffinePartial2D(src, dst, method=cv2.LMEDS)
     if matrix is None:  # degenerate; fall back to least squares
         matrix, _ = cv2.estimateAffinePartial2D(src, dst, method=0)
     m = np.asarray(matrix, dtype=np.float64)
-    mapped = after.xy_px[:468] @ m[:, :2].T + m[:, 2]
-    rms = float(np.sqrt(((mapped - before.xy_px[:468]) ** 2).sum(axis=1).mean()))
+    mapped = after.xy_px[:N_MESH_LANDMARKS] @ m[:, :2].T + m[:, 2]
+    rms = float(np.sqrt(((mapped - before.xy_px[:N_MESH_LANDMARKS]) ** 2).sum(axis=1).mean()))
     scale = float(np.hypot(m[0, 0], m[1, 0]))
     return m, Alignment(
         matrix=m.tolist(),
@@ -226,13 +226,13 @@ def compare_full(
     before_rgb: NDArray[np.uint8],
     after_rgb: NDArray[np.uint8],
     *,
-    before_landmarks: Landmarks | None = None,
-    after_landmarks: Landmarks | None = None,
+    before_landmarks: Landmarks,
+    after_landmarks: Landmarks,
     limits: ComparisonLimits = DEFAULT_COMPARISON_LIMITS,
 ) -> ComparisonResult:
     """Like :func:`compare` but keep the analyses and the alignment matrix."""
-    b = analyse_full(before_rgb, landmarks=before_landmarks, label="before photo")
-    a = analyse_full(after_rgb, landmarks=after_landmarks, label="after photo")
+    b = analyse_full(before_rgb, before_landmarks, label="before photo")
+    a = analyse_full(after_rgb, after_landmarks, label="after photo")
     matrix, alignment = align_landmarks(b.landmarks, a.landmarks)
     issues = _condition_issues(b.report, a.report, limits)
     rep = load_repeatability()
@@ -252,8 +252,8 @@ def compare(
     before_rgb: NDArray[np.uint8],
     after_rgb: NDArray[np.uint8],
     *,
-    before_landmarks: Landmarks | None = None,
-    after_landmarks: Landmarks | None = None,
+    before_landmarks: Landmarks,
+    after_landmarks: Landmarks,
     limits: ComparisonLimits = DEFAULT_COMPARISON_LIMITS,
 ) -> Comparison:
     """Compare two photos of the same face.
@@ -265,8 +265,9 @@ def compare(
     Parameters
     ----------
     before_rgb, after_rgb : (H, W, 3) ndarray of uint8
-    before_landmarks, after_landmarks : Landmarks, optional, keyword-only
-        Detected (largest face) when omitted.
+    before_landmarks, after_landmarks : Landmarks, keyword-only
+        The faces to compare, from the locator
+        (:func:`acuface.locator.landmarks.detect_one`).
     limits : ComparisonLimits, keyword-only
 
     Returns

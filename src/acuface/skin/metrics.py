@@ -27,15 +27,9 @@ from skimage.measure import label, regionprops
 from skimage.morphology import skeletonize
 
 from acuface.atlas.datafiles import DataFile, SourceIds, register
-from acuface.locator.landmarks import (
-    IRIS_CENTRE_LEFT,
-    IRIS_CENTRE_RIGHT,
-    N_LANDMARKS,
-    Landmarks,
-    mirror_index,
-)
 from acuface.skin.canonical import CanonicalFace
 from acuface.skin.regions import RegionMasks, region_measures
+from acuface.vocab import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT, N_LANDMARKS, Landmarks, mirror_index
 
 #: Ridge-filter scales (Gaussian sigma) in millimetres: fine lines to folds.
 WRINKLE_SIGMAS_MM = (1.0, 1.5, 2.2)

@@ -14,11 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from acuface.locator.landmarks import Landmarks
 from acuface.skin.canonical import CanonicalFace, to_canonical
 from acuface.skin.metrics import relative_lightness
 from acuface.skin.regions import RegionMasks, feature_polygons, region_masks
 from acuface.skin.report import QualityReport
+from acuface.vocab import IRIS_CENTRE_LEFT, IRIS_CENTRE_RIGHT, Landmarks
 
 
 class QualityLimits(BaseModel):
@@ -67,7 +67,12 @@ def _sclera_ab(
         cv2.fillPoly(mask, [pts], (1,))
     mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
     xy = canon.xy_px
-    for centre, ring in ((468, range(469, 473)), (473, range(474, 478))):
+    # Each iris centre is followed by the four points of its ring.
+    irises = (
+        (IRIS_CENTRE_RIGHT, range(IRIS_CENTRE_RIGHT + 1, IRIS_CENTRE_RIGHT + 5)),
+        (IRIS_CENTRE_LEFT, range(IRIS_CENTRE_LEFT + 1, IRIS_CENTRE_LEFT + 5)),
+    )
+    for centre, ring in irises:
         radius = float(np.mean([np.linalg.norm(xy[i] - xy[centre]) for i in ring]))
         yy, xx = np.ogrid[:h, :w]
         cx, cy = xy[centre]

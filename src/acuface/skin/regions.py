@@ -20,9 +20,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from acuface.atlas.datafiles import DataFile, SourceIds, register
-from acuface.locator.landmarks import N_LANDMARKS, mirror_index
-
-Side = Literal["left", "right", "midline"]
+from acuface.vocab import N_LANDMARKS, N_MESH_LANDMARKS, Side, mirror_index
 
 
 class PolygonSpec(BaseModel):
@@ -241,7 +239,7 @@ def region_masks(
             k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
             m = cv2.dilate(m.astype(np.uint8), k).astype(bool)
         features |= m
-    hull = cv2.convexHull(np.asarray(xy_px[:468], dtype=np.float32)).reshape(-1, 2)
+    hull = cv2.convexHull(np.asarray(xy_px[:N_MESH_LANDMARKS], dtype=np.float32)).reshape(-1, 2)
     inside = _fill(hull.astype(np.float64), shape)
     radius = int(round(spec.contour_margin_mm / mm_per_px))
     if radius > 0:

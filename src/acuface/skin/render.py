@@ -13,8 +13,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from acuface.locator.landmarks import Landmarks
-from acuface.skin.regions import region_masks
+from acuface.skin.metrics import LINE_THRESHOLD
+from acuface.skin.regions import region_masks, region_measures
+from acuface.vocab import Landmarks
 
 if TYPE_CHECKING:
     from acuface.skin.analysis import Analysis
@@ -123,9 +124,6 @@ def render_metrics(analysis: Analysis, *, zoom: int = 3) -> NDArray[np.uint8]:
     -------
     (zoom * h, zoom * w, 3) ndarray of uint8
     """
-    from acuface.skin.metrics import LINE_THRESHOLD
-    from acuface.skin.regions import region_measures
-
     canon = analysis.canonical
     measured = [n for n, m in region_measures().items() if "lines" in m]
     ridges = analysis.ridges * analysis.masks.union(measured)

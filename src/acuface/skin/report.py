@@ -27,7 +27,7 @@ class QualityReport(BaseModel):
     """Capture quality of one photo, with advice a person can act on.
 
     ``ok`` is False when any check fails; ``issues`` then says what to change.
-    Angles in degrees (anatomical signs, see ``acuface.locator.landmarks``).
+    Angles in degrees (anatomical signs, see ``acuface.vocab.mesh``).
     """
 
     model_config = ConfigDict(extra="forbid")

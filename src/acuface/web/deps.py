@@ -15,6 +15,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from acuface.clinic import db
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import Actor, Role, UserDTO
 from acuface.errors import AcufaceError, NotFound, PermissionDenied
 from acuface.web.security import (
@@ -51,8 +53,6 @@ def client_ip(request: Request) -> str:
 
 def get_db(request: Request) -> Iterator[Session]:
     """Yield one database session per request: commit on success, roll back on error."""
-    from acuface.clinic import db
-
     engine = request.app.state.engine
     with db.session_scope(engine) as session:
         yield session
@@ -68,7 +68,6 @@ def _load_user(request: Request, session: Session) -> UserDTO:
     cached = getattr(request.state, "user", None)
     if isinstance(cached, UserDTO):
         return cached
-    from acuface.clinic import services as svc
 
     sess = request.session
     uid = sess.get(SESSION_USER)

@@ -7,9 +7,15 @@ display size, without inline styles (the CSP forbids them).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
+
+from acuface.atlas import load_atlas
+from acuface.errors import InvalidAnswers
 
 
 @dataclass(frozen=True)
@@ -94,12 +100,6 @@ def crop_jpeg(data: bytes, crop: str | None, width: int, height: int) -> bytes:
     The box is validated against the image size (it comes from a URL), so a bad
     value is a clean :class:`~acuface.errors.InvalidAnswers`, never a server error.
     """
-    import io
-
-    from PIL import Image
-
-    from acuface.errors import InvalidAnswers
-
     if not crop:
         return data
     try:
@@ -120,8 +120,6 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
     Unknown codes (e.g. a plan made with an older atlas) still get an entry, so a
     stored record always displays.
     """
-    from acuface.atlas import load_atlas
-
     point = load_atlas().get(code)
     if point is None:
         return {

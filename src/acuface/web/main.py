@@ -7,7 +7,6 @@ the JSON API (OpenAPI at ``/api/openapi.json``, signed-in users only).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,32 +22,25 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import acuface
+from acuface.clinic import db
+from acuface.clinic.photostore import get_photo_store
 from acuface.config import Settings
 from acuface.errors import AcufaceError
 from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
+from acuface.web.routes import ROUTERS
 from acuface.web.security import (
     BodySizeLimitMiddleware,
     LoginRateLimiter,
     LoginRequired,
     SecurityHeadersMiddleware,
     TooManyAttempts,
+    safe_next,
 )
 from acuface.web.settings import WebSettings
+from acuface.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "acuface_session"
-
-
-#: A local path: one leading slash, then only URL-safe characters (no whitespace or
-#: control characters, which browsers strip, turning "/\t/evil" into "//evil").
-_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%+]*$")
-
-
-def _safe_next(path: str) -> str:
-    """Return a local path to go to after sign-in (never another site)."""
-    if not _LOCAL_PATH.match(path) or path.startswith("/login"):
-        return "/today"
-    return path
 
 
 def _error_response(
@@ -56,8 +48,6 @@ def _error_response(
 ) -> Response:
     if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
         return JSONResponse(payload, status_code=status)
-    from acuface.web.templating import render
-
     return render(request, "error.html", {"title": title, "message": message}, status_code=status)
 
 
@@ -71,7 +61,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             target += "?" + request.url.query
         if request.method != "GET":
             target = "/today"
-        return RedirectResponse(f"/login?next={quote(_safe_next(target))}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
 
     @app.exception_handler(TooManyAttempts)
     async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
@@ -151,8 +141,6 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
         The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store`` and
         ``rate_limiter``.
     """
-    from acuface.clinic import db
-
     if isinstance(settings, WebSettings):
         ws = settings
     else:
@@ -175,7 +163,6 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
         openapi_url=None,
         dependencies=[Depends(auth_gate), Depends(csrf_protect)],
     )
-    from acuface.clinic.photostore import get_photo_store
 
     app.state.web_settings = ws
     app.state.engine = engine
@@ -205,8 +192,6 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=ws.core.trusted_proxy_list)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
-
-    from acuface.web.routes import ROUTERS
 
     for router in ROUTERS:
         app.include_router(router)

@@ -10,6 +10,7 @@ request so that deactivating a user ends their sessions at once.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -26,6 +27,17 @@ CSRF_SESSION_KEY = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FORM_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: A local path: one leading slash, then only URL-safe characters (no whitespace or
+#: control characters, which browsers strip, turning "/\t/evil" into "//evil").
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%+]*$")
+
+
+def safe_next(path: str) -> str:
+    """Return a local path to go to after sign-in (never another site)."""
+    if not _LOCAL_PATH.match(path) or path.startswith("/login"):
+        return "/today"
+    return path
 
 
 class CsrfError(AcufaceError):

@@ -16,10 +16,13 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy.orm import Session
 
+from acuface.atlas import load_atlas
 from acuface.clinic import models as m
 from acuface.clinic.export._gather import gather
+from acuface.clinic.photostore import get_photo_store
 from acuface.clinic.schemas import RATING_SCALES, Actor
 
 #: Code systems of our own (URNs: they identify, they do not resolve).
@@ -93,8 +96,6 @@ def _patient(c: m.Client) -> dict[str, Any]:
 
 def _point_names() -> dict[str, str]:
     try:
-        from acuface.atlas import load_atlas
-
         return {code: f"{p.pinyin} ({code})" for code, p in load_atlas().points.items()}
     except Exception:  # noqa: BLE001 - names are a courtesy; codes are the data
         return {}
@@ -240,8 +241,6 @@ def export_fhir(
         )
     store = None
     if include_photo_data:
-        from acuface.clinic.photostore import get_photo_store
-
         store = get_photo_store()
     for p in rec.photos:
         content: dict[str, Any] = {
@@ -361,6 +360,4 @@ def validate_bundle(bundle: dict[str, Any]) -> Any:
     pydantic.ValidationError
         If any resource breaks the R4B structure definitions.
     """
-    from fhir.resources.R4B.bundle import Bundle
-
     return Bundle.model_validate(bundle)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.photostore import get_photo_store
 from acuface.clinic.schemas import (
     Actor,
     ClientCreate,
@@ -165,7 +166,6 @@ def purge_client(
     content.
     """
     require_role(actor, "admin", doing="purge clients")
-    from acuface.clinic.photostore import get_photo_store
 
     client = session.get(m.Client, client_id)
     if client is None:

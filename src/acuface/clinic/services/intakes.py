@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from acuface.clinic.services._common import (
     require_clinical,
 )
 from acuface.errors import InvalidRecord
+from acuface.planner import PLANNER_VERSION, Intake, PlanOptions, make_plan
 
 
 def create_intake(
@@ -75,8 +77,6 @@ def _plan_json(plan: Any) -> dict[str, Any]:
     if callable(to_json):
         result = to_json()
         if isinstance(result, str):
-            import json
-
             result = json.loads(result)
         return dict(result)
     dump = getattr(plan, "model_dump", None)
@@ -101,12 +101,7 @@ def save_plan(
     check_link(session, model=m.Intake, record_id=intake_id, client_id=client_id, label="intake")
     snapshot = _plan_json(plan)
     if planner_version is None:
-        try:
-            from acuface.planner import PLANNER_VERSION
-
-            planner_version = str(PLANNER_VERSION)
-        except ImportError:
-            planner_version = str(snapshot.get("planner_version", "unknown"))
+        planner_version = PLANNER_VERSION
     needle_count = snapshot.get("needle_count")
     row = m.Plan(
         client_id=client_id,
@@ -130,8 +125,6 @@ def make_plan_for_intake(
     propagate unchanged and nothing is saved.
     """
     require_clinical(actor, "make plans")
-    from acuface.planner import Intake, PlanOptions, make_plan
-
     row = client_record(session, m.Intake, intake_id, "intake")
     intake = Intake.model_validate(row.intake)
     plan = make_plan(intake, options if options is not None else PlanOptions())

@@ -20,6 +20,7 @@ from acuface.clinic.photostore import (
     PreparedPhoto,
     get_photo_store,
     prepare_photo,
+    sha256_hex,
 )
 from acuface.clinic.schemas import Actor, PhotoCheckDTO, PhotoDTO, PhotoView, StoreCheckDTO
 from acuface.clinic.services._common import (
@@ -34,6 +35,8 @@ from acuface.clinic.services._common import (
     require_role,
 )
 from acuface.errors import AcufaceError
+from acuface.locator import LOCATOR_VERSION, locate
+from acuface.skin import analyse as analyse_skin
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,22 +46,8 @@ if TYPE_CHECKING:
 POSE_WARN_DEG = 12.0
 
 
-def _locator_version() -> str:
-    try:
-        from acuface import locator
-
-        version = getattr(locator, "LOCATOR_VERSION", None) or getattr(locator, "__version__", None)
-    except ImportError:
-        version = None
-    if version is None:
-        import acuface
-
-        version = f"acuface-{acuface.__version__}"
-    return str(version)
-
-
 def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
-    """Run the locator and the skin analysis when those parts are available.
+    """Run the locator and the skin analysis on one photo.
 
     Returns a dict of Photo column values plus ``measurements`` (a list of
     (region, metric, value, method_version)). Analysis problems never stop a photo
@@ -67,11 +56,6 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {"quality_flags": [], "measurements": []}
     flags: list[str] = out["quality_flags"]
-    try:
-        from acuface.locator import locate
-    except ImportError:
-        flags.append("analysis_unavailable")
-        return out
     try:
         # The stored face map is what plans and charting are drawn on: spend the
         # second model run that makes it mirror-consistent (docs/points.md).
@@ -85,7 +69,7 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
         return out
     primary = face_map.primary
     out["face_map"] = face_map.to_json()
-    out["face_map_version"] = _locator_version()
+    out["face_map_version"] = LOCATOR_VERSION
     out["yaw_deg"] = float(primary.pose.yaw_deg)
     out["pitch_deg"] = float(primary.pose.pitch_deg)
     out["roll_deg"] = float(primary.pose.roll_deg)
@@ -93,12 +77,7 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
     if len(face_map.faces) > 1:
         flags.append("multiple_faces")
     try:
-        from acuface.skin import analyse
-    except ImportError:
-        flags.append("skin_analysis_unavailable")
-        return out
-    try:
-        report = analyse(rgb, landmarks=primary.landmarks)
+        report = analyse_skin(rgb, primary.landmarks)
         out["skin_report"] = report.to_json()
         out["skin_method_version"] = str(report.method_version)
         quality = report.quality
@@ -123,17 +102,7 @@ def check_photo(data: bytes) -> PhotoCheckDTO:
     prepared = prepare_photo(data)
     warnings: list[str] = []
     try:
-        from acuface.locator import locate
-
         face_map = locate(prepared.rgb)
-    except ImportError:
-        return PhotoCheckDTO(
-            width=prepared.width,
-            height=prepared.height,
-            face_found=False,
-            ok=False,
-            warnings=["The face locator is not available; the pose cannot be checked."],
-        )
     except AcufaceError as exc:
         return PhotoCheckDTO(
             width=prepared.width,
@@ -332,8 +301,6 @@ def check_photo_store(
     when older than ``grace_s`` seconds, so files of uploads in progress survive.
     Missing or corrupt files are only reported (restore them from a backup).
     """
-    from acuface.clinic.photostore import sha256_hex
-
     require_role(actor, "admin", doing="check the photo store")
     store = store or get_photo_store()
     referenced = set(session.scalars(select(m.Photo.sha256)))

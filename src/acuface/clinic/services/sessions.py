@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuface.atlas import load_atlas
 from acuface.clinic import models as m
 from acuface.clinic.schemas import (
     MAX_NOTE_CHARS,
@@ -44,14 +45,7 @@ from acuface.errors import InvalidRecord, RecordLocked
 
 
 def canonical_point_code(code: str) -> str:
-    """Return the atlas code for *code* (aliases resolved); unknown codes raise.
-
-    Falls back to the upper-cased code when the atlas package is unavailable.
-    """
-    try:
-        from acuface.atlas import load_atlas
-    except ImportError:
-        return code.strip().upper()
+    """Return the atlas code for *code* (aliases resolved); unknown codes raise."""
     return str(load_atlas().lookup(code.strip()).code)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import ROLES, Role
 from acuface.web.deps import AdminActor, RecordId, SessionDep
 from acuface.web.templating import flash, render
@@ -17,8 +18,6 @@ router = APIRouter(include_in_schema=False)
 @router.get("/admin/users", name="admin_users")
 def admin_users(request: Request, session: SessionDep, actor: AdminActor) -> Response:
     """Every user with their role and state."""
-    from acuface.clinic import services as svc
-
     users = svc.list_users(session=session, actor=actor, include_inactive=True)
     return render(request, "admin/users.html", {"users": users, "roles": ROLES})
 
@@ -34,8 +33,6 @@ def admin_user_create(
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Create a user (the password is hashed with argon2 by the clinic services)."""
-    from acuface.clinic import services as svc
-
     user = svc.create_user(
         session=session,
         actor=actor,
@@ -57,8 +54,6 @@ def admin_user_active(
     active: Annotated[bool, Form()],
 ) -> Response:
     """Activate or deactivate a user (their sessions end at their next request)."""
-    from acuface.clinic import services as svc
-
     user = svc.set_user_active(session=session, actor=actor, user_id=user_id, active=active)
     flash(
         request, f"{user.username} is now {'active' if user.is_active else 'inactive'}.", "success"
@@ -75,8 +70,6 @@ def admin_user_role(
     role: Annotated[Role, Form()],
 ) -> Response:
     """Change a user's role."""
-    from acuface.clinic import services as svc
-
     user = svc.set_user_role(session=session, actor=actor, user_id=user_id, role=role)
     flash(request, f"{user.username} is now {user.role}.", "success")
     return RedirectResponse("/admin/users", status_code=303)
@@ -91,8 +84,6 @@ def admin_user_password(
     new_password: Annotated[str, Form(min_length=8, max_length=1000)],
 ) -> Response:
     """Reset a user's password."""
-    from acuface.clinic import services as svc
-
     svc.set_password(session=session, actor=actor, user_id=user_id, new_password=new_password)
     flash(request, "Password reset. Tell the user through a safe channel.", "success")
     return RedirectResponse("/admin/users", status_code=303)
@@ -107,8 +98,6 @@ def admin_audit(
     action: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     """Show the newest audit entries (who did what to which record, when, from where)."""
-    from acuface.clinic import services as svc
-
     entries = svc.list_audit(
         session=session, actor=actor, client_id=client_id, action=action or None, limit=300
     )

@@ -14,6 +14,8 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from acuface.atlas import load_atlas
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import (
     AdverseEventCreate,
     AdverseEventDTO,
@@ -39,6 +41,9 @@ from acuface.clinic.schemas import (
     UserDTO,
 )
 from acuface.errors import InvalidAnswers, PlanningError
+from acuface.locator import locate
+from acuface.locator.image import load_image
+from acuface.planner import Intake, PlanOptions, check_intake
 from acuface.web.deps import ActorDep, ClinicalActor, CurrentUser, RecordId, SessionDep
 from acuface.web.routes.photos import read_upload
 from acuface.web.security import csrf_token
@@ -153,8 +158,6 @@ def me(request: Request, user: CurrentUser) -> Me:
 @router.get("/schedule", response_model=list[ScheduleEntryDTO], responses=ERRORS)
 def schedule(session: SessionDep, actor: ActorDep, day: date | None = None) -> Any:
     """Sessions of a day (default today), without clinical content."""
-    from acuface.clinic import services as svc
-
     return svc.list_schedule(session=session, actor=actor, day=day or date.today())
 
 
@@ -167,8 +170,6 @@ def list_clients(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:
     """Clients, filtered by a name/e-mail/phone substring."""
-    from acuface.clinic import services as svc
-
     search = (q or "").replace("\x00", "").strip() or None
     return svc.list_clients(session=session, actor=actor, search=search, limit=limit, offset=offset)
 
@@ -176,16 +177,12 @@ def list_clients(
 @router.post("/clients", response_model=ClientDTO, status_code=201, responses=ERRORS)
 def create_client(session: SessionDep, actor: ActorDep, data: ClientCreate) -> Any:
     """Create a client."""
-    from acuface.clinic import services as svc
-
     return svc.create_client(session=session, actor=actor, data=data)
 
 
 @router.get("/clients/{client_id}", response_model=ClientDTO, responses=ERRORS)
 def get_client(session: SessionDep, actor: ActorDep, client_id: RecordId) -> Any:
     """One client's identity and contact details."""
-    from acuface.clinic import services as svc
-
     return svc.get_client(session=session, actor=actor, client_id=client_id)
 
 
@@ -194,8 +191,6 @@ def update_client(
     session: SessionDep, actor: ActorDep, client_id: RecordId, data: ClientUpdate
 ) -> Any:
     """Change identity or contact details."""
-    from acuface.clinic import services as svc
-
     return svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
 
 
@@ -207,8 +202,6 @@ def update_client(
 )
 def timeline(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """List the client's timeline, newest first."""
-    from acuface.clinic import services as svc
-
     return svc.client_timeline(session=session, actor=actor, client_id=client_id)
 
 
@@ -219,9 +212,6 @@ def create_intake(
     session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: IntakeIn
 ) -> Any:
     """Store an intake and let the planner propose a plan."""
-    from acuface.clinic import services as svc
-    from acuface.planner import Intake, check_intake
-
     try:
         intake = Intake.model_validate(data.intake)
     except ValidationError as exc:
@@ -237,7 +227,6 @@ def create_intake(
             intake=intake.model_dump(mode="json"), intake_date=data.intake_date, notes=data.notes
         ),
     )
-    from acuface.planner import PlanOptions
 
     try:
         plan = svc.make_plan_for_intake(
@@ -254,24 +243,18 @@ def create_intake(
 @router.get("/clients/{client_id}/plans", response_model=list[PlanDTO], responses=ERRORS)
 def list_plans(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """List the client's plans, newest first."""
-    from acuface.clinic import services as svc
-
     return svc.list_plans(session=session, actor=actor, client_id=client_id)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDTO, responses=ERRORS)
 def get_plan(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -> Any:
     """One plan snapshot."""
-    from acuface.clinic import services as svc
-
     return svc.get_plan(session=session, actor=actor, plan_id=plan_id)
 
 
 @router.get("/clients/{client_id}/sessions", response_model=list[SessionDTO], responses=ERRORS)
 def list_sessions(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """List the client's treatment sessions, newest first."""
-    from acuface.clinic import services as svc
-
     return svc.list_sessions(session=session, actor=actor, client_id=client_id)
 
 
@@ -282,16 +265,12 @@ def create_session(
     session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: SessionCreate
 ) -> Any:
     """Start a draft session note."""
-    from acuface.clinic import services as svc
-
     return svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDTO, responses=ERRORS)
 def get_session(session: SessionDep, actor: ClinicalActor, session_id: RecordId) -> Any:
     """One session with needles and amendments."""
-    from acuface.clinic import services as svc
-
     return svc.get_session(session=session, actor=actor, session_id=session_id)
 
 
@@ -304,8 +283,6 @@ def update_session(
     session: SessionDep, actor: ClinicalActor, session_id: RecordId, data: SessionUpdate
 ) -> Any:
     """Change a draft session."""
-    from acuface.clinic import services as svc
-
     return svc.update_session(session=session, actor=actor, session_id=session_id, data=data)
 
 
@@ -316,8 +293,6 @@ def update_session(
 )
 def sign_session(session: SessionDep, actor: ClinicalActor, session_id: RecordId) -> Any:
     """Sign a draft session note."""
-    from acuface.clinic import services as svc
-
     return svc.sign_session(session=session, actor=actor, session_id=session_id)
 
 
@@ -331,8 +306,6 @@ def amend_session(
     session: SessionDep, actor: ClinicalActor, session_id: RecordId, data: AmendIn
 ) -> Any:
     """Add a dated amendment to a signed note."""
-    from acuface.clinic import services as svc
-
     return svc.amend_session(
         session=session,
         actor=actor,
@@ -348,8 +321,6 @@ def amend_session(
 )
 def list_events(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """List the client's adverse events."""
-    from acuface.clinic import services as svc
-
     return svc.list_adverse_events(session=session, actor=actor, client_id=client_id)
 
 
@@ -363,16 +334,12 @@ def record_event(
     session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: AdverseEventCreate
 ) -> Any:
     """Record an adverse event."""
-    from acuface.clinic import services as svc
-
     return svc.record_adverse_event(session=session, actor=actor, client_id=client_id, data=data)
 
 
 @router.get("/clients/{client_id}/ratings", response_model=list[RatingDTO], responses=ERRORS)
 def list_ratings(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """Outcome ratings, oldest first."""
-    from acuface.clinic import services as svc
-
     return svc.list_ratings(session=session, actor=actor, client_id=client_id)
 
 
@@ -383,8 +350,6 @@ def add_rating(
     session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: RatingCreate
 ) -> Any:
     """Record an outcome rating."""
-    from acuface.clinic import services as svc
-
     return svc.add_rating(session=session, actor=actor, client_id=client_id, data=data)
 
 
@@ -393,8 +358,6 @@ def add_rating(
 )
 def list_measurements(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """Measurements, oldest first."""
-    from acuface.clinic import services as svc
-
     return svc.list_measurements(session=session, actor=actor, client_id=client_id)
 
 
@@ -404,8 +367,6 @@ def list_measurements(session: SessionDep, actor: ClinicalActor, client_id: Reco
 @router.get("/clients/{client_id}/photos", response_model=list[PhotoDTO], responses=ERRORS)
 def list_photos(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
     """Photo metadata (with the stored face maps), newest first."""
-    from acuface.clinic import services as svc
-
     return svc.list_photos(session=session, actor=actor, client_id=client_id)
 
 
@@ -425,8 +386,6 @@ async def upload_photo(
     note: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Any:
     """Store a photo (type checked by content, size and pixel limits, EXIF stripped)."""
-    from acuface.clinic import services as svc
-
     data = await read_upload(request, file)
     return svc.add_photo(
         session=session,
@@ -448,8 +407,6 @@ async def check_photo(
     request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]
 ) -> Any:
     """Check a photo before saving it: face found, pose, quality warnings. Stores nothing."""
-    from acuface.clinic import services as svc
-
     data = await read_upload(request, file)
     return svc.check_photo(data)
 
@@ -465,9 +422,6 @@ async def locate_photo(
 
     Returns ``FaceMap.to_json()`` plus ``image_wh`` and ``warnings``.
     """
-    from acuface.locator import locate
-    from acuface.locator.image import load_image
-
     settings = request.app.state.web_settings
     data = await read_upload(request, file)
     rgb = load_image(
@@ -493,8 +447,6 @@ def atlas_points(
     region: Annotated[str | None, Query(pattern="^(face|head|neck|body)$")] = None,
 ) -> Any:
     """Atlas points, filtered by code/name/alias/zone substring and region."""
-    from acuface.atlas import load_atlas
-
     points = list(load_atlas().points.values())
     if q:
         ql = q.lower()
@@ -514,6 +466,4 @@ def atlas_points(
 @router.get("/atlas/points/{code}", response_model=AtlasPoint, responses=ERRORS)
 def atlas_point(actor: ClinicalActor, code: Annotated[str, Path(max_length=30)]) -> Any:
     """One atlas point by code or alias (404 with suggestions when unknown)."""
-    from acuface.atlas import load_atlas
-
     return _atlas_point(load_atlas().lookup(code))

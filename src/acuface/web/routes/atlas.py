@@ -13,7 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from PIL import Image
+from skimage import data
 
+from acuface.atlas import load_atlas
+from acuface.locator import locate
+from acuface.planner import list_concerns
 from acuface.web.deps import ClinicalUser
 from acuface.web.facemap import build_facemap, crop_jpeg, point_info
 from acuface.web.templating import render
@@ -26,16 +31,11 @@ _lock = threading.Lock()
 def reference_face() -> tuple[bytes, int, int, dict[str, Any] | None]:
     """JPEG bytes, size and ``FaceMap.to_json()`` of the reference portrait (computed once)."""
     with _lock:
-        from PIL import Image
-        from skimage import data
-
         rgb = data.astronaut()
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
         face_map: dict[str, Any] | None
         try:
-            from acuface.locator import locate
-
             face_map = locate(rgb).to_json()
         except Exception:  # noqa: BLE001 - the list still works without the map
             face_map = None
@@ -49,8 +49,6 @@ def _matches(point: Any, q: str) -> bool:
 
 
 def _concerns() -> list[Any]:
-    from acuface.planner import list_concerns
-
     return list(list_concerns())
 
 
@@ -59,8 +57,6 @@ def atlas_page(
     request: Request, user: ClinicalUser, q: str = "", concern: str = "", region: str = ""
 ) -> Response:
     """Search the atlas; show matching points on the reference face."""
-    from acuface.atlas import load_atlas
-
     atlas = load_atlas()
     concerns = _concerns()
     points = list(atlas.points.values())
@@ -112,8 +108,6 @@ def atlas_reference(
 @router.get("/atlas/points/{code}", name="atlas_point")
 def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
     """One point in full, with its sources."""
-    from acuface.atlas import load_atlas
-
     atlas = load_atlas()
     point = atlas.lookup(code)
     _, w, h, face_map = reference_face()

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from acuface.clinic import services as svc
 from acuface.web.deps import (
     SESSION_LOGIN_AT,
     SESSION_SEEN_AT,
@@ -17,8 +18,7 @@ from acuface.web.deps import (
     client_ip,
     public,
 )
-from acuface.web.main import _safe_next
-from acuface.web.security import TooManyAttempts, csrf_token
+from acuface.web.security import TooManyAttempts, csrf_token, safe_next
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +29,8 @@ router = APIRouter(include_in_schema=False)
 def login_form(request: Request, next: str = "/today") -> Response:  # noqa: A002
     """Show the sign-in form (or go straight on when already signed in)."""
     if isinstance(request.session.get(SESSION_USER), int):
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": _safe_next(next), "user": None})
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "user": None})
 
 
 @router.post("/login", name="login")
@@ -43,11 +43,9 @@ def login(
     next: Annotated[str, Form()] = "/today",  # noqa: A002
 ) -> Response:
     """Check the password (argon2, via the clinic services) under the rate limit."""
-    from acuface.clinic import services as svc
-
     limiter = request.app.state.rate_limiter
     ip = client_ip(request)
-    ctx = {"next": _safe_next(next), "username": username, "user": None}
+    ctx = {"next": safe_next(next), "username": username, "user": None}
     try:
         limiter.check(ip, username)
     except TooManyAttempts as exc:
@@ -76,7 +74,7 @@ def login(
         }
     )
     csrf_token(request.session)
-    dest = _safe_next(next)
+    dest = safe_next(next)
     if user.role == "reception" and dest.startswith(("/atlas", "/admin")):
         dest = "/today"
     return RedirectResponse(dest, status_code=303)

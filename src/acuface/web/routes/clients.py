@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import ClientCreate, ClientUpdate
 from acuface.web.deps import ActorDep, CurrentUser, RecordId, SessionDep
 from acuface.web.templating import flash, render
@@ -72,8 +73,6 @@ def clients(
     request: Request, session: SessionDep, actor: ActorDep, q: str = "", deleted: bool = False
 ) -> Response:
     """List clients, filtered by name, e-mail or phone (``q``)."""
-    from acuface.clinic import services as svc
-
     rows = svc.list_clients(
         session=session,
         actor=actor,
@@ -96,8 +95,6 @@ def client_new(request: Request, user: CurrentUser) -> Response:
 @router.post("/clients", name="client_create")
 async def client_create(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     """Create a client from the form and open their page."""
-    from acuface.clinic import services as svc
-
     values = _form_values(await request.form())
     try:
         data = ClientCreate(**values)
@@ -113,8 +110,6 @@ def client_page(
     request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
 ) -> Response:
     """Client page: details; for clinical roles also the timeline and latest plan."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(
         session=session, actor=actor, client_id=client_id, include_deleted=actor.role == "admin"
     )
@@ -145,8 +140,6 @@ def client_edit(
     request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
 ) -> Response:
     """Client form filled with the current details."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     values = {f: getattr(client, f) for f in CLIENT_FIELDS}
     return render(request, "clients/form.html", {"values": values, "errors": {}, "client": client})
@@ -157,8 +150,6 @@ async def client_update(
     request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
 ) -> Response:
     """Save identity and contact changes."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     values = _form_values(await request.form())
     try:
@@ -179,8 +170,6 @@ def client_delete(
     retention_note: Annotated[str, Form(min_length=3, max_length=2000)],
 ) -> Response:
     """Soft delete (records are kept for the retention period; admins can undo)."""
-    from acuface.clinic import services as svc
-
     svc.soft_delete_client(
         session=session, actor=actor, client_id=client_id, retention_note=retention_note
     )

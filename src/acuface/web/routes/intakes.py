@@ -14,8 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from acuface.atlas import FACIAL_ZONE_ORDER
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import IntakeCreate
 from acuface.errors import InvalidAnswers, PlanningError
+from acuface.planner import PlanOptions, list_concerns, questionnaire
+from acuface.planner.intake import Intake, check_intake
+from acuface.vocab import normalise_code, split_codes
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.templating import flash, render
 
@@ -26,14 +30,10 @@ FACE_ZONES = FACIAL_ZONE_ORDER
 
 
 def _questionnaire() -> Any:
-    from acuface.planner import questionnaire
-
     return questionnaire()
 
 
 def _concerns() -> list[Any]:
-    from acuface.planner import list_concerns
-
     return list_concerns()
 
 
@@ -106,8 +106,7 @@ def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
         )
 
     def codes(field: str) -> list[str]:
-        raw = str(form.get(field) or "")
-        return [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
+        return [normalise_code(c) for c in split_codes(str(form.get(field) or ""))]
 
     return {
         "concerns": concerns,
@@ -121,8 +120,6 @@ def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
 
 
 def _form_ctx(session: Any, actor: Any, client_id: RecordId) -> dict[str, Any]:
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     return {
         "client": client,
@@ -151,9 +148,6 @@ async def intake_create(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Save the intake, then let the planner propose a plan."""
-    from acuface.clinic import services as svc
-    from acuface.planner.intake import Intake, check_intake
-
     form = await request.form()
     ctx = _form_ctx(session, actor, client_id)
     try:
@@ -180,7 +174,6 @@ async def intake_create(
         client_id=client_id,
         data=IntakeCreate(intake=intake.model_dump(mode="json"), notes=notes),
     )
-    from acuface.planner import PlanOptions
 
     start_raw = str(form.get("course_start") or "").strip()
     try:
@@ -207,8 +200,6 @@ def intake_page(
     request: Request, session: SessionDep, actor: ClinicalActor, intake_id: RecordId
 ) -> Response:
     """Show a stored intake in readable form."""
-    from acuface.clinic import services as svc
-
     intake = svc.get_intake(session=session, actor=actor, intake_id=intake_id)
     qn = _questionnaire()
     client = svc.get_client(session=session, actor=actor, client_id=intake.client_id)
@@ -235,8 +226,6 @@ def intake_replan(
     request: Request, session: SessionDep, actor: ClinicalActor, intake_id: RecordId
 ) -> Response:
     """Ask the planner again (e.g. after a blocking condition has passed)."""
-    from acuface.clinic import services as svc
-
     plan = svc.make_plan_for_intake(session=session, actor=actor, intake_id=intake_id)
     flash(request, "A new plan was made from this intake.", "success")
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import PhotoView
 from acuface.errors import AcufaceError, ImageTooLarge
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
@@ -58,8 +59,6 @@ def _photos_index(
     status_code : int
         HTTP status of the page (the error's status after a failed upload).
     """
-    from acuface.clinic import services as svc
-
     photos = svc.list_photos(session=session, actor=actor, client_id=client.id)
     context: dict[str, Any] = {"client": client, "photos": photos, "views": VIEWS}
     if error is not None:
@@ -72,8 +71,6 @@ def photos_page(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Show the client's photos and the upload / camera form."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     return _photos_index(request, session=session, actor=actor, client=client)
 
@@ -89,8 +86,6 @@ async def photo_upload(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Store a photo (the clinic photo store strips EXIF/GPS) and open it."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     try:
         data = await read_upload(request, file)
@@ -124,8 +119,6 @@ def photo_page(
     request: Request, session: SessionDep, actor: ClinicalActor, photo_id: RecordId
 ) -> Response:
     """Show a photo with every located point (hover for details) and its pose and quality."""
-    from acuface.clinic import services as svc
-
     photo = svc.get_photo(session=session, actor=actor, photo_id=photo_id)
     client = svc.get_client(session=session, actor=actor, client_id=photo.client_id)
     fm = build_facemap(photo.face_map, photo.width, photo.height, with_labels=True)
@@ -141,8 +134,6 @@ def photo_image(
     crop: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     """Serve the stored JPEG (EXIF stripped). Never cached by the browser: health data."""
-    from acuface.clinic import services as svc
-
     data = svc.read_photo_bytes(
         session=session, actor=actor, photo_id=photo_id, store=request.app.state.photo_store
     )

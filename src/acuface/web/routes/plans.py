@@ -9,7 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
+from acuface.clinic import services as svc
+from acuface.errors import PlanningError
+from acuface.planner import Plan
+from acuface.reports.handout import render_handout_html, render_handout_pdf
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.facemap import build_facemap, point_info
 from acuface.web.templating import render
@@ -36,8 +41,6 @@ def plan_page(
     request: Request, session: SessionDep, actor: ClinicalActor, plan_id: RecordId
 ) -> Response:
     """Show the plan on the client's photo, with details per point on hover or tap."""
-    from acuface.clinic import services as svc
-
     plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
     photo = best_photo(svc.list_photos(session=session, actor=actor, client_id=client.id))
@@ -79,8 +82,6 @@ def plan_handout(
     request: Request, session: SessionDep, actor: ClinicalActor, plan_id: RecordId
 ) -> Response:
     """Printable client handout (what to expect, aftercare) for this plan."""
-    from acuface.clinic import services as svc
-
     plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
     html = _reports_handout(plan.plan, client.name)
@@ -101,10 +102,6 @@ def plan_from_snapshot(plan_json: dict[str, Any]) -> Any | None:
     sources; everything else maps one to one. An old snapshot that no longer fits
     the current model gives ``None`` (the page then uses its own handout).
     """
-    from pydantic import ValidationError
-
-    from acuface.planner import Plan
-
     data = dict(plan_json)
     budget = data.get("budget")
     if isinstance(budget, dict):
@@ -120,8 +117,6 @@ def plan_from_snapshot(plan_json: dict[str, Any]) -> Any | None:
 
 def _reports_handout(plan_json: dict[str, Any], client_name: str) -> str | None:
     """Return the reports package's handout HTML for this plan, or ``None``."""
-    from acuface.reports.handout import render_handout_html
-
     plan = plan_from_snapshot(plan_json)
     if plan is None:
         return None
@@ -131,10 +126,6 @@ def _reports_handout(plan_json: dict[str, Any], client_name: str) -> str | None:
 @router.get("/plans/{plan_id}/handout.pdf", name="plan_handout_pdf")
 def plan_handout_pdf(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -> Response:
     """Download the client handout as a PDF (WeasyPrint, no network)."""
-    from acuface.clinic import services as svc
-    from acuface.errors import PlanningError
-    from acuface.reports.handout import render_handout_pdf
-
     stored = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=stored.client_id)
     plan = plan_from_snapshot(stored.plan)

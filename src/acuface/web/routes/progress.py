@@ -9,7 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import RATING_SCALES, RatingCreate
+from acuface.reports.progress import build_progress_report, render_progress_pdf
+from acuface.skin.repeatability import noise_verdict
 from acuface.web.charts import Series, line_chart
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.facemap import face_crop
@@ -33,8 +36,6 @@ def progress(
     region: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Charts of ratings and measurements; first and latest frontal photos side by side."""
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     ratings = svc.list_ratings(session=session, actor=actor, client_id=client_id)
     by_scale: dict[str, list[tuple[date, float]]] = defaultdict(list)
@@ -180,7 +181,6 @@ def _measurement_context(
         region=chosen_region,
         mchart=line_chart([Series(label, per_region[chosen_region])], title=label),
     )
-    from acuface.skin.repeatability import noise_verdict
 
     for reg in regions:
         pts = sorted(per_region[reg])
@@ -208,8 +208,6 @@ def progress_report_pdf(
     client_id: RecordId,
 ) -> Response:
     """Serve the client's printable progress report as a PDF (clinical roles; reads audited)."""
-    from acuface.reports.progress import build_progress_report, render_progress_pdf
-
     report = build_progress_report(
         session=session,
         actor=actor,
@@ -238,8 +236,6 @@ def rating_create(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Record one outcome rating."""
-    from acuface.clinic import services as svc
-
     svc.add_rating(
         session=session,
         actor=actor,

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from acuface.atlas import load_atlas
+from acuface.clinic import services as svc
 from acuface.clinic.schemas import (
     ADVERSE_KINDS,
     AdverseEventCreate,
@@ -22,6 +24,7 @@ from acuface.clinic.schemas import (
     Severity,
 )
 from acuface.errors import InvalidAnswers
+from acuface.vocab import normalise_code
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.facemap import build_facemap
 from acuface.web.templating import flash, render
@@ -73,7 +76,7 @@ def parse_needles(form: Any) -> list[NeedleIn]:
         n = _opt_int(count) or 0
         if n <= 0:
             continue
-        key = (str(code).strip().upper(), str(side))
+        key = (normalise_code(str(code)), str(side))
         merged[key] = merged.get(key, 0) + n
     try:
         return [NeedleIn(point_code=c, side=s, count=n) for (c, s), n in merged.items()]
@@ -148,8 +151,6 @@ def _sign_if_asked(
     draft_message : str
         Flash message when the note stays a draft.
     """
-    from acuface.clinic import services as svc
-
     if form.get("sign_now") == "1":
         svc.sign_session(session=session, actor=actor, session_id=session_id)
         flash(request, "Session saved and signed.", "success")
@@ -161,9 +162,6 @@ def _chart_context(
     session: Any, actor: Any, client_id: RecordId, s: SessionDTO | None
 ) -> dict[str, Any]:
     """Photo face map (all points, plan's stressed), plan, body points for the form."""
-    from acuface.atlas import load_atlas
-    from acuface.clinic import services as svc
-
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     plans = svc.list_plans(session=session, actor=actor, client_id=client_id)
     plan = None
@@ -214,8 +212,6 @@ async def session_create(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Save a new draft session note."""
-    from acuface.clinic import services as svc
-
     data, form = await _read_session_form(request, SessionCreate)
     s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
     _sign_if_asked(
@@ -234,8 +230,6 @@ async def session_book(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Book a session: a draft with a date, time and practitioner, charted on the day."""
-    from acuface.clinic import services as svc
-
     form = await request.form()
     day = _opt_date(form.get("session_date")) or date.today()
     start = _opt_time(form.get("start_time"))
@@ -258,8 +252,6 @@ def session_page(
     request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Response:
     """Show a session: a draft opens for editing, a signed note with its amendments."""
-    from acuface.clinic import services as svc
-
     s = svc.get_session(session=session, actor=actor, session_id=session_id)
     ctx = _chart_context(session, actor, s.client_id, s)
     events = [
@@ -275,8 +267,6 @@ async def session_update(
     request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Response:
     """Save changes to a draft (a signed note answers 409: amend it instead)."""
-    from acuface.clinic import services as svc
-
     update, form = await _read_session_form(request, SessionUpdate)
     s = svc.update_session(session=session, actor=actor, session_id=session_id, data=update)
     _sign_if_asked(
@@ -295,8 +285,6 @@ def session_sign(
     request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Response:
     """Sign the note; from now on changes are amendments."""
-    from acuface.clinic import services as svc
-
     svc.sign_session(session=session, actor=actor, session_id=session_id)
     flash(request, "Session note signed.", "success")
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
@@ -312,8 +300,6 @@ async def session_amend(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Add a dated amendment to a signed note."""
-    from acuface.clinic import services as svc
-
     form = await request.form()
     needles = parse_needles(form) if form.get("amend_needles") == "1" else None
     svc.amend_session(
@@ -333,8 +319,6 @@ async def adverse_event_create(
     request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Record an adverse event (e.g. a bruise at a needle site)."""
-    from acuface.clinic import services as svc
-
     form = await request.form()
     point = str(form.get("point") or "").strip()
     code, side = (point.split(":", 1) + [""])[:2] if point else ("", "")
@@ -363,8 +347,6 @@ async def adverse_event_resolve(
     request: Request, session: SessionDep, actor: ClinicalActor, event_id: RecordId
 ) -> Response:
     """Mark an adverse event resolved today (or on the given date)."""
-    from acuface.clinic import services as svc
-
     form = await request.form()
     when = _opt_date(form.get("resolved_date")) or date.today()
     event = svc.resolve_adverse_event(

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from acuface.clinic import services as svc
 from acuface.web.deps import ActorDep, CurrentUser, SessionDep
 from acuface.web.templating import render
 
@@ -22,8 +23,6 @@ def today(
     day: date | None = None,
 ) -> Response:
     """List the sessions of *day* (default today), earliest first."""
-    from acuface.clinic import services as svc
-
     day = day or date.today()
     entries = svc.list_schedule(session=session, actor=actor, day=day)
     entries = sorted(
