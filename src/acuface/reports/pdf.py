@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import weasyprint
-from PIL import ImageFile
-
-# Importing WeasyPrint switches Pillow, process-wide, to accepting truncated
-# images. Client photos must keep failing loudly when damaged
-# (acuface.locator.image.load_image); the only images WeasyPrint decodes here are
-# the PNG/JPEG data URIs Acuface itself encoded, which are never truncated.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def html_to_pdf(html: str) -> bytes:
