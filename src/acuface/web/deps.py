@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import db
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import Actor, Role, UserDTO
-from acuface.errors import AcufaceError, NotFound, PermissionDenied
+from acuface.clinic.access import Action, allowed, roles_for
+from acuface.clinic.schemas import Actor, UserDTO
+from acuface.errors import AcufaceError, PermissionDenied
 from acuface.web.security import (
     CSRF_FORM_FIELD,
     CSRF_HEADER,
@@ -80,22 +81,10 @@ def _load_user(request: Request, session: Session) -> UserDTO:
     if now - login_at > settings.session_max_s or now - seen_at > settings.session_idle_s:
         sess.clear()
         raise LoginRequired("Your session has ended. Please sign in again.")
-    # Reading a user record needs an actor; every role may read users, so the
-    # lookup acts as the (not yet verified) session owner with the least role.
-    probe = Actor(
-        user_id=uid,
-        username=str(sess.get(SESSION_USERNAME, "?")),
-        role="reception",
-        source=client_ip(request),
-    )
-    try:
-        user = svc.get_user(session=session, actor=probe, user_id=uid)
-    except NotFound:
+    user = svc.load_session_user(session=session, user_id=uid)
+    if user is None:  # removed or deactivated since signing in
         sess.clear()
-        raise LoginRequired("Please sign in.") from None
-    if not user.is_active:
-        sess.clear()
-        raise LoginRequired("This account has been deactivated.")
+        raise LoginRequired("Please sign in; this account is no longer active.")
     if now - seen_at > 60:  # refresh the idle timer at most once a minute
         sess[SESSION_SEEN_AT] = now
     request.state.user = user
@@ -144,25 +133,26 @@ def get_actor(request: Request, user: CurrentUser) -> Actor:
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def require_roles(*roles: Role) -> Callable[[UserDTO], UserDTO]:
-    """Build a dependency that admits only users with one of *roles*.
+def require(action: Action) -> Callable[[UserDTO], UserDTO]:
+    """Build a dependency that admits only users allowed *action* by the access policy.
 
-    The services enforce the same rules; checking here too gives a clean 403
-    before any work and keeps links for other roles out of the pages.
+    The services enforce the same :data:`~acuface.clinic.access.POLICY`; checking
+    here too gives a clean 403 before any work.
     """
 
     def checker(user: CurrentUser) -> UserDTO:
-        if user.role not in roles:
+        if not allowed(user, action):
             raise PermissionDenied(
-                f"Your role ({user.role}) may not open this page; it needs {' or '.join(roles)}."
+                f"Your role ({user.role}) may not {action.value}; it needs "
+                f"{' or '.join(sorted(roles_for(action)))}."
             )
         return user
 
     return checker
 
 
-AdminUser = Annotated[UserDTO, Depends(require_roles("admin"))]
-ClinicalUser = Annotated[UserDTO, Depends(require_roles("admin", "practitioner"))]
+AdminUser = Annotated[UserDTO, Depends(require(Action.OPEN_ADMIN_PAGES))]
+ClinicalUser = Annotated[UserDTO, Depends(require(Action.OPEN_CLINICAL_PAGES))]
 
 
 def clinical_actor(request: Request, user: ClinicalUser) -> Actor:

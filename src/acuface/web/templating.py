@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from acuface.clinic.access import Action, allowed
 from acuface.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -45,6 +46,10 @@ def _tojson_script(value: Any) -> Markup:
 templates.env.filters["date"] = _fmt_date
 templates.env.filters["datetime"] = _fmt_datetime
 templates.env.filters["json_script"] = _tojson_script
+# Pages show a link or a button only to whom the access policy allows it:
+# ``{% if can(user, Action.OPEN_ADMIN_PAGES) %}``.
+templates.env.globals["can"] = allowed
+templates.env.globals["Action"] = Action
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:

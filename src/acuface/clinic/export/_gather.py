@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor
-from acuface.clinic.services._common import audit, live_client, require_clinical
+from acuface.clinic.services._common import audit, live_client
 
 
 @dataclass
@@ -29,7 +30,7 @@ class ClientRecord:
 
 def gather(session: Session, actor: Actor, client_id: int, fmt: str) -> ClientRecord:
     """Return the client's rows in a stable order and audit the export."""
-    require_clinical(actor, "export client records")
+    authorize(actor, Action.EXPORT_RECORDS)
     client = live_client(session, client_id, include_deleted=True)
 
     def rows(model: type[m.Base], *order: object) -> list:

@@ -1,4 +1,4 @@
-"""Helpers shared by the services: roles, the audit trail, record look-ups."""
+"""Helpers shared by the services: the audit trail, record look-ups (access: ``access.py``)."""
 
 from __future__ import annotations
 
@@ -10,27 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor
-from acuface.errors import InvalidRecord, NotFound, PermissionDenied
-
-#: Roles that may read and write clinical content (notes, plans, photos ...).
-CLINICAL_ROLES = frozenset({"admin", "practitioner"})
+from acuface.errors import InvalidRecord, NotFound
 
 T = TypeVar("T", bound=m.Base)
-
-
-def require_role(actor: Actor, *roles: str, doing: str) -> None:
-    """Raise :class:`PermissionDenied` unless *actor* has one of *roles*."""
-    if actor.role not in roles:
-        raise PermissionDenied(
-            f"{actor.username} ({actor.role}) may not {doing}; this needs the role "
-            f"{' or '.join(roles)}."
-        )
-
-
-def require_clinical(actor: Actor, doing: str) -> None:
-    """Raise :class:`PermissionDenied` unless *actor* may see clinical content."""
-    require_role(actor, *sorted(CLINICAL_ROLES), doing=doing)
 
 
 def audit(
@@ -192,7 +176,7 @@ def read_client_record(
     model: type[T],
     record_id: int,
     record_type: str,
-    doing: str,
+    action: Action,
 ) -> T:
     """Check the role, load a record of a live client and audit the read.
 
@@ -201,7 +185,7 @@ def read_client_record(
     session : Session
         Database session.
     actor : Actor
-        Who reads; must have a clinical role.
+        Who reads; must be allowed *action*.
     model : type
         Mapped class with a ``client_id`` column.
     record_id : int
@@ -209,15 +193,15 @@ def read_client_record(
     record_type : str
         Record name for the :class:`NotFound` message and the audit entry; the audit
         action is ``"<record_type>.read"``.
-    doing : str
-        What the actor tries to do, for the :class:`PermissionDenied` message.
+    action : Action
+        What the actor does (see :mod:`acuface.clinic.access`).
 
     Returns
     -------
     T
         The row.
     """
-    require_clinical(actor, doing)
+    authorize(actor, action)
     row = client_record(session, model, record_id, record_type)
     audit(
         session,
@@ -238,7 +222,7 @@ def list_client_rows(
     client_id: int,
     order_by: Sequence[Any],
     record_type: str,
-    doing: str,
+    action: Action,
     where: Sequence[Any] = (),
 ) -> Sequence[T]:
     """Check the role and client, select a client's rows and audit the listing.
@@ -248,7 +232,7 @@ def list_client_rows(
     session : Session
         Database session.
     actor : Actor
-        Who reads; must have a clinical role.
+        Who reads; must be allowed *action*.
     model : type
         Mapped class with a ``client_id`` column.
     client_id : int
@@ -257,8 +241,8 @@ def list_client_rows(
         Sort order (e.g. ``(m.Photo.captured_at.desc(), m.Photo.id.desc())``).
     record_type : str
         Audit record type; the action is ``"<record_type>.list"`` with the row count.
-    doing : str
-        What the actor tries to do, for the :class:`PermissionDenied` message.
+    action : Action
+        What the actor does (see :mod:`acuface.clinic.access`).
     where : sequence of conditions, optional
         Extra filters (e.g. one metric).
 
@@ -267,7 +251,7 @@ def list_client_rows(
     Sequence
         The rows, in *order_by* order.
     """
-    require_clinical(actor, doing)
+    authorize(actor, action)
     live_client(session, client_id)
     column = model.client_id  # type: ignore[attr-defined]
     rows = session.scalars(

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, AdverseEventCreate, AdverseEventDTO
 from acuface.clinic.services._common import (
     add_audited,
@@ -16,7 +17,6 @@ from acuface.clinic.services._common import (
     client_record,
     list_client_rows,
     live_client,
-    require_clinical,
 )
 from acuface.clinic.services.sessions import canonical_point_code
 from acuface.errors import InvalidRecord
@@ -26,7 +26,7 @@ def record_adverse_event(
     *, session: Session, actor: Actor, client_id: int, data: AdverseEventCreate
 ) -> AdverseEventDTO:
     """Record an adverse event (allowed on signed sessions too: it is a new record)."""
-    require_clinical(actor, "record adverse events")
+    authorize(actor, Action.WRITE_ADVERSE_EVENTS)
     live_client(session, client_id)
     check_link(
         session,
@@ -55,7 +55,7 @@ def resolve_adverse_event(
     *, session: Session, actor: Actor, event_id: int, resolved_date: date
 ) -> AdverseEventDTO:
     """Record when an adverse event resolved."""
-    require_clinical(actor, "update adverse events")
+    authorize(actor, Action.WRITE_ADVERSE_EVENTS)
     row = client_record(session, m.AdverseEvent, event_id, "adverse event")
     if resolved_date < row.onset_date:
         raise InvalidRecord("The resolved date is before the onset date.")
@@ -82,6 +82,6 @@ def list_adverse_events(*, session: Session, actor: Actor, client_id: int) -> li
         client_id=client_id,
         order_by=(m.AdverseEvent.onset_date.desc(), m.AdverseEvent.id.desc()),
         record_type="adverse_event",
-        doing="read adverse events",
+        action=Action.READ_ADVERSE_EVENTS,
     )
     return [AdverseEventDTO.model_validate(r) for r in rows]

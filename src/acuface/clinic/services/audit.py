@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, AuditEntryDTO
-from acuface.clinic.services._common import audit, require_role
+from acuface.clinic.services._common import audit
 
 
 def list_audit(
@@ -20,7 +21,7 @@ def list_audit(
     limit: int = 200,
 ) -> list[AuditEntryDTO]:
     """Return audit entries, newest first, optionally for one client, user or action."""
-    require_role(actor, "admin", doing="read the audit log")
+    authorize(actor, Action.READ_AUDIT)
     query = select(m.AuditEntry).order_by(m.AuditEntry.id.desc())
     if client_id is not None:
         query = query.where(m.AuditEntry.client_id == client_id)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.photostore import get_photo_store
 from acuface.clinic.schemas import (
     Actor,
@@ -17,7 +18,7 @@ from acuface.clinic.schemas import (
     ClientUpdate,
     PurgeReport,
 )
-from acuface.clinic.services._common import audit, live_client, require_role
+from acuface.clinic.services._common import audit, live_client
 from acuface.errors import InvalidRecord, NotFound
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def _summary(client: m.Client) -> ClientSummaryDTO:
 
 def create_client(*, session: Session, actor: Actor, data: ClientCreate) -> ClientDTO:
     """Register a new client (any role)."""
+    authorize(actor, Action.EDIT_CLIENTS)
     client = m.Client(**data.model_dump())
     session.add(client)
     session.flush()
@@ -51,7 +53,8 @@ def create_client(*, session: Session, actor: Actor, data: ClientCreate) -> Clie
 def get_client(
     *, session: Session, actor: Actor, client_id: int, include_deleted: bool = False
 ) -> ClientDTO:
-    """Return one client (soft-deleted ones only with ``include_deleted``)."""
+    """Return one client (soft-deleted ones only with ``include_deleted``, admin)."""
+    authorize(actor, Action.SEE_DELETED_CLIENTS if include_deleted else Action.READ_CLIENTS)
     client = live_client(session, client_id, include_deleted=include_deleted)
     audit(session, actor, "client.read", "client", client.id, client_id=client.id)
     return ClientDTO.model_validate(client)
@@ -67,6 +70,7 @@ def list_clients(
     offset: int = 0,
 ) -> list[ClientSummaryDTO]:
     """List clients by family and given name; *search* matches name, e-mail or phone."""
+    authorize(actor, Action.SEE_DELETED_CLIENTS if include_deleted else Action.READ_CLIENTS)
     query = select(m.Client).order_by(m.Client.family_name, m.Client.given_name, m.Client.id)
     if not include_deleted:
         query = query.where(m.Client.deleted_at.is_(None))
@@ -100,6 +104,7 @@ def update_client(
     Fields that are ``None`` or absent stay as they are; an empty string clears
     ``email``, ``phone``, ``address`` or ``notes``.
     """
+    authorize(actor, Action.EDIT_CLIENTS)
     client = live_client(session, client_id)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for field in _CLEARABLE:
@@ -125,7 +130,7 @@ def soft_delete_client(
     *, session: Session, actor: Actor, client_id: int, retention_note: str
 ) -> ClientDTO:
     """Hide a client from daily use, keeping the record for the retention period."""
-    require_role(actor, "admin", "practitioner", doing="delete clients")
+    authorize(actor, Action.DELETE_CLIENT)
     if not retention_note or not retention_note.strip():
         raise InvalidRecord(
             "Say why and until when the record is kept (retention note), e.g. "
@@ -143,7 +148,7 @@ def soft_delete_client(
 
 def undelete_client(*, session: Session, actor: Actor, client_id: int) -> ClientDTO:
     """Bring back a soft-deleted client (admin)."""
-    require_role(actor, "admin", doing="restore deleted clients")
+    authorize(actor, Action.RESTORE_CLIENT)
     client = live_client(session, client_id, include_deleted=True)
     if client.deleted_at is None:
         raise InvalidRecord(f"Client {client_id} is not deleted.")
@@ -165,7 +170,7 @@ def purge_client(
     commits, never before. The audit log keeps the fact of the purge, not the
     content.
     """
-    require_role(actor, "admin", doing="purge clients")
+    authorize(actor, Action.PURGE_CLIENT)
 
     client = session.get(m.Client, client_id)
     if client is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, IntakeCreate, IntakeDTO, PlanDTO
 from acuface.clinic.services._common import (
     add_audited,
@@ -20,7 +21,6 @@ from acuface.clinic.services._common import (
     list_client_rows,
     live_client,
     read_client_record,
-    require_clinical,
 )
 from acuface.errors import InvalidRecord
 from acuface.planner import PLANNER_VERSION, Intake, PlanOptions, make_plan
@@ -30,7 +30,7 @@ def create_intake(
     *, session: Session, actor: Actor, client_id: int, data: IntakeCreate
 ) -> IntakeDTO:
     """Store an intake (the planner ``Intake`` as JSON plus notes)."""
-    require_clinical(actor, "record intakes")
+    authorize(actor, Action.WRITE_INTAKES)
     live_client(session, client_id)
     row = m.Intake(
         client_id=client_id,
@@ -51,7 +51,7 @@ def get_intake(*, session: Session, actor: Actor, intake_id: int) -> IntakeDTO:
         model=m.Intake,
         record_id=intake_id,
         record_type="intake",
-        doing="read intakes",
+        action=Action.READ_INTAKES,
     )
     return IntakeDTO.model_validate(row)
 
@@ -65,7 +65,7 @@ def list_intakes(*, session: Session, actor: Actor, client_id: int) -> list[Inta
         client_id=client_id,
         order_by=(m.Intake.intake_date.desc(), m.Intake.id.desc()),
         record_type="intake",
-        doing="read intakes",
+        action=Action.READ_INTAKES,
     )
     return [IntakeDTO.model_validate(r) for r in rows]
 
@@ -96,7 +96,7 @@ def save_plan(
     note: str | None = None,
 ) -> PlanDTO:
     """Store a frozen snapshot of a planner ``Plan`` (or its JSON) with the planner version."""
-    require_clinical(actor, "save plans")
+    authorize(actor, Action.SAVE_PLANS)
     live_client(session, client_id)
     check_link(session, model=m.Intake, record_id=intake_id, client_id=client_id, label="intake")
     snapshot = _plan_json(plan)
@@ -124,7 +124,7 @@ def make_plan_for_intake(
     Planner errors (``TreatmentBlocked``, ``PlanningError``, ``UnknownConcern`` ...)
     propagate unchanged and nothing is saved.
     """
-    require_clinical(actor, "make plans")
+    authorize(actor, Action.MAKE_PLANS)
     row = client_record(session, m.Intake, intake_id, "intake")
     intake = Intake.model_validate(row.intake)
     plan = make_plan(intake, options if options is not None else PlanOptions())
@@ -136,7 +136,12 @@ def make_plan_for_intake(
 def get_plan(*, session: Session, actor: Actor, plan_id: int) -> PlanDTO:
     """Return one plan snapshot."""
     row = read_client_record(
-        session, actor, model=m.Plan, record_id=plan_id, record_type="plan", doing="read plans"
+        session,
+        actor,
+        model=m.Plan,
+        record_id=plan_id,
+        record_type="plan",
+        action=Action.READ_PLANS,
     )
     return PlanDTO.model_validate(row)
 
@@ -150,14 +155,14 @@ def list_plans(*, session: Session, actor: Actor, client_id: int) -> list[PlanDT
         client_id=client_id,
         order_by=(m.Plan.id.desc(),),
         record_type="plan",
-        doing="read plans",
+        action=Action.READ_PLANS,
     )
     return [PlanDTO.model_validate(r) for r in rows]
 
 
 def latest_plan(*, session: Session, actor: Actor, client_id: int) -> PlanDTO | None:
     """Return the client's newest plan, or ``None``."""
-    require_clinical(actor, "read plans")
+    authorize(actor, Action.READ_PLANS)
     live_client(session, client_id)
     row = session.scalars(
         select(m.Plan).where(m.Plan.client_id == client_id).order_by(m.Plan.id.desc()).limit(1)

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import (
     RATING_SCALES,
     Actor,
@@ -25,7 +26,6 @@ from acuface.clinic.services._common import (
     client_record,
     list_client_rows,
     live_client,
-    require_clinical,
 )
 from acuface.errors import InvalidRecord
 
@@ -44,7 +44,7 @@ def add_measurement(
     *, session: Session, actor: Actor, client_id: int, data: MeasurementCreate
 ) -> MeasurementDTO:
     """Store a measured value with the version of the method that produced it."""
-    require_clinical(actor, "record measurements")
+    authorize(actor, Action.WRITE_MEASUREMENTS)
     live_client(session, client_id)
     _check_session_link(session, data.session_id, client_id)
     check_link(session, model=m.Photo, record_id=data.photo_id, client_id=client_id, label="photo")
@@ -68,7 +68,7 @@ def list_measurements(
         client_id=client_id,
         order_by=(m.Measurement.measured_at, m.Measurement.id),
         record_type="measurement",
-        doing="read measurements",
+        action=Action.READ_MEASUREMENTS,
         where=() if metric is None else (m.Measurement.metric == metric,),
     )
     return [MeasurementDTO.model_validate(r) for r in rows]
@@ -76,7 +76,7 @@ def list_measurements(
 
 def add_rating(*, session: Session, actor: Actor, client_id: int, data: RatingCreate) -> RatingDTO:
     """Store an outcome rating; the scale decides the allowed range and the rater."""
-    require_clinical(actor, "record outcome ratings")
+    authorize(actor, Action.WRITE_RATINGS)
     live_client(session, client_id)
     scale = RATING_SCALES.get(data.scale)
     if scale is None:
@@ -106,7 +106,7 @@ def list_ratings(
         client_id=client_id,
         order_by=(m.OutcomeRating.rated_on, m.OutcomeRating.id),
         record_type="rating",
-        doing="read outcome ratings",
+        action=Action.READ_RATINGS,
         where=() if scale is None else (m.OutcomeRating.scale == scale,),
     )
     return [RatingDTO.model_validate(r) for r in rows]
@@ -116,7 +116,7 @@ def record_consent(
     *, session: Session, actor: Actor, client_id: int, data: ConsentCreate
 ) -> ConsentDTO:
     """Record a consent given (or refused)."""
-    require_clinical(actor, "record consents")
+    authorize(actor, Action.WRITE_CONSENTS)
     live_client(session, client_id)
     row = m.Consent(client_id=client_id, created_by=author(actor), **data.model_dump())
     add_audited(
@@ -133,7 +133,7 @@ def withdraw_consent(
     *, session: Session, actor: Actor, consent_id: int, withdrawn_on: date
 ) -> ConsentDTO:
     """Record that a consent was withdrawn (the original stays on record)."""
-    require_clinical(actor, "update consents")
+    authorize(actor, Action.WRITE_CONSENTS)
     row = client_record(session, m.Consent, consent_id, "consent")
     if row.withdrawn_on is not None:
         raise InvalidRecord(f"Consent {consent_id} was already withdrawn on {row.withdrawn_on}.")
@@ -154,6 +154,6 @@ def list_consents(*, session: Session, actor: Actor, client_id: int) -> list[Con
         client_id=client_id,
         order_by=(m.Consent.signed_on.desc(), m.Consent.id.desc()),
         record_type="consent",
-        doing="read consents",
+        action=Action.READ_CONSENTS,
     )
     return [ConsentDTO.model_validate(r) for r in rows]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.photostore import (
     LocalPhotoStore,
     PhotoStore,
@@ -31,8 +32,6 @@ from acuface.clinic.services._common import (
     list_client_rows,
     live_client,
     read_client_record,
-    require_clinical,
-    require_role,
 )
 from acuface.errors import AcufaceError
 from acuface.locator import LOCATOR_VERSION, locate
@@ -138,7 +137,7 @@ def check_photo(data: bytes) -> PhotoCheckDTO:
 
 
 def _check_target(session: Session, actor: Actor, client_id: int, session_id: int | None) -> None:
-    require_clinical(actor, "add photos")
+    authorize(actor, Action.ADD_PHOTOS)
     live_client(session, client_id)
     check_link(
         session,
@@ -256,7 +255,12 @@ def add_prepared_photo(
 def get_photo(*, session: Session, actor: Actor, photo_id: int) -> PhotoDTO:
     """Return a photo's metadata and snapshots."""
     row = read_client_record(
-        session, actor, model=m.Photo, record_id=photo_id, record_type="photo", doing="see photos"
+        session,
+        actor,
+        model=m.Photo,
+        record_id=photo_id,
+        record_type="photo",
+        action=Action.READ_PHOTOS,
     )
     return PhotoDTO.model_validate(row)
 
@@ -265,7 +269,7 @@ def read_photo_bytes(
     *, session: Session, actor: Actor, photo_id: int, store: PhotoStore | None = None
 ) -> bytes:
     """Return the stored JPEG bytes of a photo."""
-    require_clinical(actor, "see photos")
+    authorize(actor, Action.READ_PHOTOS)
     row = client_record(session, m.Photo, photo_id, "photo")
     data = (store or get_photo_store()).get(row.sha256)
     audit(session, actor, "photo.read_bytes", "photo", row.id, client_id=row.client_id)
@@ -281,7 +285,7 @@ def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[Photo
         client_id=client_id,
         order_by=(m.Photo.captured_at.desc(), m.Photo.id.desc()),
         record_type="photo",
-        doing="see photos",
+        action=Action.READ_PHOTOS,
     )
     return [PhotoDTO.model_validate(r) for r in rows]
 
@@ -301,7 +305,7 @@ def check_photo_store(
     when older than ``grace_s`` seconds, so files of uploads in progress survive.
     Missing or corrupt files are only reported (restore them from a backup).
     """
-    require_role(actor, "admin", doing="check the photo store")
+    authorize(actor, Action.CHECK_PHOTO_STORE)
     store = store or get_photo_store()
     referenced = set(session.scalars(select(m.Photo.sha256)))
     on_disk = set(store.iter_hashes())

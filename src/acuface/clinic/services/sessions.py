@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from acuface.atlas import load_atlas
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, allowed, authorize
 from acuface.clinic.schemas import (
     MAX_NOTE_CHARS,
     Actor,
@@ -39,7 +40,6 @@ from acuface.clinic.services._common import (
     list_client_rows,
     live_client,
     read_client_record,
-    require_clinical,
 )
 from acuface.errors import InvalidRecord, RecordLocked
 
@@ -103,7 +103,7 @@ def _to_dto(row: m.TreatmentSession) -> SessionDTO:
 
 def _practitioner(session: Session, user_id: int) -> m.User:
     user = session.get(m.User, user_id)
-    if user is None or user.role not in ("practitioner", "admin") or not user.is_active:
+    if user is None or not allowed(user.role, Action.TREAT_CLIENTS) or not user.is_active:
         raise InvalidRecord(f"User {user_id} is not an active practitioner.")
     return user
 
@@ -124,7 +124,7 @@ def create_session(
     *, session: Session, actor: Actor, client_id: int, data: SessionCreate
 ) -> SessionDTO:
     """Open a draft session (needles and notes may be filled in now or later)."""
-    require_clinical(actor, "chart sessions")
+    authorize(actor, Action.CHART_SESSIONS)
     live_client(session, client_id)
     practitioner_id = data.practitioner_id or actor.user_id
     if practitioner_id is None:
@@ -146,7 +146,7 @@ def get_session(*, session: Session, actor: Actor, session_id: int) -> SessionDT
         model=m.TreatmentSession,
         record_id=session_id,
         record_type="session",
-        doing="read session notes",
+        action=Action.READ_SESSIONS,
     )
     return _to_dto(row)
 
@@ -160,7 +160,7 @@ def list_sessions(*, session: Session, actor: Actor, client_id: int) -> list[Ses
         client_id=client_id,
         order_by=(m.TreatmentSession.session_date.desc(), m.TreatmentSession.id.desc()),
         record_type="session",
-        doing="read session notes",
+        action=Action.READ_SESSIONS,
     )
     return [_to_dto(r) for r in rows]
 
@@ -169,6 +169,7 @@ def list_schedule(
     *, session: Session, actor: Actor, day: date, practitioner_id: int | None = None
 ) -> list[ScheduleEntryDTO]:
     """Return the sessions of *day* without clinical content (any role)."""
+    authorize(actor, Action.READ_SCHEDULE)
     query = (
         select(m.TreatmentSession, m.Client)
         .join(m.Client, m.Client.id == m.TreatmentSession.client_id)
@@ -204,7 +205,7 @@ def update_session(
     *, session: Session, actor: Actor, session_id: int, data: SessionUpdate
 ) -> SessionDTO:
     """Change a draft session; raises :class:`RecordLocked` once signed."""
-    require_clinical(actor, "chart sessions")
+    authorize(actor, Action.CHART_SESSIONS)
     row = _session_row(session, session_id)
     _unsigned(row)
     changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"needles"})
@@ -247,7 +248,7 @@ def set_needles(
 
 def sign_session(*, session: Session, actor: Actor, session_id: int) -> SessionDTO:
     """Sign a session note: from now on it can only be amended."""
-    require_clinical(actor, "sign session notes")
+    authorize(actor, Action.SIGN_SESSIONS)
     row = _session_row(session, session_id)
     _unsigned(row)
     now = m.utcnow()
@@ -271,7 +272,7 @@ def amend_session(
     needles: list[NeedleIn] | None = None,
 ) -> SessionDTO:
     """Add a dated amendment to a signed session; the signed original stays as it was."""
-    require_clinical(actor, "amend session notes")
+    authorize(actor, Action.AMEND_SESSIONS)
     row = _session_row(session, session_id)
     if row.signed_at is None:
         raise InvalidRecord(f"Session {row.id} is not signed yet; edit it instead of amending.")

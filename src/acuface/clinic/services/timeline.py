@@ -6,13 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, TimelineEntryDTO
-from acuface.clinic.services._common import audit, live_client, require_clinical
+from acuface.clinic.services._common import audit, live_client
 
 
 def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[TimelineEntryDTO]:
     """Return intakes, plans, sessions, amendments, photos, events, ratings, consents."""
-    require_clinical(actor, "read the clinical timeline")
+    authorize(actor, Action.READ_TIMELINE)
     live_client(session, client_id)
     items: list[TimelineEntryDTO] = []
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import ROLES, Actor, Role, UserDTO
-from acuface.clinic.services._common import audit, get_or_404, require_role
+from acuface.clinic.services._common import audit, get_or_404
 from acuface.config import get_settings
 from acuface.errors import DuplicateRecord, InvalidRecord
 
@@ -68,7 +69,7 @@ def create_user(
     DuplicateRecord
         The username is taken.
     """
-    require_role(actor, "admin", doing="create users")
+    authorize(actor, Action.CREATE_USER)
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise InvalidRecord(
@@ -182,17 +183,20 @@ def accounts_with_published_password(*, session: Session) -> list[str]:
 
 def get_user(*, session: Session, actor: Actor, user_id: int) -> UserDTO:
     """Return one user."""
+    authorize(actor, Action.READ_USERS)
     return UserDTO.model_validate(get_or_404(session, m.User, user_id, "user"))
 
 
 def get_user_by_username(*, session: Session, actor: Actor, username: str) -> UserDTO | None:
     """Return the user with *username*, or ``None``."""
+    authorize(actor, Action.READ_USERS)
     user = session.scalar(select(m.User).where(m.User.username == username.strip().lower()))
     return UserDTO.model_validate(user) if user else None
 
 
 def list_users(*, session: Session, actor: Actor, include_inactive: bool = True) -> list[UserDTO]:
     """Return users ordered by username."""
+    authorize(actor, Action.READ_USERS)
     query = select(m.User).order_by(m.User.username)
     if not include_inactive:
         query = query.where(m.User.is_active.is_(True))
@@ -201,7 +205,7 @@ def list_users(*, session: Session, actor: Actor, include_inactive: bool = True)
 
 def set_user_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> UserDTO:
     """Activate or deactivate an account (admin; not your own)."""
-    require_role(actor, "admin", doing="activate or deactivate users")
+    authorize(actor, Action.SET_USER_ACTIVE)
     user = get_or_404(session, m.User, user_id, "user")
     if user.id == actor.user_id and not active:
         raise InvalidRecord("You cannot deactivate your own account.")
@@ -213,7 +217,7 @@ def set_user_active(*, session: Session, actor: Actor, user_id: int, active: boo
 
 def set_user_role(*, session: Session, actor: Actor, user_id: int, role: Role) -> UserDTO:
     """Change an account's role (admin; not your own)."""
-    require_role(actor, "admin", doing="change roles")
+    authorize(actor, Action.SET_USER_ROLE)
     _check_role(role)
     user = get_or_404(session, m.User, user_id, "user")
     if user.id == actor.user_id:
@@ -240,7 +244,7 @@ def set_password(
         except (VerificationError, InvalidHashError):
             raise InvalidRecord("The current password is wrong.") from None
     else:
-        require_role(actor, "admin", doing="reset other users' passwords")
+        authorize(actor, Action.RESET_PASSWORD)
     _check_password(new_password)
     user.password_hash = _hasher.hash(new_password)
     session.flush()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from acuface.clinic import services as svc
+from acuface.clinic.access import Action, allowed
 from acuface.web.deps import (
     SESSION_LOGIN_AT,
     SESSION_SEEN_AT,
@@ -75,7 +76,7 @@ def login(
     )
     csrf_token(request.session)
     dest = safe_next(next)
-    if user.role == "reception" and dest.startswith(("/atlas", "/admin")):
+    if not allowed(user, Action.OPEN_CLINICAL_PAGES) and dest.startswith(("/atlas", "/admin")):
         dest = "/today"
     return RedirectResponse(dest, status_code=303)
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from acuface.clinic import services as svc
+from acuface.clinic.access import Action, allowed
 from acuface.clinic.schemas import ClientCreate, ClientUpdate
 from acuface.web.deps import ActorDep, CurrentUser, RecordId, SessionDep
 from acuface.web.templating import flash, render
@@ -77,7 +78,7 @@ def clients(
         session=session,
         actor=actor,
         search=q.strip() or None,
-        include_deleted=deleted and actor.role == "admin",
+        include_deleted=deleted and allowed(actor, Action.SEE_DELETED_CLIENTS),
         limit=500,
     )
     ctx = {"rows": rows, "q": q, "deleted": deleted}
@@ -111,9 +112,12 @@ def client_page(
 ) -> Response:
     """Client page: details; for clinical roles also the timeline and latest plan."""
     client = svc.get_client(
-        session=session, actor=actor, client_id=client_id, include_deleted=actor.role == "admin"
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        include_deleted=allowed(actor, Action.SEE_DELETED_CLIENTS),
     )
-    ctx: dict[str, Any] = {"client": client, "clinical": actor.role != "reception"}
+    ctx: dict[str, Any] = {"client": client, "clinical": allowed(actor, Action.OPEN_CLINICAL_PAGES)}
     if ctx["clinical"]:
         ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
         ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
@@ -125,7 +129,7 @@ def client_page(
         ctx["practitioners"] = [
             u
             for u in svc.list_users(session=session, actor=actor, include_inactive=False)
-            if u.role in ("practitioner", "admin")
+            if allowed(u, Action.TREAT_CLIENTS)
         ]
         ctx["today"] = date.today()
     if client.birth_date:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from acuface.clinic import services as svc
+from acuface.clinic.access import Action, allowed
 from acuface.web.deps import ActorDep, CurrentUser, SessionDep
 from acuface.web.templating import render
 
@@ -39,6 +40,6 @@ def today(
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
             "is_today": day == date.today(),
-            "clinical": user.role in ("admin", "practitioner"),
+            "clinical": allowed(user, Action.OPEN_CLINICAL_PAGES),
         },
     )
