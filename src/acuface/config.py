@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     trusted_proxies : str or None
         ``ACUFACE_TRUSTED_PROXIES``: comma-separated addresses of reverse proxies
         whose ``X-Forwarded-For`` names the client; unset means the peer address.
+    location_standard : str or None
+        Where standards place a point differently (GV26), which one the
+        locator draws (``ACUFACE_LOCATION_STANDARD``: ``who2008``, the
+        default, or ``gbt12346``); see docs/points.md.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACUFACE_", extra="ignore")
@@ -73,6 +77,7 @@ class Settings(BaseSettings):
     trusted_proxies: str | None = None
     max_upload_mb: float = 25.0
     max_image_pixels: int = 50_000_000
+    location_standard: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

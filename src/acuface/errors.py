@@ -98,6 +98,10 @@ class UnknownPointCode(AtlasError):
     http_status = 404
 
 
+class UnknownStandard(AtlasError):
+    """A location standard (e.g. for GV26) that the point geometry does not define."""
+
+
 class UnknownConcern(AcufaceError):
     """A concern name that the planner does not know."""
 

@@ -30,3 +30,21 @@ def portrait_maps(some_portraits: list[Path]) -> list[tuple[np.ndarray, FaceMap]
         rgb = load_image(p)
         out.append((rgb, locate(rgb)))
     return out
+
+
+@pytest.fixture(scope="session")
+def shipped_faces(faces_dir: Path) -> list[tuple[str, np.ndarray, FaceMap]]:
+    """Every shipped portrait (the three large photos and the 67 small ones), located.
+
+    The deliberately cropped ``obama_partial_face.jpg`` is left out: it is a
+    test of faces cut by the frame, not a portrait.
+    """
+    from acuface.locator.image import load_image
+
+    paths = [faces_dir / n for n in ("obama.jpg", "biden.jpg", "obama3.jpg")]
+    paths += sorted((faces_dir / "portraits").glob("*.jpg"))
+    out = []
+    for p in paths:
+        rgb = load_image(p)
+        out.append((p.name, rgb, locate(rgb)))
+    return out

@@ -35,7 +35,10 @@ def _check_shape(doc: dict) -> None:
             assert set(face["pose"]) == {"yaw", "pitch", "roll"}
             assert isinstance(face["mm_per_px"], float)
             for p in face["points"]:
-                assert set(p) == {"code", "side", "x", "y", "visible", "confidence"}
+                keys = {"code", "side", "x", "y", "visible", "confidence"}
+                # "convention" only on points the standards place differently (GV26, LI19).
+                assert set(p) - {"convention"} == keys, set(p)
+                assert ("convention" in p) == (p["code"] in ("GV26", "LI19"))
                 assert p["side"] in ("left", "right", "midline")
                 assert isinstance(p["visible"], bool)
                 assert 0.0 <= p["confidence"] <= 1.0

@@ -42,16 +42,21 @@ def test_horizontal_flip_swaps_sides_and_mirrors_x(obama_rgb, obama_map) -> None
         twin = flip[(code, SWAP[side])].copy()
         twin[0] = w - twin[0]
         errs_mm.append(np.linalg.norm(xy - twin) * obama_map.primary.mm_per_px)
-    # Issue target: mirror consistency <= 1 mm median (measured 0.95 mm here).
-    assert np.median(errs_mm) <= 1.2, np.median(errs_mm)
+    # Target: mirror consistency <= 1 mm median in the single-pass mode.
+    assert np.median(errs_mm) <= 1.0, np.median(errs_mm)
     assert np.percentile(errs_mm, 90) <= 2.5
     # The flip turns a left-looking yaw into a right-looking one.
     assert flipped.primary.pose.yaw_deg == pytest.approx(-obama_map.primary.pose.yaw_deg, abs=1.5)
 
 
-def test_mirror_consistency_on_small_portraits(portrait_maps) -> None:
+def test_mirror_consistency_on_every_shipped_portrait(shipped_faces) -> None:
+    """Single pass, all visible points of all 70 faces: median <= 1 mm (the target).
+
+    Face Mesh itself moves its landmarks by ~1 mm under a flip; the symmetrised
+    construction (geometry.yaml ``symmetry``) brings the points below that.
+    """
     errs_mm = []
-    for rgb, fm in portrait_maps[:6]:
+    for _, rgb, fm in shipped_faces:
         flipped = locate(np.ascontiguousarray(rgb[:, ::-1]))
         w = rgb.shape[1]
         flip = {(p.code, p.side): np.array(p.xy_px) for p in flipped.primary.points}
@@ -59,7 +64,9 @@ def test_mirror_consistency_on_small_portraits(portrait_maps) -> None:
             twin = flip[(code, SWAP[side])].copy()
             twin[0] = w - twin[0]
             errs_mm.append(np.linalg.norm(xy - twin) * fm.primary.mm_per_px)
-    assert np.median(errs_mm) <= 1.5, np.median(errs_mm)
+    assert len(errs_mm) > 4000
+    assert np.median(errs_mm) <= 1.0, np.median(errs_mm)
+    assert np.percentile(errs_mm, 90) <= 2.5, np.percentile(errs_mm, 90)
 
 
 def _moved_errors(fm: FaceMap, moved: FaceMap, m: np.ndarray) -> np.ndarray:

@@ -24,8 +24,15 @@ face's own frame (head pose removed):
 
 Bilateral points are written once, for the **client's left side**; the right
 side is the same construction on mirrored landmarks, so both sides are exactly
-symmetric by construction. Midline points are evaluated on both mirror images
-and averaged, which puts them on the face's own midline.
+symmetric by construction. Before any construction, the landmarks are drawn
+part of the way toward their mirror image about the face's symmetry line
+(``symmetry``); midline points use the fully mirrored average, which puts them
+on that line.
+
+Where two standards place a point differently (GV26: WHO 2008 vs the Chinese
+national standard), the record's ``at`` follows ``convention`` and
+``alternatives`` give the other standards' constructions; which one is drawn
+is the caller's choice (``standard``), shown on the point.
 
 Only the schema and loading live here (atlas is pure data, it imports nothing
 from the locator).
@@ -44,6 +51,9 @@ from acuface.vocab import N_LANDMARKS, N_MESH_LANDMARKS
 View = Literal["frontal", "oblique", "lateral"]
 
 
+LandmarkIndex = Annotated[int, Field(ge=0, lt=N_LANDMARKS)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -51,7 +61,7 @@ class _Model(BaseModel):
 class LandmarkMean(_Model):
     """Mean of one or more Face Mesh landmarks."""
 
-    mean: list[Annotated[int, Field(ge=0, lt=N_LANDMARKS)]] = Field(min_length=1)
+    mean: list[LandmarkIndex] = Field(min_length=1)
 
 
 class Ref(_Model):
@@ -142,6 +152,15 @@ class Helper(_Model):
     source: SourceIds
 
 
+class Alternative(_Model):
+    """The same point under another standard's definition."""
+
+    convention: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    at: Expr
+    method: str = Field(min_length=10)
+    source: SourceIds
+
+
 class PointGeometry(_Model):
     """Where one facial/head point lands on a face.
 
@@ -171,6 +190,13 @@ class PointGeometry(_Model):
         How the construction follows the standard definition (one sentence).
     source : list of str
         Ids in ``atlas/data/sources.yaml``.
+    skin_check : bool
+        The point is often under clothing or a beard (neck points): it counts
+        as visible only where the photo shows skin like the face's there.
+    convention : str, optional
+        Id (in ``conventions``) of the standard ``at`` follows, for a point the
+        standards place differently; ``alternatives`` hold the others.
+    alternatives : list of Alternative
     """
 
     code: str = Field(pattern=r"^(?:[A-Z]{2}\d{1,2}|EX-[A-Z]{2}\d{1,2})$")
@@ -182,6 +208,9 @@ class PointGeometry(_Model):
     confidence: float = Field(gt=0.0, le=1.0)
     method: str = Field(min_length=10)
     source: SourceIds
+    skin_check: bool = False
+    convention: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    alternatives: list[Alternative] = []
 
     @model_validator(mode="after")
     def _check(self) -> PointGeometry:
@@ -191,7 +220,25 @@ class PointGeometry(_Model):
             raise ValueError(f"{self.code}: a midline point cannot face laterally")
         if len(set(self.views)) != len(self.views):
             raise ValueError(f"{self.code}: repeated view")
+        if self.alternatives and self.convention is None:
+            raise ValueError(f"{self.code}: alternatives need the record's own convention")
+        conventions = [self.convention] + [a.convention for a in self.alternatives]
+        if self.alternatives and len(set(conventions)) != len(conventions):
+            raise ValueError(f"{self.code}: repeated convention")
         return self
+
+    def construction(self, standard: str | None) -> Expr:
+        """The construction under *standard* (the record's own when it has none for it)."""
+        for alt in self.alternatives:
+            if alt.convention == standard:
+                return alt.at
+        return self.at
+
+    def convention_for(self, standard: str | None) -> str | None:
+        """Which convention :meth:`construction` follows (None: standards agree)."""
+        if any(a.convention == standard for a in self.alternatives):
+            return standard
+        return self.convention
 
     @property
     def channel(self) -> str:
@@ -222,12 +269,56 @@ class CunScale(_Model):
         return self
 
 
+class Symmetry(_Model):
+    """How far landmarks are drawn toward the face's mirror image before placing points.
+
+    The symmetry line runs through the midpoint of the landmarks in ``axis``
+    (a mirrored pair, e.g. the iris centres), perpendicular to the face
+    frame's left-right axis. Every landmark is replaced by ``(1 - weight) *``
+    itself ``+ weight *`` its mirror partner reflected about that line;
+    midline points use weight 0.5, which puts them on the line.
+    """
+
+    axis: tuple[LandmarkIndex, LandmarkIndex]
+    weight: float = Field(ge=0.0, le=0.5)
+    note: str
+    source: SourceIds
+
+
+class Cover(_Model):
+    """How points flagged ``skin_check`` are tested for being covered or hidden.
+
+    Such a point (on the neck) is hidden when it falls inside the face outline
+    (the chin and jaw are in front of it) or when the photo does not show skin
+    like the face's there (a collar, a scarf, a beard).
+    """
+
+    face_outline: list[LandmarkIndex] = Field(min_length=8)
+    skin_reference: list[LandmarkIndex] = Field(min_length=2)
+    patch_cun: float = Field(gt=0.0, le=0.5)
+    note: str
+    source: SourceIds
+
+
+class Convention(_Model):
+    """A standard that places some point differently from another."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    short: str = Field(max_length=8)
+    source: SourceIds
+
+
 class GeometryFile(_Model):
     """The whole ``geometry.yaml``."""
 
     version: int = Field(ge=1)
     cun_scale: CunScale
     scalp_radius_cun: float = Field(gt=0.0)
+    symmetry: Symmetry
+    cover: Cover
+    conventions: list[Convention] = []
+    default_standard: str | None = None
     helpers: list[Helper] = []
     points: list[PointGeometry] = Field(min_length=1)
 
@@ -246,11 +337,25 @@ class GeometryFile(_Model):
             for r in refs:
                 if r not in graph:
                     raise ValueError(f"{name}: reference to unknown point or helper {r!r}")
+        for p in self.points:
+            for alt in p.alternatives:
+                for r in _refs(alt.at):
+                    if r not in graph:
+                        raise ValueError(f"{p.code}: reference to unknown point or helper {r!r}")
+                graph[p.code] = graph[p.code] + _refs(alt.at)
         _check_acyclic(graph)
+        known = {c.id for c in self.conventions}
+        if self.default_standard is not None and self.default_standard not in known:
+            raise ValueError(f"default_standard {self.default_standard!r} is not a convention")
+        for p in self.points:
+            used = [p.convention] + [a.convention for a in p.alternatives]
+            bad = [c for c in used if c is not None and c not in known]
+            if bad:
+                raise ValueError(f"{p.code}: unknown convention {bad}")
         sides = {p.code: p.side for p in self.points}
         for p in self.points:
             if p.side == "midline":
-                bad = [r for r in _refs(p.at) if sides.get(r) == "bilateral"]
+                bad = [r for r in graph[p.code] if sides.get(r) == "bilateral"]
                 if bad:
                     raise ValueError(f"{p.code}: a midline point cannot use bilateral {bad}")
         return self
@@ -265,11 +370,20 @@ class GeometryFile(_Model):
         """Helper constructions keyed by name."""
         return {h.name: h for h in self.helpers}
 
+    @cached_property
+    def conventions_by_id(self) -> dict[str, Convention]:
+        """Conventions keyed by id."""
+        return {c.id: c for c in self.conventions}
+
     def source_ids(self) -> set[str]:
         """Every source id cited in the file."""
-        ids = set(self.cun_scale.source)
+        ids = set(self.cun_scale.source) | set(self.symmetry.source) | set(self.cover.source)
+        for conv in self.conventions:
+            ids.update(conv.source)
         for point in self.points:
             ids.update(point.source)
+            for alt in point.alternatives:
+                ids.update(alt.source)
         for helper in self.helpers:
             ids.update(helper.source)
         return ids

@@ -1,4 +1,4 @@
-"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N] [--symmetric]``.
+"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N] [--symmetric] [--standard who2008|gbt12346]``.
 
 Contract (other tools call exactly this):
 
@@ -70,14 +70,32 @@ def locate_command(
             "flip-consistent points at twice the model time.",
         ),
     ] = False,
+    standard: Annotated[
+        str | None,
+        typer.Option(
+            "--standard",
+            help="Where standards place a point differently (GV26): who2008 (default) or "
+            "gbt12346 (Chinese national standard). Default: $ACUFACE_LOCATION_STANDARD.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Find the face in each photo and place the facial acupoints on it."""
-    from acuface.errors import UnknownPointCode
+    from acuface.atlas.geometry import load_geometry
+    from acuface.config import get_settings
+    from acuface.errors import UnknownPointCode, UnknownStandard
     from acuface.locator.batch import expand_inputs, run_batch
     from acuface.locator.facemap import resolve_codes
+    from acuface.locator.geometry import compile_geometry
     from acuface.vocab import split_codes
 
     err = Console(stderr=True)
+    standard = standard or get_settings().location_standard
+    try:
+        compile_geometry(load_geometry(), standard)
+    except UnknownStandard as exc:
+        err.print(f"[bold red]usage error:[/] --standard: {exc.message}")
+        raise typer.Exit(2) from None
     codes: list[str] | None = None
     if points is not None:
         try:
@@ -113,9 +131,12 @@ def locate_command(
                 workers=workers,
                 on_result=lambda _r: progress.advance(task),
                 symmetric=symmetric,
+                standard=standard,
             )
     else:
-        results = run_batch(files, codes=codes, out_dir=out, workers=1, symmetric=symmetric)
+        results = run_batch(
+            files, codes=codes, out_dir=out, workers=1, symmetric=symmetric, standard=standard
+        )
 
     if as_json:
         sys.stdout.write(json.dumps({"results": results}, indent=2) + "\n")

@@ -12,7 +12,7 @@ from acuface.locator.render import render_overlay
 #: Version of the landmark pipeline + point geometry. Stored with every FaceMap
 #: snapshot so a stored record says which geometry placed its points; bump it
 #: whenever ``atlas/data/geometry.yaml`` or the landmark/pose code changes.
-LOCATOR_VERSION = "locator-1.1"
+LOCATOR_VERSION = "locator-2.0"
 
 __all__ = [
     "LOCATOR_VERSION",

@@ -78,6 +78,7 @@ def locate_file(
     out_dir: str | Path | None = None,
     stem: str | None = None,
     symmetric: bool = False,
+    standard: str | None = None,
 ) -> Result:
     """Locate one photo and return its CLI result entry; never raises on bad input.
 
@@ -94,6 +95,8 @@ def locate_file(
     symmetric : bool, keyword-only
         Also run Face Mesh on the mirrored photo and average (flip-consistent,
         twice the model time); see :func:`acuface.locator.facemap.locate`.
+    standard : str, optional, keyword-only
+        Location standard where standards differ (GV26); default WHO 2008.
 
     Returns
     -------
@@ -103,7 +106,9 @@ def locate_file(
     result: Result = {"image": str(path), "faces": [], "warnings": [], "error": None}
     try:
         rgb = load_image(path, name=str(path))
-        face_map = locate(rgb, codes=codes, name=str(path), symmetric=symmetric)
+        face_map = locate(
+            rgb, codes=codes, name=str(path), symmetric=symmetric, standard=standard
+        )
         data = face_map.to_json()
         result["faces"] = data["faces"]
         result["warnings"] = data["warnings"]
@@ -130,9 +135,11 @@ def _init_worker() -> None:
     load_geometry()
 
 
-def _work(args: tuple[str, Sequence[str] | None, str | None, str, bool]) -> Result:
-    path, codes, out_dir, stem, symmetric = args
-    return locate_file(path, codes=codes, out_dir=out_dir, stem=stem, symmetric=symmetric)
+def _work(args: tuple[str, Sequence[str] | None, str | None, str, bool, str | None]) -> Result:
+    path, codes, out_dir, stem, symmetric, standard = args
+    return locate_file(
+        path, codes=codes, out_dir=out_dir, stem=stem, symmetric=symmetric, standard=standard
+    )
 
 
 def mp_context() -> BaseContext:
@@ -221,6 +228,7 @@ def run_batch(
     workers: int | None = None,
     on_result: Callable[[Result], None] | None = None,
     symmetric: bool = False,
+    standard: str | None = None,
 ) -> list[Result]:
     """Locate every photo, in parallel when ``workers > 1``.
 
@@ -238,6 +246,8 @@ def run_batch(
         Called with each result as soon as it is ready (progress bars).
     symmetric : bool, keyword-only
         Flip-averaged placement (see :func:`locate_file`).
+    standard : str, optional, keyword-only
+        Location standard where standards differ (see :func:`locate_file`).
 
     Returns
     -------
@@ -247,7 +257,9 @@ def run_batch(
     items = [Path(p) for p in paths]
     stems = output_stems(items)
     out = None if out_dir is None else str(out_dir)
-    tasks = [(str(p), codes, out, s, symmetric) for p, s in zip(items, stems, strict=True)]
+    tasks = [
+        (str(p), codes, out, s, symmetric, standard) for p, s in zip(items, stems, strict=True)
+    ]
 
     def lost(i: int, exc: Exception) -> Result:
         error = {"type": type(exc).__name__, "message": str(exc)}

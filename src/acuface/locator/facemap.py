@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from acuface.atlas import load_atlas
 from acuface.atlas.geometry import GeometryFile, load_geometry
 from acuface.errors import ImageTooSmall, MultipleFaces, NoFaceFound, UnknownPointCode
+from acuface.locator.cover import inside_polygon, looks_like_skin, patch_lab
 from acuface.locator.geometry import compile_geometry, estimate_cun, evaluate, face_to_image
 from acuface.locator.image import load_image
 from acuface.locator.landmarks import detect_faces, fit_pose
@@ -57,6 +58,10 @@ class PlacedPoint:
     confidence : float
         0-1: the geometry's base confidence, lowered when the skin turns away
         from the camera and with head yaw.
+    convention : str, optional
+        For a point the standards place differently (GV26, and LI19 which is
+        level with it): the id of the standard followed (``who2008``,
+        ``gbt12346``). None where the standards agree.
     """
 
     code: str
@@ -64,10 +69,15 @@ class PlacedPoint:
     xy_px: tuple[float, float]
     visible: bool
     confidence: float
+    convention: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"code", "side", "x", "y", "visible", "confidence"}``."""
-        return {
+        """Return ``{"code", "side", "x", "y", "visible", "confidence"}``.
+
+        A ``"convention"`` key is added for points that follow one standard
+        where standards differ.
+        """
+        out: dict[str, Any] = {
             "code": self.code,
             "side": self.side,
             "x": round(self.xy_px[0], 1),
@@ -75,6 +85,9 @@ class PlacedPoint:
             "visible": self.visible,
             "confidence": round(self.confidence, 2),
         }
+        if self.convention is not None:
+            out["convention"] = self.convention
+        return out
 
 
 @dataclass(frozen=True)
@@ -197,8 +210,13 @@ def face_result(
     *,
     codes: Iterable[str] | None = None,
     geometry: GeometryFile | None = None,
+    standard: str | None = None,
+    image_rgb: NDArray[np.uint8] | None = None,
 ) -> FaceResult:
     """Place the points on one detected face.
+
+    A pure function of the landmarks (and, when given, the pixels): photos and
+    live frames go through the same code.
 
     Parameters
     ----------
@@ -207,10 +225,23 @@ def face_result(
         Canonical codes (default: all).
     geometry : GeometryFile, optional, keyword-only
         Defaults to the packaged geometry.
+    standard : str, optional, keyword-only
+        Location standard where standards differ (``who2008``, the default, or
+        ``gbt12346``); see ``docs/points.md``.
+    image_rgb : (H, W, 3) ndarray of uint8, optional, keyword-only
+        The photo or frame the landmarks came from. With it, points flagged
+        ``skin_check`` (the neck) are reported not visible where the photo
+        shows no skin there (collar, scarf, beard) or where the chin hides
+        them.
 
     Returns
     -------
     FaceResult
+
+    Raises
+    ------
+    UnknownStandard
+        For a standard the geometry does not define.
     """
     geometry = geometry or load_geometry()
     face_xyz = landmarks.to_template_frame()
@@ -240,7 +271,7 @@ def face_result(
             "hidden or less accurate."
         )
     w, h = landmarks.image_wh
-    compiled = compile_geometry(geometry)
+    compiled = compile_geometry(geometry, standard)
     rows = np.arange(len(compiled.codes))
     if codes is not None:
         wanted = set(codes)
@@ -251,13 +282,16 @@ def face_result(
     cos = -(compiled.facing[rows] @ landmarks.rotation.T)[:, 2]
     inside = (xyz_img[:, 0] >= 0) & (xyz_img[:, 0] < w) & (xyz_img[:, 1] >= 0) & (xyz_img[:, 1] < h)
     visible = inside & (cos > VISIBLE_COS) & (not extreme)
+    check = compiled.skin_check[rows] & visible
+    if check.any():
+        visible[check] = _uncovered(landmarks, xyz_img[check, :2], geometry, cun.cun_px, image_rgb)
     facing_factor = np.clip((cos - VISIBLE_COS) / (0.7 - VISIBLE_COS), 0.0, 1.0)
     yaw_factor = 1.0 - 0.4 * min(abs(pose.yaw_deg), 45.0) / 45.0
     base = compiled.confidence[rows]
     conf = base * (0.5 + 0.5 * facing_factor) * yaw_factor * np.where(visible, 1.0, 0.5)
-    codes_all, sides_all = compiled.codes, compiled.sides
+    codes_all, sides_all, conv = compiled.codes, compiled.sides, compiled.conventions
     points = [
-        PlacedPoint(codes_all[i], sides_all[i], (x, y), v, c)
+        PlacedPoint(codes_all[i], sides_all[i], (x, y), v, c, conv[i])
         for i, (x, y), v, c in zip(
             rows.tolist(), xyz_img[:, :2].tolist(), visible.tolist(), conf.tolist(), strict=True
         )
@@ -272,6 +306,25 @@ def face_result(
     )
 
 
+def _uncovered(
+    landmarks: Landmarks,
+    xy_px: NDArray[np.float64],
+    geometry: GeometryFile,
+    cun_px: float,
+    image_rgb: NDArray[np.uint8] | None,
+) -> NDArray[np.bool_]:
+    """Which of these (geometrically visible) neck points the photo really shows."""
+    outline = landmarks.xy_px[np.asarray(geometry.cover.face_outline)]
+    shown = ~inside_polygon(xy_px, outline)
+    if image_rgb is None or not shown.any():
+        return shown
+    radius = geometry.cover.patch_cun * cun_px
+    reference_xy = landmarks.xy_px[np.asarray(geometry.cover.skin_reference)]
+    reference = np.nanmedian(patch_lab(image_rgb, reference_xy, radius), axis=0)
+    skin = looks_like_skin(patch_lab(image_rgb, xy_px, radius), reference)
+    return shown if skin is None else shown & skin
+
+
 def locate(
     image: str | Path | bytes | NDArray[np.uint8],
     *,
@@ -279,6 +332,7 @@ def locate(
     require_single: bool = False,
     name: str | None = None,
     symmetric: bool = False,
+    standard: str | None = None,
 ) -> FaceMap:
     """Find the face(s) in a photo and place every facial/head acupoint.
 
@@ -298,6 +352,9 @@ def locate(
         sets (:func:`symmetrise`). Makes the result exactly consistent under a
         horizontal flip and averages out some landmark noise, at twice the
         model time. Off by default.
+    standard : str, optional, keyword-only
+        Location standard where standards differ (default WHO 2008, see
+        :func:`face_result`).
 
     Returns
     -------
@@ -314,8 +371,11 @@ def locate(
         Only with ``require_single=True``.
     UnknownPointCode
         For an unknown code in ``codes``.
+    UnknownStandard
+        For an unknown ``standard``.
     """
     geometry = load_geometry()
+    compile_geometry(geometry, standard)  # an unknown standard fails before the model runs
     wanted = None if codes is None else resolve_codes(codes, geometry)
     label = name or (str(image) if isinstance(image, (str, Path)) else "photo")
     rgb = load_image(image, name=label)
@@ -349,7 +409,10 @@ def locate(
             f"{len(faces)} faces found; all are reported, largest first. The first is taken "
             "to be the client's."
         )
-    results = [face_result(f, codes=wanted, geometry=geometry) for f in faces]
+    results = [
+        face_result(f, codes=wanted, geometry=geometry, standard=standard, image_rgb=rgb)
+        for f in faces
+    ]
     return FaceMap(image_wh=(w, h), faces=results, warnings=warnings)
 
 

@@ -33,6 +33,7 @@ from acuface.atlas.geometry import (
     PointGeometry,
     Ref,
 )
+from acuface.errors import UnknownStandard
 from acuface.locator.landmarks import face_template
 from acuface.vocab import N_LANDMARKS, N_MESH_LANDMARKS, Landmarks, Side, mirror_index
 
@@ -172,6 +173,13 @@ class CompiledGeometry:
     slot_candidates : (M, K) ndarray of intp
         For each slot, the mesh landmarks nearest to it on the template face:
         the surface search looks only there (no spatial index per face).
+    conventions : tuple of (str or None)
+        Per row, the standard its construction follows where standards differ
+        (the point itself or a point it is built from, e.g. LI19 from GV26).
+    skin_check : (P,) ndarray of bool
+        Rows visible only where the photo shows skin (see ``PointGeometry``).
+    standard : str or None
+        The standard the geometry was compiled for.
     """
 
     codes: tuple[str, ...]
@@ -185,35 +193,72 @@ class CompiledGeometry:
     facing: NDArray[np.float64]
     confidence: NDArray[np.float64]
     slot_candidates: NDArray[np.intp]
+    conventions: tuple[str | None, ...]
+    skin_check: NDArray[np.bool_]
+    standard: str | None
 
 
 class _Compiler:
-    def __init__(self, geometry: GeometryFile) -> None:
+    def __init__(self, geometry: GeometryFile, standard: str | None) -> None:
         self.geometry = geometry
+        self.standard = standard
         self.mirror = mirror_index()
-        self.memo: dict[tuple[str, str], _Lin] = {}
+        self.memo: dict[tuple[str, str, float], _Lin] = {}
         self.slots: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+        axis = np.zeros(N_LANDMARKS)
+        axis[list(geometry.symmetry.axis)] = 1.0
+        #: x of the symmetry line, doubled: reflecting x about it gives axis @ x - x.
+        self.axis_row = axis
+
+    def at(self, name: str) -> Expr:
+        """The construction of a point (under the chosen standard) or helper."""
+        rec = self.geometry.by_code.get(name)
+        if rec is not None:
+            return rec.construction(self.standard)
+        return self.geometry.helpers_by_name[name].at
+
+    def refs(self, name: str) -> set[str]:
+        """Every point or helper *name* is built from, transitively."""
+        out: set[str] = set()
+        todo = list(_expr_refs(self.at(name)))
+        while todo:
+            r = todo.pop()
+            if r not in out:
+                out.add(r)
+                todo.extend(_expr_refs(self.at(r)))
+        return out
+
+    def convention(self, code: str) -> str | None:
+        for name in [code, *sorted(self.refs(code))]:
+            rec = self.geometry.by_code.get(name)
+            if rec is not None and rec.alternatives:
+                return rec.convention_for(self.standard)
+        return None
 
     def slot(self, wx: NDArray[np.float64], cx: float, wy: NDArray[np.float64], cy: float) -> int:
         self.slots.append((np.stack([wx, wy]), np.array([cx, cy])))
         return len(self.slots) - 1
 
-    def named(self, name: str, side: str) -> _Lin:
+    def named(self, name: str, side: str, weight: float) -> _Lin:
         rec: PointGeometry | Helper | None = self.geometry.by_code.get(name)
         if rec is None:
             rec = self.geometry.helpers_by_name[name]
         midline = isinstance(rec, PointGeometry) and rec.side == "midline"
-        key = (name, "midline" if midline else side)
+        if midline:
+            # Fully mirrored landmarks, averaged over both mirror images: the
+            # point lies on the face's symmetry line.
+            weight = 0.5
+        key = (name, "midline" if midline else side, weight)
         if key not in self.memo:
+            at = self.at(name)
             if midline:
-                # Averaging the construction with its mirror image puts the
-                # point on the face's own midline.
-                self.memo[key] = self.expr(rec.at, "left").mix(self.expr(rec.at, "right"), 0.5)
+                left, right = self.expr(at, "left", weight), self.expr(at, "right", weight)
+                self.memo[key] = left.mix(right, 0.5)
             else:
-                self.memo[key] = self.expr(rec.at, side)
+                self.memo[key] = self.expr(at, side, weight)
         return self.memo[key]
 
-    def expr(self, e: Expr, side: str) -> _Lin:
+    def expr(self, e: Expr, side: str, weight: float) -> _Lin:
         if isinstance(e, LandmarkMean):
             # The right side is the left-side recipe on mirrored landmarks.
             idx = np.asarray(e.mean, dtype=np.intp)
@@ -221,24 +266,30 @@ class _Compiler:
                 idx = self.mirror[idx]
             row = np.zeros(N_LANDMARKS)
             np.add.at(row, idx, 1.0 / len(idx))  # repeated indices count twice
-            w = np.tile(row, (3, 1))
-            return _Lin(w, np.zeros(3))
+            # Each landmark is drawn toward its mirror partner reflected about
+            # the symmetry line (x -> axis_x - x; y, z kept): a linear map, so
+            # it folds into the weights and costs nothing per face.
+            mirrored = row[self.mirror]
+            wx = (1 - weight) * row + weight * (self.axis_row - mirrored)
+            wyz = (1 - weight) * row + weight * mirrored
+            return _Lin(np.stack([wx, wyz, wyz]), np.zeros(3))
         if isinstance(e, Ref):
-            return self.named(e.ref, side)
+            return self.named(e.ref, side, weight)
         if isinstance(e, Lerp):
-            return self.expr(e.lerp[0], side).mix(self.expr(e.lerp[1], side), e.t)
+            a, b = self.expr(e.lerp[0], side, weight), self.expr(e.lerp[1], side, weight)
+            return a.mix(b, e.t)
         if isinstance(e, Compose):
-            vx, vy = self.expr(e.x, side), self.expr(e.y, side)
+            vx, vy = self.expr(e.x, side, weight), self.expr(e.y, side, weight)
             w = np.stack([vx.w[0], vy.w[1], np.zeros(N_LANDMARKS)])
             c = np.array([vx.c[0], vy.c[1], 0.0])
             if e.z is not None:
-                vz = self.expr(e.z, side)
+                vz = self.expr(e.z, side, weight)
                 w[2], c[2] = vz.w[2], vz.c[2]
                 return _Lin(w, c, vz.s, vy.arc)
             k = self.slot(vx.w[0], vx.c[0], vy.w[1], vy.c[1])
             return _Lin(w, c, {k: 1.0}, vy.arc)
         if isinstance(e, Offset):
-            base = self.expr(e.base, side)
+            base = self.expr(e.base, side, weight)
             sign = 1.0 if side == "left" else -1.0
             c = base.c + e.lateral_cun * sign * _LATERAL + e.up_cun * _UP + e.forward_cun * _FORWARD
             phi = 0.0
@@ -251,9 +302,10 @@ class _Compiler:
 
     def compile(self) -> CompiledGeometry:
         codes, sides, specs, rows, facing = [], [], [], [], []
+        weight = self.geometry.symmetry.weight
         for spec in self.geometry.points:
             for side in ("midline",) if spec.side == "midline" else ("left", "right"):
-                lin = self.named(spec.code, side)
+                lin = self.named(spec.code, side, weight)
                 if spec.depth == "surface":
                     k = self.slot(lin.w[0], lin.c[0], lin.w[1], lin.c[1])
                     w = lin.w.copy()
@@ -291,6 +343,9 @@ class _Compiler:
             facing=np.stack(facing),
             confidence=np.array([sp.confidence for sp in specs]),
             slot_candidates=self.candidates(sw, sc),
+            conventions=tuple(self.convention(sp.code) for sp in specs),
+            skin_check=np.array([sp.skin_check for sp in specs], dtype=bool),
+            standard=self.standard,
         )
 
     def candidates(self, sw: NDArray[np.float64], sc: NDArray[np.float64]) -> NDArray[np.intp]:
@@ -310,15 +365,45 @@ class _Compiler:
         return np.asarray(np.argpartition(d2, k, axis=1)[:, :k], dtype=np.intp)
 
 
-_compiled: dict[int, tuple[GeometryFile, CompiledGeometry]] = {}
+def _expr_refs(e: Expr) -> list[str]:
+    if isinstance(e, Ref):
+        return [e.ref]
+    if isinstance(e, Lerp):
+        return _expr_refs(e.lerp[0]) + _expr_refs(e.lerp[1])
+    if isinstance(e, Compose):
+        return _expr_refs(e.x) + _expr_refs(e.y) + ([] if e.z is None else _expr_refs(e.z))
+    if isinstance(e, Offset):
+        return _expr_refs(e.base)
+    return []
 
 
-def compile_geometry(geometry: GeometryFile) -> CompiledGeometry:
-    """Compile (once per geometry object) the constructions into matrices."""
-    hit = _compiled.get(id(geometry))
+_compiled: dict[tuple[int, str | None], tuple[GeometryFile, CompiledGeometry]] = {}
+
+
+def compile_geometry(geometry: GeometryFile, standard: str | None = None) -> CompiledGeometry:
+    """Compile (once per geometry object and standard) the constructions into matrices.
+
+    Parameters
+    ----------
+    geometry : GeometryFile
+    standard : str, optional
+        Convention id (``geometry.conventions``) to follow where standards
+        differ; default ``geometry.default_standard``.
+
+    Raises
+    ------
+    UnknownStandard
+        For a standard the geometry does not define.
+    """
+    standard = standard or geometry.default_standard
+    if standard is not None and standard not in geometry.conventions_by_id:
+        known = ", ".join(sorted(geometry.conventions_by_id))
+        raise UnknownStandard(f"unknown location standard {standard!r}; known: {known}.")
+    key = (id(geometry), standard)
+    hit = _compiled.get(key)
     if hit is None or hit[0] is not geometry:
-        hit = (geometry, _Compiler(geometry).compile())
-        _compiled[id(geometry)] = hit
+        hit = (geometry, _Compiler(geometry, standard).compile())
+        _compiled[key] = hit
     return hit[1]
 
 
@@ -342,17 +427,28 @@ def surface_depth(
     -------
     (M,) ndarray of float64
     """
+    k = _SURFACE_NEIGHBOURS
     if candidates is None:
-        d, near = cKDTree(mesh_xyz[:, :2]).query(np.column_stack([x, y]), k=_SURFACE_NEIGHBOURS)
+        d, near = cKDTree(mesh_xyz[:, :2]).query(np.column_stack([x, y]), k=k + 1)
     else:
         d2 = (mesh_xyz[candidates, 0] - x[:, None]) ** 2 + (
             mesh_xyz[candidates, 1] - y[:, None]
         ) ** 2
-        pick = np.argpartition(d2, _SURFACE_NEIGHBOURS, axis=1)[:, :_SURFACE_NEIGHBOURS]
-        near = np.take_along_axis(candidates, pick, axis=1)
-        d = np.sqrt(np.take_along_axis(d2, pick, axis=1))
-    w = 1.0 / (d + 1e-3) ** 2
-    return np.asarray((mesh_xyz[near, 2] * w).sum(axis=1) / w.sum(axis=1), dtype=np.float64)
+        pick = np.argpartition(d2, k, axis=1)[:, : k + 1]
+        d2 = np.take_along_axis(d2, pick, axis=1)
+        order = np.argsort(d2, axis=1)
+        near = np.take_along_axis(np.take_along_axis(candidates, pick, axis=1), order, axis=1)
+        d = np.sqrt(np.take_along_axis(d2, order, axis=1))
+    # Inverse-distance weights minus that of the (k+1)-th neighbour: a landmark's
+    # weight falls to zero as it leaves the k nearest, so the depth never jumps
+    # when two candidates swap rank (points on the symmetry line sit between
+    # mirror pairs at almost equal distances).
+    # (Relative guard against d = 0, so the result does not depend on the scale.)
+    d2 = d**2 + 1e-12 * d[:, k:] ** 2
+    inv = 1.0 / d2
+    w = inv[:, :k] - inv[:, k:]
+    z = (mesh_xyz[near[:, :k], 2] * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+    return np.asarray(z, dtype=np.float64)
 
 
 def evaluate(
@@ -398,6 +494,7 @@ def place_points(
     *,
     cun_px: float,
     codes: Iterable[str] | None = None,
+    standard: str | None = None,
 ) -> list[PointEstimate]:
     """Evaluate point geometry on one face, in the face frame.
 
@@ -411,13 +508,15 @@ def place_points(
         Pixels per B-cun.
     codes : iterable of str, optional, keyword-only
         Canonical codes to place (default: all, in file order).
+    standard : str, optional, keyword-only
+        Location standard where standards differ (see :func:`compile_geometry`).
 
     Returns
     -------
     list of PointEstimate
         File order; bilateral points give left then right.
     """
-    compiled = compile_geometry(geometry)
+    compiled = compile_geometry(geometry, standard)
     xyz = evaluate(face_xyz, compiled, cun_px=cun_px)
     wanted = None if codes is None else set(codes)
     return [

@@ -11,12 +11,14 @@ label; points outside the image are omitted.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from acuface.atlas.geometry import load_geometry
 from acuface.locator.facemap import FaceMap, FaceResult, PlacedPoint, resolve_codes
 
 #: RGB colour and name per channel (colour-blind-aware, bright on skin tones).
@@ -115,6 +117,7 @@ def render_overlay(
     cw, ch = canvas.size
     draw = ImageDraw.Draw(canvas)
     used: set[str] = set()
+    conventions: set[str] = set()
     boxes: list[tuple[float, float, float, float]] = []
     any_hidden = False
     for face in faces:
@@ -126,8 +129,7 @@ def render_overlay(
         font = _font(font_px)
         pts = [p for p in face.points if wanted is None or p.code in wanted]
         pts = [
-            PlacedPoint(p.code, p.side, (p.xy_px[0] - ox, p.xy_px[1] - oy), p.visible, p.confidence)
-            for p in pts
+            replace(p, xy_px=(p.xy_px[0] - ox, p.xy_px[1] - oy)) for p in pts
         ]
         pts = [p for p in pts if 0 <= p.xy_px[0] < w and 0 <= p.xy_px[1] < h]
         # Markers first (so every label can avoid every marker), then labels.
@@ -142,12 +144,16 @@ def render_overlay(
                 draw.ellipse(bbox, outline=colour, width=max(1, int(radius / 2.5)))
             boxes.append(bbox)
             used.add(channel_of(p.code))
+            if p.convention is not None:
+                conventions.add(p.convention)
         if labels:
             for p in sorted(pts, key=lambda q: -q.confidence):
                 if p.visible:
                     _label(draw, p, k, radius, font, boxes, (cw, ch))
     if legend:
-        canvas = _with_legend(canvas, sorted(used, key=list(CHANNELS).index), any_hidden)
+        canvas = _with_legend(
+            canvas, sorted(used, key=list(CHANNELS).index), any_hidden, sorted(conventions)
+        )
     return np.asarray(canvas.convert("RGB"), dtype=np.uint8)
 
 
@@ -180,7 +186,8 @@ def _label(
 ) -> None:
     """Write the code beside its marker where it overlaps the least."""
     x, y = p.xy_px[0] * k, p.xy_px[1] * k
-    left, top, right, bottom = draw.textbbox((0, 0), p.code, font=font, stroke_width=2)
+    text = label_text(p)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font, stroke_width=2)
     tw, th = right - left, bottom - top
     gap = radius + 2
     # Away from the midline first: labels then fan outward instead of piling
@@ -212,7 +219,7 @@ def _label(
     colour = CHANNELS.get(channel_of(p.code), _FALLBACK)[0]
     draw.text(
         (best[0] - left, best[1] - top),
-        p.code,
+        text,
         font=font,
         fill=colour,
         stroke_width=2,
@@ -221,7 +228,17 @@ def _label(
     boxes.append(best)
 
 
-def _with_legend(canvas: Image.Image, channels: list[str], any_hidden: bool) -> Image.Image:
+def label_text(p: PlacedPoint) -> str:
+    """A point's label: its code, plus the standard it follows where standards differ."""
+    if p.convention is None:
+        return p.code
+    conv = load_geometry().conventions_by_id.get(p.convention)
+    return f"{p.code} {conv.short if conv else p.convention}"
+
+
+def _with_legend(
+    canvas: Image.Image, channels: list[str], any_hidden: bool, conventions: list[str]
+) -> Image.Image:
     cw, ch = canvas.size
     font_px = int(max(11, min(cw, ch) * 0.022))
     font = _font(font_px)
@@ -244,8 +261,15 @@ def _with_legend(canvas: Image.Image, channels: list[str], any_hidden: bool) -> 
     if any_hidden:
         cx, cy = font_px * 0.9, y + font_px * 0.55
         d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(235, 235, 235), width=2)
-        d.text((font_px * 1.6, y), "hidden by pose", font=small, fill=(235, 235, 235))
+        d.text((font_px * 1.6, y), "hidden (pose, collar)", font=small, fill=(235, 235, 235))
         y += line_h
+    shorts = [c.short for i in conventions if (c := load_geometry().conventions_by_id.get(i))]
+    if shorts:
+        # GV26 (and LI19, level with it) differ between standards: say which one.
+        for note in ("Where standards", f"differ: {', '.join(shorts)} site"):
+            d.text((font_px * 0.6, y), note, font=small, fill=(235, 235, 235))
+            y += int(line_h * 0.8)
+        y += line_h // 2
     for note in ("Sides: the client's", "own left/right", "(client's left =", "image right)"):
         d.text((font_px * 0.6, y), note, font=small, fill=(170, 170, 170))
         y += int(line_h * 0.8)

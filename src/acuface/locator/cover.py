@@ -1,0 +1,159 @@
+"""Is a neck point covered? Skin tests on the photo for points flagged ``skin_check``.
+
+Neck points (CV23, ST9, SI17) lie off the face mesh; in ordinary portraits
+they fall on a shirt collar, a scarf, a beard, or behind the chin when the head
+is lowered. Two tests, both pure functions of the landmarks and the pixels:
+
+* **behind the face**: the point projects inside the face outline (Face Mesh's
+  face oval), so the chin or jaw is in front of it;
+* **not skin**: the median colour of a small patch under the point differs from
+  the face's own skin colour (the median over patches on both cheeks) in hue or
+  saturation the way fabric and hair do. Shading is allowed for: the neck
+  under the chin is darker than the cheeks, so lightness may drop a lot while
+  hue and saturation must stay close.
+
+In a greyscale photo the colour test cannot tell skin from a white collar; it
+then keeps the geometric visibility (the low base confidence of these points
+still says "estimated").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Largest hue difference (degrees, CIE LCh) still counted as the same skin.
+MAX_HUE_DEG = 25.0
+#: Chroma of the patch relative to the face's skin: fabric is greyer, or gaudier.
+CHROMA_RATIO = (0.45, 2.0)
+#: Lightness relative to the face's skin (shadow under the chin allowed).
+MIN_LIGHTNESS_RATIO = 0.3
+#: Below this chroma the face's colour says nothing (greyscale or very pale photos).
+MIN_REFERENCE_CHROMA = 5.0
+
+# D65 sRGB -> XYZ.
+_RGB_TO_XYZ = np.array(
+    [
+        [0.4124564, 0.3575761, 0.1804375],
+        [0.2126729, 0.7151522, 0.0721750],
+        [0.0193339, 0.1191920, 0.9503041],
+    ]
+)
+_WHITE = np.array([0.95047, 1.0, 1.08883])
+
+
+def srgb_to_lab(rgb: NDArray[np.uint8] | NDArray[np.float64]) -> NDArray[np.float64]:
+    """CIE L*a*b* (D65) of sRGB colours.
+
+    Parameters
+    ----------
+    rgb : (..., 3) ndarray of uint8 (0-255) or float (0-1)
+
+    Returns
+    -------
+    (..., 3) ndarray of float64
+        L* in 0-100, a*, b*.
+    """
+    c = np.asarray(rgb, dtype=np.float64)
+    if np.asarray(rgb).dtype == np.uint8:
+        c = c / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = lin @ _RGB_TO_XYZ.T / _WHITE
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
+        axis=-1,
+    )
+
+
+def patch_lab(
+    image_rgb: NDArray[np.uint8], xy_px: NDArray[np.float64], radius_px: float
+) -> NDArray[np.float64]:
+    """Median L*a*b* of a square patch around each point (NaN outside the image).
+
+    Parameters
+    ----------
+    image_rgb : (H, W, 3) ndarray of uint8
+    xy_px : (N, 2) ndarray of float64
+    radius_px : float
+        Half the patch side.
+
+    Returns
+    -------
+    (N, 3) ndarray of float64
+    """
+    h, w = image_rgb.shape[:2]
+    r = max(1, int(round(radius_px)))
+    out = np.full((len(xy_px), 3), np.nan)
+    for k, (x, y) in enumerate(np.asarray(xy_px, dtype=np.float64)):
+        x0, x1 = max(0, int(x) - r), min(w, int(x) + r + 1)
+        y0, y1 = max(0, int(y) - r), min(h, int(y) + r + 1)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        rgb = np.median(image_rgb[y0:y1, x0:x1].reshape(-1, 3), axis=0)
+        out[k] = srgb_to_lab(rgb / 255.0)
+    return out
+
+
+def looks_like_skin(
+    patch: NDArray[np.float64], reference: NDArray[np.float64]
+) -> NDArray[np.bool_] | None:
+    """Which patches have the colour of the reference skin (None: cannot tell).
+
+    Parameters
+    ----------
+    patch : (N, 3) ndarray of float64
+        L*a*b* of the patches under the points.
+    reference : (3,) ndarray of float64
+        L*a*b* of the face's skin.
+
+    Returns
+    -------
+    (N,) ndarray of bool, or None
+        None when the reference has too little colour (greyscale photo).
+    """
+    ref_c = float(np.hypot(reference[1], reference[2]))
+    if not np.isfinite(ref_c) or ref_c < MIN_REFERENCE_CHROMA:
+        return None
+    c = np.hypot(patch[:, 1], patch[:, 2])
+    dh = np.degrees(
+        np.abs(
+            np.angle(
+                np.exp(
+                    1j
+                    * (np.arctan2(patch[:, 2], patch[:, 1]) - np.arctan2(reference[2], reference[1]))
+                )
+            )
+        )
+    )
+    ratio = c / ref_c
+    with np.errstate(invalid="ignore"):
+        ok = (
+            (dh <= MAX_HUE_DEG)
+            & (ratio >= CHROMA_RATIO[0])
+            & (ratio <= CHROMA_RATIO[1])
+            & (patch[:, 0] >= MIN_LIGHTNESS_RATIO * reference[0])
+        )
+    return np.asarray(ok & np.isfinite(patch).all(axis=1), dtype=bool)
+
+
+def inside_polygon(xy: NDArray[np.float64], polygon: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Even-odd rule: which points lie inside a closed polygon.
+
+    Parameters
+    ----------
+    xy : (N, 2) ndarray of float64
+    polygon : (M, 2) ndarray of float64
+        Vertices in order (closed implicitly).
+
+    Returns
+    -------
+    (N,) ndarray of bool
+    """
+    x, y = xy[:, 0][:, None], xy[:, 1][:, None]
+    ax, ay = polygon[:, 0][None, :], polygon[:, 1][None, :]
+    bx, by = np.roll(polygon[:, 0], -1)[None, :], np.roll(polygon[:, 1], -1)[None, :]
+    crosses = (ay > y) != (by > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_at = ax + (y - ay) * (bx - ax) / (by - ay)
+    return np.asarray(((crosses & (x < x_at)).sum(axis=1) % 2) == 1, dtype=bool)
