@@ -175,9 +175,7 @@ def test_ex_hn7_is_three_quarters_along_the_infraorbital_margin(faces) -> None:
         # 3/4 of the arc is ~0.8 of the frontal width (the rim's lateral part turns back).
         assert 0.7 <= rim <= 0.88, (f.name, rim)
         # Wider than the eye: beyond where 3/4 of the canthus-to-canthus width would put it.
-        eye = (hn7[0] - f.lm[INNER_CANTHUS, 0]) / (
-            f.lm[OUTER_CANTHUS, 0] - f.lm[INNER_CANTHUS, 0]
-        )
+        eye = (hn7[0] - f.lm[INNER_CANTHUS, 0]) / (f.lm[OUTER_CANTHUS, 0] - f.lm[INNER_CANTHUS, 0])
         assert eye >= 0.85, (f.name, eye)
 
 

@@ -16,9 +16,15 @@ NECK = ("CV23", "ST9")
 
 def test_lab_matches_scikit_image() -> None:
     """Reference values from skimage.color.rgb2lab (D65), the outside implementation."""
-    assert srgb_to_lab(np.array([1.0, 0.0, 0.0])) == pytest.approx([53.2406, 80.0923, 67.2028], abs=0.01)
-    assert srgb_to_lab(np.array([0.8, 0.6, 0.5])) == pytest.approx([67.4026, 15.6916, 20.8364], abs=0.01)
-    assert srgb_to_lab(np.array([255, 255, 255], dtype=np.uint8))[0] == pytest.approx(100.0, abs=0.01)
+    assert srgb_to_lab(np.array([1.0, 0.0, 0.0])) == pytest.approx(
+        [53.2406, 80.0923, 67.2028], abs=0.01
+    )
+    assert srgb_to_lab(np.array([0.8, 0.6, 0.5])) == pytest.approx(
+        [67.4026, 15.6916, 20.8364], abs=0.01
+    )
+    assert srgb_to_lab(np.array([255, 255, 255], dtype=np.uint8))[0] == pytest.approx(
+        100.0, abs=0.01
+    )
 
 
 def test_inside_polygon_even_odd() -> None:
@@ -64,8 +70,10 @@ def test_a_painted_collar_hides_the_neck_points_and_skin_reveals_them(obama_rgb,
     by = _neck(face_result(lm, image_rgb=collar))
     assert not any(p.visible for p in by.values())
     # Paint the same region with the client's own cheek colour: the neck shows.
-    cheek = obama_rgb[int(lm.xy_px[425, 1]) - 3 : int(lm.xy_px[425, 1]) + 3,
-                      int(lm.xy_px[425, 0]) - 3 : int(lm.xy_px[425, 0]) + 3].reshape(-1, 3)
+    cheek = obama_rgb[
+        int(lm.xy_px[425, 1]) - 3 : int(lm.xy_px[425, 1]) + 3,
+        int(lm.xy_px[425, 0]) - 3 : int(lm.xy_px[425, 0]) + 3,
+    ].reshape(-1, 3)
     bare = obama_rgb.copy()
     bare[chin_y:] = np.median(cheek, axis=0).astype(np.uint8)
     by = _neck(face_result(lm, image_rgb=bare))

@@ -228,14 +228,14 @@ class PointGeometry(_Model):
         return self
 
     def construction(self, standard: str | None) -> Expr:
-        """The construction under *standard* (the record's own when it has none for it)."""
+        """Return the construction under *standard* (the record's own when it has none)."""
         for alt in self.alternatives:
             if alt.convention == standard:
                 return alt.at
         return self.at
 
     def convention_for(self, standard: str | None) -> str | None:
-        """Which convention :meth:`construction` follows (None: standards agree)."""
+        """Return the convention :meth:`construction` follows (None: standards agree)."""
         if any(a.convention == standard for a in self.alternatives):
             return standard
         return self.convention

@@ -1,4 +1,6 @@
-"""``acuface locate PHOTO... [--out DIR] [--json] [--points ST2,LI20] [--workers N] [--symmetric] [--standard who2008|gbt12346]``.
+"""``acuface locate PHOTO... [--out DIR] [--json] [--points ..] [--workers N] [--symmetric]``.
+
+Also ``--standard who2008|gbt12346`` (where standards place a point differently).
 
 Contract (other tools call exactly this):
 

@@ -106,9 +106,7 @@ def locate_file(
     result: Result = {"image": str(path), "faces": [], "warnings": [], "error": None}
     try:
         rgb = load_image(path, name=str(path))
-        face_map = locate(
-            rgb, codes=codes, name=str(path), symmetric=symmetric, standard=standard
-        )
+        face_map = locate(rgb, codes=codes, name=str(path), symmetric=symmetric, standard=standard)
         data = face_map.to_json()
         result["faces"] = data["faces"]
         result["warnings"] = data["warnings"]

@@ -121,7 +121,10 @@ def looks_like_skin(
             np.angle(
                 np.exp(
                     1j
-                    * (np.arctan2(patch[:, 2], patch[:, 1]) - np.arctan2(reference[2], reference[1]))
+                    * (
+                        np.arctan2(patch[:, 2], patch[:, 1])
+                        - np.arctan2(reference[2], reference[1])
+                    )
                 )
             )
         )

@@ -211,14 +211,14 @@ class _Compiler:
         self.axis_row = axis
 
     def at(self, name: str) -> Expr:
-        """The construction of a point (under the chosen standard) or helper."""
+        """Return the construction of a point (under the chosen standard) or helper."""
         rec = self.geometry.by_code.get(name)
         if rec is not None:
             return rec.construction(self.standard)
         return self.geometry.helpers_by_name[name].at
 
     def refs(self, name: str) -> set[str]:
-        """Every point or helper *name* is built from, transitively."""
+        """Return every point or helper *name* is built from, transitively."""
         out: set[str] = set()
         todo = list(_expr_refs(self.at(name)))
         while todo:

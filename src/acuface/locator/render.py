@@ -128,9 +128,7 @@ def render_overlay(
         font_px = int(max(10.0, iris * 0.085, min(cw, ch) * 0.009))
         font = _font(font_px)
         pts = [p for p in face.points if wanted is None or p.code in wanted]
-        pts = [
-            replace(p, xy_px=(p.xy_px[0] - ox, p.xy_px[1] - oy)) for p in pts
-        ]
+        pts = [replace(p, xy_px=(p.xy_px[0] - ox, p.xy_px[1] - oy)) for p in pts]
         pts = [p for p in pts if 0 <= p.xy_px[0] < w and 0 <= p.xy_px[1] < h]
         # Markers first (so every label can avoid every marker), then labels.
         for p in pts:
@@ -229,7 +227,7 @@ def _label(
 
 
 def label_text(p: PlacedPoint) -> str:
-    """A point's label: its code, plus the standard it follows where standards differ."""
+    """Return a point's label: its code, plus its standard where standards differ."""
     if p.convention is None:
         return p.code
     conv = load_geometry().conventions_by_id.get(p.convention)
