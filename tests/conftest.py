@@ -43,3 +43,31 @@ def obama_rgb(obama_path: Path) -> np.ndarray:
     from acuface.locator.image import load_image
 
     return load_image(obama_path)
+
+
+@pytest.fixture(scope="session")
+def moving_face(obama_path: Path) -> tuple[list[np.ndarray], list[tuple[float, float]]]:
+    """A 640 x 480 camera clip (60 frames): the Obama portrait's face sliding sideways.
+
+    Returns the frames and each frame's (dx, dy) offset of the face (see
+    ``tests/liveclip.py``; the browser test and the live benchmark play it through
+    Chromium's fake camera).
+    """
+    from liveclip import face_frames
+
+    return face_frames(obama_path, n=60)
+
+
+@pytest.fixture(scope="session")
+def moving_face_jpegs(moving_face: tuple[list[np.ndarray], list]) -> list[bytes]:
+    """The clip's frames as the browser sends them: JPEG, quality 70."""
+    import io
+
+    from PIL import Image
+
+    out = []
+    for rgb in moving_face[0]:
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, format="JPEG", quality=70)
+        out.append(buf.getvalue())
+    return out

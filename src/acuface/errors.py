@@ -169,3 +169,28 @@ class DuplicateRecord(ClinicError):
 
 class ConfigError(AcufaceError):
     """Settings are missing or unsafe (e.g. a default secret in production)."""
+
+
+# --- server worker processes (see acuface.workers) ---------------------------
+
+
+class WorkerError(AcufaceError):
+    """A worker process could not answer (base class)."""
+
+    http_status = 503
+
+
+class WorkerStartFailed(WorkerError):
+    """The worker process did not become ready (its set-up failed or took too long)."""
+
+
+class WorkerTimeout(WorkerError):
+    """A call took longer than its time limit; the worker was stopped."""
+
+
+class WorkerCrashed(WorkerError):
+    """The worker process died during a call (crash, out of memory, killed)."""
+
+
+class WorkerFailed(WorkerError):
+    """The worker's handler raised an unexpected exception (the worker keeps running)."""

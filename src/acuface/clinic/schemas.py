@@ -642,3 +642,21 @@ class PurgeReport(_Out):
     client_id: int
     rows_deleted: dict[str, int]
     photo_files_deleted: int  # removed from the store when the transaction commits
+
+
+# --- live camera view --------------------------------------------------------
+
+
+class LiveViewDTO(_Out):
+    """A live camera view that was allowed and audited (see ``services.open_live_view``).
+
+    Attributes
+    ----------
+    client_id : int or None
+        Whose face the view shows (None: a view not tied to a client).
+    plan_id : int or None
+        The plan whose points are drawn, if any.
+    """
+
+    client_id: int | None
+    plan_id: int | None

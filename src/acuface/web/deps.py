@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from acuface.clinic import db
 from acuface.clinic import services as svc
@@ -47,7 +48,7 @@ def is_public(endpoint: object) -> bool:
     return bool(getattr(endpoint, "_acuface_public", False))
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: HTTPConnection) -> str:
     """Return the peer address (no proxy headers are trusted: the app serves a clinic LAN)."""
     return request.client.host if request.client else "unknown"
 
@@ -64,7 +65,7 @@ def get_db(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def _load_user(request: Request, session: Session) -> UserDTO:
+def _load_user(request: HTTPConnection, session: Session) -> UserDTO:
     """Return the signed-in, active user of *request* or raise :class:`LoginRequired`."""
     cached = getattr(request.state, "user", None)
     if isinstance(cached, UserDTO):
@@ -89,6 +90,15 @@ def _load_user(request: Request, session: Session) -> UserDTO:
         sess[SESSION_SEEN_AT] = now
     request.state.user = user
     return user
+
+
+def load_user(conn: HTTPConnection, session: Session) -> UserDTO:
+    """Return the signed-in, active user of a request or WebSocket, or raise LoginRequired.
+
+    WebSocket routes cannot use the app-wide HTTP dependencies; they call this with
+    their own database session (same cookie, same timeouts, same deactivation rule).
+    """
+    return _load_user(conn, session)
 
 
 def auth_gate(request: Request, session: SessionDep) -> None:

@@ -138,8 +138,8 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     Returns
     -------
     FastAPI
-        The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store`` and
-        ``rate_limiter``.
+        The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store``,
+        ``rate_limiter`` and ``live_hub`` (live camera views).
     """
     if isinstance(settings, WebSettings):
         ws = settings
@@ -167,6 +167,9 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     app.state.web_settings = ws
     app.state.engine = engine
     app.state.photo_store = get_photo_store(ws.core.photo_dir)
+    from acuface.web.live import LiveHub
+
+    app.state.live_hub = LiveHub(ws.live_max_connections)
     app.state.rate_limiter = LoginRateLimiter(
         max_failures=ws.login_max_failures,
         max_failures_per_ip=ws.login_max_failures_per_ip,

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -199,6 +199,32 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def same_origin(headers: Mapping[str, str], *, secure: bool) -> bool:
+    """Whether a WebSocket handshake comes from one of this app's own pages.
+
+    Browsers send the session cookie with a WebSocket handshake from any page on
+    the same site and do not apply CSRF tokens to it; the ``Origin`` header, which
+    pages cannot forge, is the check instead (cross-site WebSocket hijacking). The
+    origin's host must be the ``Host`` the request was sent to; the scheme must be
+    https when cookies are secure (behind the TLS proxy the app itself sees plain
+    ws://, so the scheme is not compared with the request's).
+
+    Parameters
+    ----------
+    headers : mapping
+        The handshake's headers (lower-case names).
+    secure : bool, keyword-only
+        Cookies are secure (HTTPS only).
+    """
+    origin = headers.get("origin", "")
+    host = headers.get("host", "")
+    if not origin or not host:
+        return False
+    scheme, sep, netloc = origin.partition("://")
+    allowed = ("https",) if secure else ("http", "https")
+    return bool(sep) and scheme in allowed and netloc.lower() == host.lower()
 
 
 class SecurityHeadersMiddleware:

@@ -53,6 +53,11 @@ class WebSettings:
         Length of the rate-limit window in seconds.
     check_schema : bool
         Refuse to start on an out-of-date database schema.
+    live_max_connections : int
+        Live camera views served at once (``ACUFACE_LIVE_MAX_CONNECTIONS``); each
+        costs one worker process (~200 MB) and up to a third of a core, so the
+        default 2 leaves a 2-core server room for everyone else's pages. 0 turns
+        the live view off.
     """
 
     core: Settings = field(default_factory=get_settings)
@@ -63,6 +68,7 @@ class WebSettings:
     login_max_failures_per_ip: int = 30
     login_window_s: int = 15 * 60
     check_schema: bool = True
+    live_max_connections: int = 2
 
     def __post_init__(self) -> None:
         if self.core.env == "prod" and not self.cookie_secure:
@@ -78,11 +84,21 @@ class WebSettings:
 
     @classmethod
     def from_env(cls, core: Settings | None = None, **overrides: object) -> WebSettings:
-        """Build settings from the environment (``ACUFACE_COOKIE_SECURE``) and *overrides*."""
+        """Build settings from the environment and *overrides*.
+
+        Reads ``ACUFACE_COOKIE_SECURE`` and ``ACUFACE_LIVE_MAX_CONNECTIONS``.
+        """
         core = core or get_settings()
         secure = _env_bool("ACUFACE_COOKIE_SECURE")
         if secure is None:
             secure = core.env == "prod"
         values: dict[str, object] = {"core": core, "cookie_secure": secure}
+        live_max = os.environ.get("ACUFACE_LIVE_MAX_CONNECTIONS", "").strip()
+        if live_max:
+            if not live_max.isdigit():
+                raise ConfigError(
+                    f"ACUFACE_LIVE_MAX_CONNECTIONS must be a whole number, got {live_max!r}."
+                )
+            values["live_max_connections"] = int(live_max)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ from acuface.clinic.services.intakes import (
     make_plan_for_intake,
     save_plan,
 )
+from acuface.clinic.services.live import close_live_view, open_live_view
 from acuface.clinic.services.outcomes import (
     add_measurement,
     add_rating,
@@ -49,6 +50,7 @@ from acuface.clinic.services.photos import (
     check_photo_store,
     get_photo,
     list_photos,
+    pose_warnings,
     read_photo_bytes,
 )
 from acuface.clinic.services.sessions import (
@@ -86,6 +88,7 @@ __all__ = [
     "check_photo",
     "check_photo_store",
     "client_timeline",
+    "close_live_view",
     "count_clients",
     "count_failed_logins",
     "create_client",
@@ -114,6 +117,8 @@ __all__ = [
     "list_users",
     "load_session_user",
     "make_plan_for_intake",
+    "open_live_view",
+    "pose_warnings",
     "purge_client",
     "read_photo_bytes",
     "record_adverse_event",

@@ -93,6 +93,35 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
     return out
 
 
+def pose_warnings(yaw_deg: float, pitch_deg: float, roll_deg: float) -> list[str]:
+    """Warnings of the photo check for a head pose (turn, up/down tilt, sideways tilt).
+
+    The same rules serve the photo check before saving and the live camera view.
+
+    Parameters
+    ----------
+    yaw_deg, pitch_deg, roll_deg : float
+        Anatomical head pose (see :class:`acuface.locator.Pose`).
+
+    Returns
+    -------
+    list of str
+        Empty when the head faces the camera within ``POSE_WARN_DEG``.
+    """
+    warnings: list[str] = []
+    for label, value in (("turned", yaw_deg), ("tilted up/down", pitch_deg)):
+        if abs(value) > POSE_WARN_DEG:
+            warnings.append(
+                f"The head is {label} by {abs(value):.0f} degrees; for before/after comparison "
+                f"face the camera straight (within {POSE_WARN_DEG:.0f} degrees)."
+            )
+    if abs(roll_deg) > POSE_WARN_DEG:
+        warnings.append(
+            f"The head is tilted sideways by {abs(roll_deg):.0f} degrees; keep it level."
+        )
+    return warnings
+
+
 def check_photo(data: bytes) -> PhotoCheckDTO:
     """Check a photo before saving it: decodable, one face, pose (nothing is stored).
 
@@ -111,16 +140,7 @@ def check_photo(data: bytes) -> PhotoCheckDTO:
             warnings=[exc.message],
         )
     pose = face_map.primary.pose
-    for label, value in (("turned", pose.yaw_deg), ("tilted up/down", pose.pitch_deg)):
-        if abs(value) > POSE_WARN_DEG:
-            warnings.append(
-                f"The head is {label} by {abs(value):.0f} degrees; for before/after comparison "
-                f"face the camera straight (within {POSE_WARN_DEG:.0f} degrees)."
-            )
-    if abs(pose.roll_deg) > POSE_WARN_DEG:
-        warnings.append(
-            f"The head is tilted sideways by {abs(pose.roll_deg):.0f} degrees; keep it level."
-        )
+    warnings.extend(pose_warnings(pose.yaw_deg, pose.pitch_deg, pose.roll_deg))
     if len(face_map.faces) > 1:
         warnings.append("More than one face is in the photo; crop to the client.")
     warnings.extend(str(w) for w in face_map.warnings)

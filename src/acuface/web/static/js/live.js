@@ -1,0 +1,460 @@
+/* Acuface live camera view. The camera picture stays in the browser's <video>; each
+   new camera frame is copied to a canvas, encoded as JPEG and sent over a WebSocket
+   (binary: u32 seq, f64 capture time in ms, JPEG) with at most `max_in_flight` frames
+   unanswered. The server (one tracking Face Mesh per connection, the photo locator's
+   geometry) answers every frame with the points, or "dropped" when a newer frame
+   replaced it. Points are drawn on a canvas over the video.
+
+   Sides: frames are sent as the camera delivers them (never mirrored), so the
+   server's left/right are the client's own. Mirroring is display-only: the video is
+   flipped by CSS and each point's x is flipped when drawn, while labels are written
+   unflipped and keep their side letter (L = client's left).
+
+   window.acufaceLive = {fps, points, frames, ...} is kept up to date for tests and
+   benchmarks (points: drawn in the last frame; frames: frames processed). */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-live]");
+  if (!root) return;
+  var cfg = JSON.parse(document.getElementById("live-config").textContent);
+  function $(sel) { return root.querySelector(sel); }
+  var video = $("[data-video]"), overlay = $("[data-overlay]"), still = $("[data-still]");
+  var message = $("[data-message]"), cameraInfo = $("[data-camera-info]");
+  var mirrorBox = $("[data-mirror]"), showAllBox = $("[data-show-all]"), cameraSelect = $("[data-camera-select]");
+  var freezeBtn = $("[data-freeze]"), resumeBtn = $("[data-resume]"), saveBtn = $("[data-save]");
+  var ack = $("[data-ack]"), freezeResult = $("[data-freeze-result]"), poseBox = $("[data-pose-warning]");
+  var octx = overlay.getContext("2d");
+  var grab = document.createElement("canvas");
+  var gctx = grab.getContext("2d");
+
+  var HEADER = 36, STATUS_OK = 0, STATUS_NO_FACE = 1, STATUS_TOO_SMALL = 2, STATUS_DROPPED = 3, STATUS_ERROR = 4;
+  var FLAG_STEADY = 1, FLAG_RAW = 2;
+  var planByCode = {};
+  (cfg.plan_points || []).forEach(function (p) { planByCode[p.code] = p; });
+
+  var state = {
+    ws: null, ready: false, fatal: false, codes: [], sides: [], planRow: [], channel: [],
+    inFlight: 0, seq: 0, sent: {}, recent: [], noFace: 0, mirrored: true, frozen: false,
+    frozenBlob: null, stream: null, cameraOk: false, showAll: !!cfg.show_all, lastAnswer: null,
+    lastStats: 0, poseText: ""
+  };
+  var live = window.acufaceLive = {
+    fps: 0, points: 0, frames: 0, dropped: 0, errors: 0, rtt_ms: null, server_ms: null,
+    status: "starting", camera: null, mirrored: true, drawn: []
+  };
+
+  function csrf() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute("content") : "";
+  }
+  function channelOf(code) { return code.split("-")[0].replace(/[0-9]+$/, ""); }
+  function colourOf(code) { return cfg.colours[channelOf(code)] || cfg.colours[""]; }
+
+  root.querySelectorAll("[data-channel]").forEach(function (sw) {
+    sw.style.backgroundColor = cfg.colours[sw.getAttribute("data-channel")] || cfg.colours[""];
+  });
+
+  // ---- messages over the picture ------------------------------------------
+  function say(text) {
+    if (text) { message.textContent = text; message.classList.remove("hidden"); }
+    else { message.textContent = ""; message.classList.add("hidden"); }
+  }
+  function fail(text, status) {
+    state.fatal = true;
+    live.status = status || "error";
+    freezeBtn.disabled = true;
+    say(text);
+  }
+  function refreshReady() {
+    var ok = state.ready && state.cameraOk && !state.fatal;
+    freezeBtn.disabled = !ok || state.frozen;
+    if (ok && live.status !== "running") { live.status = "running"; say(null); }
+  }
+
+  // ---- mirroring: display only ---------------------------------------------
+  function setMirror(on) {
+    state.mirrored = !!on;
+    live.mirrored = state.mirrored;
+    mirrorBox.checked = state.mirrored;
+    video.classList.toggle("mirrored", state.mirrored);
+    // Which of the client's sides is on which edge of the screen.
+    $("[data-side-left]").textContent = state.mirrored ? "Client's left" : "Client's right";
+    $("[data-side-right]").textContent = state.mirrored ? "Client's right" : "Client's left";
+    draw(state.lastAnswer);
+  }
+  mirrorBox.addEventListener("change", function () { setMirror(mirrorBox.checked); });
+  if (showAllBox) {
+    showAllBox.addEventListener("change", function () { state.showAll = showAllBox.checked; draw(state.lastAnswer); });
+  }
+
+  // ---- drawing ---------------------------------------------------------------
+  function draw(a) {
+    var W = overlay.width, H = overlay.height;
+    octx.clearRect(0, 0, W, H);
+    var drawn = [];
+    if (a && a.status === STATUS_OK && a.n === state.codes.length) {
+      var r = Math.max(3, W / 150);
+      octx.font = "bold " + Math.round(Math.max(10, W / 52)) + "px sans-serif";
+      octx.textBaseline = "middle";
+      octx.lineJoin = "round";
+      for (var i = 0; i < a.n; i++) {
+        var plan = state.planRow[i];
+        if (!plan && !state.showAll) continue;
+        var x = a.xy[2 * i], y = a.xy[2 * i + 1];
+        if (!(x >= 0 && y >= 0 && x <= W && y <= H)) continue;
+        var dx = state.mirrored ? W - x : x;
+        var code = state.codes[i], side = state.sides[i], vis = a.vis[i] === 1;
+        var colour = colourOf(code);
+        var rad = plan || cfg.show_all ? r : r * 0.6;
+        octx.beginPath();
+        octx.arc(dx, y, rad, 0, 2 * Math.PI);
+        if (vis) {
+          octx.globalAlpha = plan || cfg.show_all ? 0.95 : 0.6;
+          octx.fillStyle = colour;
+          octx.fill();
+          octx.globalAlpha = 1;
+          octx.lineWidth = 1.2;
+          octx.strokeStyle = "rgba(0,0,0,.7)";
+          octx.stroke();
+        } else {
+          octx.lineWidth = 1.5;
+          octx.strokeStyle = colour;
+          octx.stroke();
+        }
+        if (plan && plan.cautions && plan.cautions.length) {
+          octx.beginPath();
+          octx.arc(dx, y, rad + 3, 0, 2 * Math.PI);
+          octx.lineWidth = 2;
+          octx.strokeStyle = "#f59e0b";
+          octx.stroke();
+        }
+        if (plan && vis) {
+          var label = code + (side === "left" ? " L" : side === "right" ? " R" : "");
+          octx.lineWidth = 3;
+          octx.strokeStyle = "rgba(0,0,0,.75)";
+          octx.strokeText(label, dx + rad + 3, y);
+          octx.fillStyle = "#fff";
+          octx.fillText(label, dx + rad + 3, y);
+        }
+        drawn.push({ code: code, side: side, x: x, y: y, display_x: dx, visible: vis, plan: !!plan });
+      }
+    }
+    live.points = drawn.length;
+    live.drawn = drawn;
+  }
+
+  function planRows() {
+    state.planRow = state.codes.map(function (code, i) {
+      var p = planByCode[code];
+      if (!p) return null;
+      var side = state.sides[i];
+      return (!p.sides || !p.sides.length || p.sides.indexOf(side) >= 0) ? p : null;
+    });
+  }
+
+  // ---- the WebSocket ----------------------------------------------------------
+  function connect() {
+    if (!cfg.enabled) { fail("The live view is switched off on this server.", "disabled"); return; }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + cfg.ws_path;
+    var ws = new WebSocket(url);
+    var opened = false;
+    ws.binaryType = "arraybuffer";
+    state.ws = ws;
+    ws.onopen = function () { opened = true; if (!state.fatal) say("Starting the face tracker…"); };
+    ws.onmessage = function (e) {
+      if (typeof e.data === "string") onControl(JSON.parse(e.data));
+      else onAnswer(e.data);
+    };
+    ws.onclose = function (e) {
+      state.ready = false;
+      refreshReady();
+      if (state.fatal) return;
+      if (!opened) fail("The live connection was refused. Your session may have ended: sign in again and reload.", "refused");
+      else fail("The live connection closed" + (e.reason ? " (" + e.reason + ")" : "") + ". Reload the page to reconnect.", "closed");
+    };
+  }
+
+  function onControl(m) {
+    if (m.type === "starting") { if (!state.fatal) say("Starting the face tracker…"); }
+    else if (m.type === "ready") {
+      state.codes = m.codes; state.sides = m.sides;
+      planRows();
+      state.ready = true;
+      if (!state.cameraOk && !state.fatal) say("Waiting for the camera…");
+      refreshReady();
+    } else if (m.type === "error") {
+      fail(m.message, m.code || "error");
+    }
+  }
+
+  function onAnswer(buf) {
+    var dv = new DataView(buf);
+    var seq = dv.getUint32(0, true), status = dv.getUint8(4), flags = dv.getUint8(5), n = dv.getUint16(6, true);
+    var textLen = dv.getUint16(32, true);
+    var off = HEADER;
+    var a = {
+      seq: seq, status: status, flags: flags, n: n, workerMs: dv.getFloat32(8, true),
+      yaw: dv.getFloat32(12, true), pitch: dv.getFloat32(16, true), roll: dv.getFloat32(20, true),
+      speed: dv.getFloat32(24, true), xy: new Float32Array(buf, off, 2 * n), vis: null, texts: []
+    };
+    off += 8 * n;
+    a.vis = new Uint8Array(buf, off, n);
+    off += n + ((4 - (n % 4)) % 4);
+    if (flags & FLAG_RAW) off += 8 * n;
+    if (textLen) a.texts = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, off, textLen)));
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    var sentAt = state.sent[seq];
+    delete state.sent[seq];
+    if (status === STATUS_DROPPED) { live.dropped++; return; }
+    if (status === STATUS_ERROR) {
+      live.errors++;
+      if (a.texts.length) say(a.texts[0]);
+      return;
+    }
+    var now = performance.now();
+    live.frames++;
+    if (sentAt !== undefined) live.rtt_ms = now - sentAt;
+    live.server_ms = a.workerMs;
+    state.recent.push(now);
+    while (state.recent.length > 2 && now - state.recent[0] > 2000) state.recent.shift();
+    if (state.recent.length > 1) {
+      live.fps = (state.recent.length - 1) * 1000 / (now - state.recent[0]);
+    }
+    if (state.frozen) return;
+    if (status === STATUS_OK) {
+      state.noFace = 0;
+      if (!state.fatal) say(null);
+      state.lastAnswer = a;
+      draw(a);
+      showSteadiness(a);
+      showPose(a.texts);
+    } else {
+      state.lastAnswer = null;
+      draw(null);
+      showPose([]);
+      state.noFace++;
+      if (status === STATUS_TOO_SMALL && a.texts.length) say(a.texts[0]);
+      else if (state.noFace >= 8 && !state.fatal) say("No face in view. Ask the client to face the camera, with the whole face in the picture and even light.");
+    }
+    showStats(now);
+  }
+
+  function showSteadiness(a) {
+    var limit = cfg.steady_mm_s;
+    var meter = $("[data-steady-meter]");
+    meter.value = Math.max(0, Math.min(1, 1 - a.speed / (4 * limit)));
+    $("[data-steady]").textContent = (a.flags & FLAG_STEADY) ? "steady" : "moving";
+  }
+  function showPose(texts) {
+    var text = texts.join(" ");
+    if (text === state.poseText) return;
+    state.poseText = text;
+    poseBox.textContent = text;
+    poseBox.classList.toggle("hidden", !text);
+  }
+  function showStats(now) {
+    if (now - state.lastStats < 250) return;
+    state.lastStats = now;
+    $("[data-fps]").textContent = live.fps.toFixed(1);
+    $("[data-rtt]").textContent = live.rtt_ms === null ? "–" : live.rtt_ms.toFixed(0);
+    $("[data-server-ms]").textContent = live.server_ms === null ? "–" : live.server_ms.toFixed(1);
+    $("[data-frames]").textContent = String(live.frames);
+    $("[data-dropped]").textContent = String(live.dropped);
+  }
+
+  // ---- sending frames ---------------------------------------------------------
+  function nextFrame() {
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onVideoFrame);
+    else window.requestAnimationFrame(onVideoFrame);
+  }
+  function onVideoFrame() {
+    nextFrame();
+    sendFrame();
+  }
+  function sendFrame() {
+    var ws = state.ws;
+    if (!state.ready || state.frozen || state.fatal || !ws || ws.readyState !== 1) return;
+    if (state.inFlight >= cfg.max_in_flight || !video.videoWidth) return;
+    var W = video.videoWidth, H = video.videoHeight;
+    if (grab.width !== W || grab.height !== H) { grab.width = W; grab.height = H; }
+    if (overlay.width !== W || overlay.height !== H) { overlay.width = W; overlay.height = H; }
+    gctx.drawImage(video, 0, 0, W, H);
+    var seq = state.seq = (state.seq + 1) >>> 0;
+    var t = performance.now();
+    state.inFlight++;
+    grab.toBlob(function (blob) {
+      if (!blob || ws.readyState !== 1) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
+      var head = new DataView(new ArrayBuffer(12));
+      head.setUint32(0, seq, true);
+      head.setFloat64(4, t, true);
+      state.sent[seq] = t;
+      ws.send(new Blob([head.buffer, blob]));
+    }, "image/jpeg", cfg.jpeg_quality);
+  }
+
+  // ---- the camera -------------------------------------------------------------
+  function cameraError(err) {
+    var name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") {
+      fail("Camera permission was refused. Allow the camera for this site in the browser's settings, then reload the page.", "permission_refused");
+    } else if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") {
+      fail("No camera was found. Connect a camera (or choose another one) and reload the page.", "no_camera");
+    } else if (name === "NotReadableError" || name === "TrackStartError") {
+      fail("The camera is in use by another program or could not start. Close it there and reload the page.", "no_camera");
+    } else {
+      fail("The camera could not start" + (err && err.message ? ": " + err.message : "") + ".", "no_camera");
+    }
+    cameraInfo.textContent = "No camera";
+  }
+
+  function startCamera(deviceId) {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      fail("This browser gives this page no camera access. The live view needs HTTPS (or localhost) and a camera.", "no_camera");
+      cameraInfo.textContent = "No camera access";
+      return;
+    }
+    if (state.stream) state.stream.getTracks().forEach(function (t) { t.stop(); });
+    var v = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+    if (deviceId) v.deviceId = { exact: deviceId };
+    navigator.mediaDevices.getUserMedia({ video: v, audio: false }).then(function (stream) {
+      state.stream = stream;
+      video.srcObject = stream;
+      var track = stream.getVideoTracks()[0];
+      var s = track.getSettings ? track.getSettings() : {};
+      var facing = s.facingMode || "";
+      var kind = facing === "user" ? "front camera" : facing === "environment" ? "rear camera" : "camera facing unknown";
+      live.camera = { label: track.label, facing: facing || null, width: s.width, height: s.height };
+      cameraInfo.textContent = "In use: " + (track.label || "camera") + " (" + kind + ", " + (s.width || "?") + "×" + (s.height || "?") + "). Sides stay the client's own whether mirrored or not.";
+      // A camera facing the client is shown like a mirror; a rear camera as it is.
+      setMirror(facing !== "environment");
+      var p = video.play();
+      if (p && p.catch) p.catch(function () { /* autoplay of a muted stream is allowed */ });
+      video.addEventListener("loadedmetadata", function () {
+        overlay.width = video.videoWidth; overlay.height = video.videoHeight;
+        state.cameraOk = true;
+        refreshReady();
+        if (!state.ready && !state.fatal) say("Starting the face tracker…");
+      }, { once: true });
+      listCameras(track);
+      nextFrame();
+    }).catch(cameraError);
+  }
+
+  function listCameras(track) {
+    if (!navigator.mediaDevices.enumerateDevices) return;
+    navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      var current = track.getSettings ? track.getSettings().deviceId : "";
+      cameraSelect.textContent = "";
+      devices.filter(function (d) { return d.kind === "videoinput"; }).forEach(function (d, i) {
+        var o = document.createElement("option");
+        o.value = d.deviceId;
+        o.textContent = d.label || "Camera " + (i + 1);
+        if (d.deviceId === current) o.selected = true;
+        cameraSelect.appendChild(o);
+      });
+    });
+  }
+  cameraSelect.addEventListener("change", function () {
+    state.cameraOk = false;
+    refreshReady();
+    startCamera(cameraSelect.value);
+  });
+
+  // ---- freeze: keep this frame, save it through the normal photo upload ----------
+  function showCheck(body, ok) {
+    freezeResult.textContent = "";
+    var box = document.createElement("div");
+    box.className = "flash " + (ok ? "flash-success" : "flash-warning");
+    box.textContent = body;
+    freezeResult.appendChild(box);
+  }
+  freezeBtn.addEventListener("click", function () {
+    if (!video.videoWidth) return;
+    state.frozen = true;
+    var W = video.videoWidth, H = video.videoHeight;
+    still.width = W; still.height = H;
+    var sctx = still.getContext("2d");
+    sctx.save();
+    if (state.mirrored) { sctx.translate(W, 0); sctx.scale(-1, 1); }
+    sctx.drawImage(video, 0, 0, W, H);
+    sctx.restore();
+    still.classList.remove("hidden");
+    freezeBtn.disabled = true;
+    resumeBtn.classList.remove("hidden");
+    live.status = "frozen";
+    // The stored photo is the camera's own (unmirrored) frame, at full quality.
+    gctx.drawImage(video, 0, 0, W, H);
+    grab.toBlob(function (blob) {
+      state.frozenBlob = blob;
+      if (!cfg.upload_url || !saveBtn) return;
+      saveBtn.classList.remove("hidden");
+      saveBtn.disabled = true;
+      showCheck("Checking the frame…", true);
+      var fd = new FormData();
+      fd.append("file", blob, "live-freeze.jpg");
+      fetch(cfg.check_url, { method: "POST", body: fd, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" })
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+        .then(function (res) {
+          if (!state.frozen) return;
+          if (!res.ok) { showCheck(res.body.message || "This frame cannot be used.", false); return; }
+          if (res.body.ok) { showCheck("Face found, pose and quality look fine.", true); saveBtn.disabled = false; }
+          else {
+            showCheck("Check before saving: " + (res.body.warnings || []).join(" "), false);
+            if (ack) { ack.classList.remove("hidden"); ack.querySelector("input").checked = false; }
+          }
+        })
+        .catch(function () { showCheck("Could not check the frame (network error).", false); });
+    }, "image/jpeg", 0.92);
+  });
+  if (ack) ack.querySelector("input").addEventListener("change", function (e) { saveBtn.disabled = !e.target.checked; });
+  resumeBtn.addEventListener("click", function () {
+    state.frozen = false;
+    state.frozenBlob = null;
+    still.classList.add("hidden");
+    resumeBtn.classList.add("hidden");
+    if (saveBtn) saveBtn.classList.add("hidden");
+    if (ack) ack.classList.add("hidden");
+    freezeResult.textContent = "";
+    live.status = "running";
+    refreshReady();
+  });
+  if (saveBtn) saveBtn.addEventListener("click", function () {
+    if (!state.frozenBlob) return;
+    saveBtn.disabled = true;
+    var fd = new FormData();
+    fd.append("file", state.frozenBlob, "live-freeze.jpg");
+    fd.append("view", "front");
+    fd.append("note", "Frozen from the live view");
+    fetch(cfg.upload_url, { method: "POST", body: fd, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (res) {
+        freezeResult.textContent = "";
+        var box = document.createElement("div");
+        if (!res.ok) {
+          box.className = "flash flash-error";
+          box.textContent = res.body.message || "The frame could not be saved.";
+          saveBtn.disabled = false;
+        } else {
+          box.className = "flash flash-success";
+          box.setAttribute("data-saved-photo", String(res.body.id));
+          box.appendChild(document.createTextNode("Saved to the client's photos. "));
+          var a = document.createElement("a");
+          a.href = "/photos/" + res.body.id;
+          a.textContent = "Open the photo";
+          box.appendChild(a);
+          live.saved_photo = res.body.id;
+        }
+        freezeResult.appendChild(box);
+      })
+      .catch(function () { saveBtn.disabled = false; showCheck("Could not save the frame (network error).", false); });
+  });
+
+  window.addEventListener("pagehide", function () {
+    if (state.ws) state.ws.close();
+    if (state.stream) state.stream.getTracks().forEach(function (t) { t.stop(); });
+  });
+
+  setMirror(true);
+  connect();
+  startCamera(null);
+})();
