@@ -71,3 +71,23 @@ def moving_face_jpegs(moving_face: tuple[list[np.ndarray], list]) -> list[bytes]
         Image.fromarray(rgb).save(buf, format="JPEG", quality=70)
         out.append(buf.getvalue())
     return out
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what tests reported with ``record_property("report", text)``.
+
+    Figures such as the live view's frame rate belong in the output but never in an
+    assertion (speed is measured in benchmarks/); properties travel with the test
+    reports, so this works with ``-n 2`` too.
+    """
+    lines = [
+        str(value)
+        for key in ("passed", "failed")
+        for rep in terminalreporter.stats.get(key, [])
+        for name, value in getattr(rep, "user_properties", [])
+        if name == "report"
+    ]
+    if lines:
+        terminalreporter.section("reported by tests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -11,17 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .webhelpers import PASSWORD, make_data_dir
+from .webhelpers import PASSWORD, make_data_dir, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -66,35 +63,17 @@ def _ensure_chromium() -> None:
         pytest.skip(f"could not install chromium: {r.stderr[-300:]}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server on a free port over a fresh data dir, in a thread."""
-    import uvicorn
-
     from acuface.web.main import create_app
     from acuface.web.settings import WebSettings
 
     root = tmp_path_factory.mktemp("acuface-browser")
     settings, _ = make_data_dir(root)
     app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
     app.state.engine.dispose()
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import Mount
+from starlette.routing import Mount, WebSocketRoute
+from starlette.websockets import WebSocketDisconnect
 
 from acuface.web.deps import is_public
 
@@ -17,6 +19,9 @@ from acuface.web.deps import is_public
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
 #: Mounts served without a session: static assets only (CSS, JS, vendored htmx).
 PUBLIC_MOUNTS = {"/static"}
+#: WebSocket routes. FastAPI's app-wide HTTP dependencies do not run for them, so
+#: each makes the sign-in, role and same-origin checks itself before accepting.
+WEBSOCKETS = {"/live/ws"}
 
 
 def _concrete(path: str) -> str:
@@ -60,7 +65,13 @@ def test_only_static_mounts_and_no_stray_routes(app, anon) -> None:  # noqa: ANN
     contexts = list(iter_route_contexts(app.routes))
     mounts = {rc.path for rc in contexts if isinstance(rc.original_route, Mount)}
     assert mounts == PUBLIC_MOUNTS
-    others = [rc.path for rc in contexts if not isinstance(rc.original_route, APIRoute | Mount)]
+    sockets = {rc.path for rc in contexts if isinstance(rc.original_route, WebSocketRoute)}
+    assert sockets == WEBSOCKETS
+    others = [
+        rc.path
+        for rc in contexts
+        if not isinstance(rc.original_route, APIRoute | Mount | WebSocketRoute)
+    ]
     # FastAPI's own /docs, /redoc and /openapi.json are switched off; the schema is
     # served by a protected API route instead.
     assert others == []
@@ -96,3 +107,13 @@ def test_a_route_added_without_thought_is_protected(web_env) -> None:  # noqa: A
     assert anon.get("/api/new-thing").status_code == 401
     assert anon.get("/new-page", follow_redirects=False).status_code == 303
     fresh.state.engine.dispose()
+
+
+def test_every_websocket_refuses_anonymous_handshakes(anon) -> None:  # noqa: ANN001
+    for path in WEBSOCKETS:
+        with pytest.raises(WebSocketDisconnect) as info:
+            with anon.websocket_connect(
+                f"ws://127.0.0.1{path}", headers={"origin": "http://127.0.0.1"}
+            ) as ws:
+                ws.receive_json()
+        assert info.value.code == 1008, path

@@ -90,3 +90,74 @@ def postgres_app(root: Path, **web_overrides: object) -> Iterator[object]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def seed_client_with_plan(settings: object, *, given: str = "Maria") -> tuple[int, int]:
+    """Create a client with an intake and its plan (as the system operator).
+
+    Returns
+    -------
+    (client_id, plan_id)
+    """
+    from acuface.clinic import db
+    from acuface.clinic import services as svc
+    from acuface.clinic.schemas import Actor, ClientCreate, IntakeCreate
+    from acuface.planner import Intake
+
+    engine = db.make_engine(settings.sqlalchemy_url)  # type: ignore[attr-defined]
+    try:
+        with db.session_scope(engine) as s:
+            actor = Actor.system()
+            client = svc.create_client(
+                session=s, actor=actor, data=ClientCreate(given_name=given, family_name="Garcia")
+            )
+            intake = svc.create_intake(
+                session=s,
+                actor=actor,
+                client_id=client.id,
+                data=IntakeCreate(
+                    intake=Intake(concerns=["wrinkles", "eye_bags"], age=52).model_dump(mode="json")
+                ),
+            )
+            plan = svc.make_plan_for_intake(session=s, actor=actor, intake_id=intake.id)
+            return client.id, plan.id
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: object) -> Iterator[str]:
+    """Serve *app* with uvicorn (WebSockets included) on a free port, in a thread.
+
+    Yields the base URL; the server stops when the block ends.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)

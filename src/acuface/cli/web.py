@@ -95,6 +95,9 @@ def register(app: typer.Typer) -> None:
             # The app itself reads X-Forwarded-For, and only from ACUFACE_TRUSTED_PROXIES.
             "proxy_headers": False,
             "server_header": False,
+            # Live camera frames are at most 2 MB (acuface.locator.live); refuse
+            # larger WebSocket messages before buffering them (uvicorn's default: 16 MB).
+            "ws_max_size": 4 * 1024 * 1024,
         }
         if workers == 1:
             uvicorn.run(app, **common)  # type: ignore[arg-type]

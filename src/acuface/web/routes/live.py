@@ -17,7 +17,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from acuface.errors import AcufaceError, WorkerError
 from acuface.web.deps import ClinicalActor, SessionDep, client_ip, load_user
@@ -205,10 +205,15 @@ async def live_socket(ws: WebSocket) -> None:
             still_allowed=still_allowed,
             max_frame_bytes=_max_frame_bytes(),
         )
+    except WebSocketDisconnect:
+        pass  # the page went away (e.g. while the tracker was starting)
     finally:
-        await anyio.to_thread.run_sync(worker.close)
-        await hub.release()
-        await anyio.to_thread.run_sync(_close_view, ws, actor, view, stats)
+        # Shielded: a cancelled connection (server shutdown, client gone) must
+        # still stop its worker, free its slot and write its audit entry.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(worker.close)
+            await hub.release()
+            await anyio.to_thread.run_sync(_close_view, ws, actor, view, stats)
 
 
 def _max_frame_bytes() -> int:

@@ -283,18 +283,27 @@
     var t = performance.now();
     state.inFlight++;
     grab.toBlob(function (blob) {
-      if (!blob || ws.readyState !== 1) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
-      var head = new DataView(new ArrayBuffer(12));
-      head.setUint32(0, seq, true);
-      head.setFloat64(4, t, true);
-      state.sent[seq] = t;
-      ws.send(new Blob([head.buffer, blob]));
+      if (!blob) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
+      blob.arrayBuffer().then(function (jpeg) {
+        if (ws.readyState !== 1) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
+        // One ArrayBuffer message (12-byte header + JPEG): a Blob message would
+        // be read asynchronously again by the browser and hides from DevTools.
+        var out = new Uint8Array(12 + jpeg.byteLength);
+        var head = new DataView(out.buffer);
+        head.setUint32(0, seq, true);
+        head.setFloat64(4, t, true);
+        out.set(new Uint8Array(jpeg), 12);
+        state.sent[seq] = t;
+        ws.send(out.buffer);
+      });
     }, "image/jpeg", cfg.jpeg_quality);
   }
 
   // ---- the camera -------------------------------------------------------------
   function cameraError(err) {
     var name = err && err.name;
+    // Without a camera the tracker has nothing to do: free its server slot.
+    if (state.ws) state.ws.close();
     if (name === "NotAllowedError" || name === "SecurityError") {
       fail("Camera permission was refused. Allow the camera for this site in the browser's settings, then reload the page.", "permission_refused");
     } else if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") {
@@ -309,6 +318,7 @@
 
   function startCamera(deviceId) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      if (state.ws) state.ws.close();
       fail("This browser gives this page no camera access. The live view needs HTTPS (or localhost) and a camera.", "no_camera");
       cameraInfo.textContent = "No camera access";
       return;
