@@ -1,9 +1,10 @@
-/* Acuface live camera view. The camera picture stays in the browser's <video>; each
-   new camera frame is copied to a canvas, encoded as JPEG and sent over a WebSocket
-   (binary: u32 seq, f64 capture time in ms, JPEG) with at most `max_in_flight` frames
-   unanswered. The server (one tracking Face Mesh per connection, the photo locator's
-   geometry) answers every frame with the points, or "dropped" when a newer frame
-   replaced it. Points are drawn on a canvas over the video.
+/* Acuface live camera view. Each new camera frame is copied to a canvas, encoded as
+   JPEG and sent over a WebSocket (binary: u32 seq, f64 capture time in ms, JPEG) with
+   at most `max_in_flight` frames unanswered. The server (one tracking Face Mesh per
+   connection, the photo locator's geometry) answers every frame with the points, or
+   "dropped" when a newer frame replaced it. The page shows each analysed frame with
+   its own points (drawn on the same canvas), so points never trail a moving face;
+   the live <video> shows only until the first answer.
 
    Sides: frames are sent as the camera delivers them (never mirrored), so the
    server's left/right are the client's own. Mirroring is display-only: the video is
@@ -18,14 +19,15 @@
   if (!root) return;
   var cfg = JSON.parse(document.getElementById("live-config").textContent);
   function $(sel) { return root.querySelector(sel); }
-  var video = $("[data-video]"), overlay = $("[data-overlay]"), still = $("[data-still]");
+  var video = $("[data-video]"), view = $("[data-view]");
   var message = $("[data-message]"), cameraInfo = $("[data-camera-info]");
   var mirrorBox = $("[data-mirror]"), showAllBox = $("[data-show-all]"), cameraSelect = $("[data-camera-select]");
   var freezeBtn = $("[data-freeze]"), resumeBtn = $("[data-resume]"), saveBtn = $("[data-save]");
   var ack = $("[data-ack]"), freezeResult = $("[data-freeze-result]"), poseBox = $("[data-pose-warning]");
-  var octx = overlay.getContext("2d");
-  var grab = document.createElement("canvas");
-  var gctx = grab.getContext("2d");
+  var vctx = view.getContext("2d");
+  // Frames in flight keep their canvas until answered; the frame on show keeps its
+  // own (a freeze saves exactly the frame whose points are on the screen).
+  var pool = [];
 
   var HEADER = 36, STATUS_OK = 0, STATUS_NO_FACE = 1, STATUS_TOO_SMALL = 2, STATUS_DROPPED = 3, STATUS_ERROR = 4;
   var FLAG_STEADY = 1, FLAG_RAW = 2;
@@ -36,7 +38,7 @@
     ws: null, ready: false, fatal: false, codes: [], sides: [], planRow: [], channel: [],
     inFlight: 0, seq: 0, sent: {}, recent: [], noFace: 0, mirrored: true, frozen: false,
     frozenBlob: null, stream: null, cameraOk: false, showAll: !!cfg.show_all, lastAnswer: null,
-    lastStats: 0, poseText: ""
+    lastStats: 0, poseText: "", frames: {}, current: null
   };
   var live = window.acufaceLive = {
     fps: 0, points: 0, frames: 0, dropped: 0, errors: 0, rtt_ms: null, server_ms: null,
@@ -80,21 +82,40 @@
     // Which of the client's sides is on which edge of the screen.
     $("[data-side-left]").textContent = state.mirrored ? "Client's left" : "Client's right";
     $("[data-side-right]").textContent = state.mirrored ? "Client's right" : "Client's left";
-    draw(state.lastAnswer);
+    render();
   }
   mirrorBox.addEventListener("change", function () { setMirror(mirrorBox.checked); });
   if (showAllBox) {
-    showAllBox.addEventListener("change", function () { state.showAll = showAllBox.checked; draw(state.lastAnswer); });
+    showAllBox.addEventListener("change", function () { state.showAll = showAllBox.checked; render(); });
   }
 
   // ---- drawing ---------------------------------------------------------------
-  function draw(a) {
-    var W = overlay.width, H = overlay.height;
-    octx.clearRect(0, 0, W, H);
+  function takeCanvas() {
+    return pool.pop() || document.createElement("canvas");
+  }
+  function release(c) { if (c && c !== state.current) pool.push(c); }
+
+  // The analysed frame (mirrored for display if asked), then its points.
+  function render() {
+    var frame = state.current;
+    if (!frame) return;
+    var W = frame.width, H = frame.height;
+    if (view.width !== W || view.height !== H) { view.width = W; view.height = H; }
+    vctx.save();
+    if (state.mirrored) { vctx.translate(W, 0); vctx.scale(-1, 1); }
+    vctx.drawImage(frame, 0, 0);
+    vctx.restore();
+    view.classList.remove("hidden");
+    draw(state.lastAnswer, W, H);
+  }
+
+  function draw(a, W, H) {
+    var octx = vctx;
     var drawn = [];
     if (a && a.status === STATUS_OK && a.n === state.codes.length) {
       var r = Math.max(3, W / 150);
-      octx.font = "bold " + Math.round(Math.max(10, W / 52)) + "px sans-serif";
+      octx.font = "bold " + Math.round(Math.max(9, W / 60)) + "px sans-serif";
+      var midX = faceMidX(a, W);
       octx.textBaseline = "middle";
       octx.lineJoin = "round";
       for (var i = 0; i < a.n; i++) {
@@ -129,18 +150,33 @@
           octx.stroke();
         }
         if (plan && vis) {
+          // Labels point away from the face's centre line, where points crowd least.
           var label = code + (side === "left" ? " L" : side === "right" ? " R" : "");
+          // Midline labels go above their point, between the two sides' labels.
+          var outward = side === "midline" ? 0 : (dx < midX ? -1 : 1);
+          var lx = dx + outward * (rad + 3), ly = outward ? y : y - rad - 7;
+          octx.textAlign = outward < 0 ? "right" : outward > 0 ? "left" : "center";
           octx.lineWidth = 3;
           octx.strokeStyle = "rgba(0,0,0,.75)";
-          octx.strokeText(label, dx + rad + 3, y);
+          octx.strokeText(label, lx, ly);
           octx.fillStyle = "#fff";
-          octx.fillText(label, dx + rad + 3, y);
+          octx.fillText(label, lx, ly);
         }
         drawn.push({ code: code, side: side, x: x, y: y, display_x: dx, visible: vis, plan: !!plan });
       }
     }
     live.points = drawn.length;
     live.drawn = drawn;
+  }
+
+  // Display x of the face's midline (mean of the midline points), for label sides.
+  function faceMidX(a, W) {
+    var sum = 0, n = 0;
+    for (var i = 0; i < a.n; i++) {
+      if (state.sides[i] === "midline") { sum += a.xy[2 * i]; n++; }
+    }
+    var x = n ? sum / n : W / 2;
+    return state.mirrored ? W - x : x;
   }
 
   function planRows() {
@@ -205,11 +241,20 @@
     state.inFlight = Math.max(0, state.inFlight - 1);
     var sentAt = state.sent[seq];
     delete state.sent[seq];
-    if (status === STATUS_DROPPED) { live.dropped++; return; }
-    if (status === STATUS_ERROR) {
-      live.errors++;
-      if (a.texts.length) say(a.texts[0]);
-      return;
+    var frame = state.frames[seq];
+    delete state.frames[seq];
+    if (status === STATUS_DROPPED || status === STATUS_ERROR || state.frozen || !frame) {
+      release(frame);
+      if (status === STATUS_DROPPED) { live.dropped++; return; }
+      if (status === STATUS_ERROR) {
+        live.errors++;
+        if (a.texts.length) say(a.texts[0]);
+        return;
+      }
+    } else {
+      var previous = state.current;
+      state.current = frame;
+      release(previous);
     }
     var now = performance.now();
     live.frames++;
@@ -225,12 +270,12 @@
       state.noFace = 0;
       if (!state.fatal) say(null);
       state.lastAnswer = a;
-      draw(a);
+      render();
       showSteadiness(a);
       showPose(a.texts);
     } else {
       state.lastAnswer = null;
-      draw(null);
+      render();
       showPose([]);
       state.noFace++;
       if (status === STATUS_TOO_SMALL && a.texts.length) say(a.texts[0]);
@@ -276,16 +321,22 @@
     if (!state.ready || state.frozen || state.fatal || !ws || ws.readyState !== 1) return;
     if (state.inFlight >= cfg.max_in_flight || !video.videoWidth) return;
     var W = video.videoWidth, H = video.videoHeight;
+    var grab = takeCanvas();
     if (grab.width !== W || grab.height !== H) { grab.width = W; grab.height = H; }
-    if (overlay.width !== W || overlay.height !== H) { overlay.width = W; overlay.height = H; }
-    gctx.drawImage(video, 0, 0, W, H);
+    grab.getContext("2d").drawImage(video, 0, 0, W, H);
     var seq = state.seq = (state.seq + 1) >>> 0;
     var t = performance.now();
     state.inFlight++;
+    state.frames[seq] = grab;
+    function abandon() {
+      state.inFlight = Math.max(0, state.inFlight - 1);
+      delete state.frames[seq];
+      release(grab);
+    }
     grab.toBlob(function (blob) {
-      if (!blob) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
+      if (!blob) { abandon(); return; }
       blob.arrayBuffer().then(function (jpeg) {
-        if (ws.readyState !== 1) { state.inFlight = Math.max(0, state.inFlight - 1); return; }
+        if (ws.readyState !== 1) { abandon(); return; }
         // One ArrayBuffer message (12-byte header + JPEG): a Blob message would
         // be read asynchronously again by the browser and hides from DevTools.
         var out = new Uint8Array(12 + jpeg.byteLength);
@@ -340,7 +391,6 @@
       var p = video.play();
       if (p && p.catch) p.catch(function () { /* autoplay of a muted stream is allowed */ });
       video.addEventListener("loadedmetadata", function () {
-        overlay.width = video.videoWidth; overlay.height = video.videoHeight;
         state.cameraOk = true;
         refreshReady();
         if (!state.ready && !state.fatal) say("Starting the face tracker…");
@@ -379,22 +429,15 @@
     freezeResult.appendChild(box);
   }
   freezeBtn.addEventListener("click", function () {
-    if (!video.videoWidth) return;
+    var frame = state.current;
+    if (!frame) return;
+    // The screen keeps this frame and its points; the stored photo is the same
+    // frame as the camera gave it (never mirrored), at a higher JPEG quality.
     state.frozen = true;
-    var W = video.videoWidth, H = video.videoHeight;
-    still.width = W; still.height = H;
-    var sctx = still.getContext("2d");
-    sctx.save();
-    if (state.mirrored) { sctx.translate(W, 0); sctx.scale(-1, 1); }
-    sctx.drawImage(video, 0, 0, W, H);
-    sctx.restore();
-    still.classList.remove("hidden");
     freezeBtn.disabled = true;
     resumeBtn.classList.remove("hidden");
     live.status = "frozen";
-    // The stored photo is the camera's own (unmirrored) frame, at full quality.
-    gctx.drawImage(video, 0, 0, W, H);
-    grab.toBlob(function (blob) {
+    frame.toBlob(function (blob) {
       state.frozenBlob = blob;
       if (!cfg.upload_url || !saveBtn) return;
       saveBtn.classList.remove("hidden");
@@ -420,7 +463,6 @@
   resumeBtn.addEventListener("click", function () {
     state.frozen = false;
     state.frozenBlob = null;
-    still.classList.add("hidden");
     resumeBtn.classList.add("hidden");
     if (saveBtn) saveBtn.classList.add("hidden");
     if (ack) ack.classList.add("hidden");
