@@ -313,11 +313,13 @@ async def run_connection(
                     )
                 )
                 continue
-            if pending is not None:
-                stats.dropped += 1
-                await send(encode_status(pending[0], STATUS_DROPPED))
-            pending = (seq, t_ms, data[FRAME_HEADER.size :])
+            # Swap before any await: the processor must never take a frame that has
+            # been answered "dropped" (the page counts exactly one answer per frame).
+            older, pending = pending, (seq, t_ms, data[FRAME_HEADER.size :])
             wake.set()
+            if older is not None:
+                stats.dropped += 1
+                await send(encode_status(older[0], STATUS_DROPPED))
 
     async def processor() -> None:
         nonlocal pending, bad_in_a_row

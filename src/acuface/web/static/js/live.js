@@ -396,6 +396,7 @@
         if (!state.ready && !state.fatal) say("Starting the face tracker…");
       }, { once: true });
       listCameras(track);
+      if (!state.ws) connect();
       nextFrame();
     }).catch(cameraError);
   }
@@ -507,6 +508,6 @@
   });
 
   setMirror(true);
-  connect();
+  // The tracker (a server process) is asked for only once there is a camera.
   startCamera(null);
 })();
