@@ -57,6 +57,7 @@ class Action(StrEnum):
     WRITE_ADVERSE_EVENTS = "record or update adverse events"
     READ_PHOTOS = "see photos"
     ADD_PHOTOS = "add photos"
+    LIVE_VIEW = "open the live camera view"
     CHECK_PHOTO_STORE = "check the photo store"
     READ_MEASUREMENTS = "read measurements"
     WRITE_MEASUREMENTS = "record measurements"
@@ -106,6 +107,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.WRITE_ADVERSE_EVENTS: _CLINICAL,
         Action.READ_PHOTOS: _CLINICAL,
         Action.ADD_PHOTOS: _CLINICAL,
+        Action.LIVE_VIEW: _CLINICAL,
         Action.CHECK_PHOTO_STORE: _ADMIN,
         Action.READ_MEASUREMENTS: _CLINICAL,
         Action.WRITE_MEASUREMENTS: _CLINICAL,

@@ -33,8 +33,9 @@ from acuface.atlas.geometry import GeometryFile, load_geometry
 from acuface.locator.facemap import MIN_FACE_PX, FaceResult, face_result
 from acuface.locator.geometry import compile_geometry
 from acuface.locator.image import load_image
-from acuface.locator.landmarks import FaceMeshDetector, Landmarks, Pose, fit_pose
+from acuface.locator.landmarks import FaceMeshDetector, fit_pose
 from acuface.locator.smoothing import OneEuroFilter, OneEuroParams
+from acuface.vocab import Landmarks, Pose
 
 #: The face counts as steady below this speed (median landmark speed, mm/s on the
 #: 63 mm interpupillary scale). A still, seated client shows 1-3 mm/s of residual

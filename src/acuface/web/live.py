@@ -39,7 +39,10 @@ import anyio
 import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from acuface.clinic.services import pose_warnings
 from acuface.errors import AcufaceError, WorkerCrashed, WorkerError, WorkerTimeout
+from acuface.locator.live import LiveFrame, LiveTracker
+from acuface.vocab import Pose
 from acuface.workers import SupervisedWorker, WorkerLimits
 
 #: Client frame header: sequence number, capture time (ms).
@@ -72,7 +75,7 @@ def encode_status(seq: int, status: int, message: str | None = None) -> bytes:
     return RESULT_HEADER.pack(seq, status, 0, 0, 0.0, 0, 0, 0, 0, 0, len(text), 0) + text
 
 
-def encode_frame(seq: int, frame: Any, worker_ms: float) -> bytes:
+def encode_frame(seq: int, frame: LiveFrame, worker_ms: float) -> bytes:
     """Encode a :class:`~acuface.locator.live.LiveFrame` as one binary answer."""
     n = int(frame.xy_px.shape[0])
     flags = (FLAG_STEADY if frame.steady else 0) | (FLAG_RAW if frame.raw_xy_px is not None else 0)
@@ -147,9 +150,7 @@ def decode_answer(data: bytes) -> DecodedAnswer:
 # --- the worker side ----------------------------------------------------------
 
 
-def _pose_check(pose: Any) -> list[str]:
-    from acuface.clinic.services.photos import pose_warnings
-
+def _pose_check(pose: Pose) -> list[str]:
     return pose_warnings(pose.yaw_deg, pose.pitch_deg, pose.roll_deg)
 
 
@@ -162,8 +163,6 @@ class LiveFrameHandler:
     """
 
     def __init__(self, *, with_raw: bool = False) -> None:
-        from acuface.locator.live import LiveTracker
-
         self.tracker = LiveTracker(with_raw=with_raw, pose_check=_pose_check)
 
     def __call__(self, request: tuple[Any, ...]) -> Any:

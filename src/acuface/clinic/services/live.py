@@ -12,8 +12,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
+from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, LiveViewDTO
-from acuface.clinic.services._common import audit, client_record, live_client, require_clinical
+from acuface.clinic.services._common import audit, client_record, live_client
 from acuface.errors import InvalidRecord
 
 
@@ -45,7 +46,7 @@ def open_live_view(
     InvalidRecord
         The plan belongs to another client.
     """
-    require_clinical(actor, "open the live camera view")
+    authorize(actor, Action.LIVE_VIEW)
     if plan_id is not None:
         plan = client_record(session, m.Plan, plan_id, "plan")
         if client_id is not None and plan.client_id != client_id:

@@ -19,8 +19,15 @@ from fastapi.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from acuface.clinic import db
+from acuface.clinic import services as svc
+from acuface.clinic.schemas import Actor, LiveViewDTO
 from acuface.errors import AcufaceError, WorkerError
+from acuface.locator.live import MAX_FRAME_BYTES, STEADY_MM_S
+from acuface.locator.render import _FALLBACK, CHANNELS, channel_of
 from acuface.web.deps import ClinicalActor, SessionDep, client_ip, load_user
+from acuface.web.facemap import point_info
+from acuface.web.live import FRAME_HEADER, JPEG_QUALITY, MAX_IN_FLIGHT, LiveStats, run_connection
 from acuface.web.security import same_origin
 from acuface.web.templating import render
 
@@ -32,17 +39,12 @@ OptionalId = Annotated[int | None, Query(ge=1, le=_MAX_ID)]
 
 def _channel_colours() -> dict[str, str]:
     """Channel -> CSS colour, from the locator's overlay palette (one palette)."""
-    from acuface.locator.render import _FALLBACK, CHANNELS
-
     out = {ch: "#{:02x}{:02x}{:02x}".format(*rgb) for ch, (rgb, _) in CHANNELS.items()}
     out[""] = "#{:02x}{:02x}{:02x}".format(*_FALLBACK[0])
     return out
 
 
 def _point_entry(code: str, sides: list[str], reasons: list[str]) -> dict[str, Any]:
-    from acuface.locator.render import channel_of
-    from acuface.web.facemap import point_info
-
     info = point_info(code, reasons)
     return {
         "code": code,
@@ -63,10 +65,6 @@ def live_page(
     raw: bool = False,
 ) -> Response:
     """Show the live camera view: the plan's points (or all points) on the client's face."""
-    from acuface.clinic import services as svc
-    from acuface.locator.live import STEADY_MM_S
-    from acuface.web.live import JPEG_QUALITY, MAX_IN_FLIGHT
-
     plan_dto = svc.get_plan(session=session, actor=actor, plan_id=plan) if plan else None
     client_id = plan_dto.client_id if plan_dto is not None else client
     client_dto = (
@@ -107,12 +105,10 @@ def live_page(
     )
 
 
-def _open_view(ws: WebSocket, client_id: int | None, plan_id: int | None) -> tuple[Any, Any]:
+def _open_view(
+    ws: WebSocket, client_id: int | None, plan_id: int | None
+) -> tuple[Actor, LiveViewDTO]:
     """Sign-in, role, record and audit checks of a handshake (runs in a thread: DB work)."""
-    from acuface.clinic import db
-    from acuface.clinic import services as svc
-    from acuface.clinic.schemas import Actor
-
     with db.session_scope(ws.app.state.engine) as session:
         user = load_user(ws, session)
         actor = Actor.from_user(user, client_ip(ws))
@@ -124,8 +120,6 @@ def _open_view(ws: WebSocket, client_id: int | None, plan_id: int | None) -> tup
 
 def _still_allowed(ws: WebSocket) -> bool:
     """Whether the view's user is still signed in and active (re-checked periodically)."""
-    from acuface.clinic import db
-
     try:
         with db.session_scope(ws.app.state.engine) as session:
             ws.state.user = None  # re-read, do not trust the value cached at the handshake
@@ -135,10 +129,7 @@ def _still_allowed(ws: WebSocket) -> bool:
     return True
 
 
-def _close_view(ws: WebSocket, actor: Any, view: Any, stats: Any) -> None:
-    from acuface.clinic import db
-    from acuface.clinic import services as svc
-
+def _close_view(ws: WebSocket, actor: Actor, view: LiveViewDTO, stats: LiveStats) -> None:
     with db.session_scope(ws.app.state.engine) as session:
         svc.close_live_view(
             session=session, actor=actor, view=view, frames=stats.frames, seconds=stats.seconds
@@ -156,8 +147,6 @@ def _query_id(ws: WebSocket, name: str) -> int | None:
 
 async def live_socket(ws: WebSocket) -> None:
     """Serve the live view's WebSocket: checks first, then one tracker per connection."""
-    from acuface.web.live import LiveStats, run_connection
-
     settings = ws.app.state.web_settings
     hub = ws.app.state.live_hub
     # Refusals happen before accepting: the browser sees a failed handshake (403).
@@ -217,9 +206,6 @@ async def live_socket(ws: WebSocket) -> None:
 
 
 def _max_frame_bytes() -> int:
-    from acuface.locator.live import MAX_FRAME_BYTES
-    from acuface.web.live import FRAME_HEADER
-
     return MAX_FRAME_BYTES + FRAME_HEADER.size
 
 
