@@ -152,14 +152,22 @@ def test_live_view_draws_the_points_on_the_moving_face(
         assert max(nose_x) - min(nose_x) > 100  # the clip moves the face by 160 px
         assert state["frames"] > frames_before  # frames were processed
 
-        # The drawn points are locate()'s on the very frames the page sent (the
-        # nose tip within 10 px: tracking crop and smoothing lag on a moving face).
-        ok = [a for a in tap.answers if a.status == STATUS_OK and a.seq in tap.sent][-40::8]
+        # The drawn points are locate()'s on the very frames the page sent. They
+        # differ by the tracking crop and the smoothing lag, which grows with the
+        # face's motion between analysed frames (more on a busy machine); a point
+        # that did not follow would be off by up to the clip's 80 px.
+        ok = [a for a in tap.answers if a.status == STATUS_OK and a.seq in tap.sent][-48::6]
         assert len(ok) >= 3
         row = tap.row("GV25", "midline")
-        for a in ok:
-            nose_ref = locate(tap.sent[a.seq]).primary.point("GV25", "midline")
-            assert np.hypot(*(a.xy_px[row] - np.array(nose_ref.xy_px))) < 10.0
+        nose_d = [
+            float(
+                np.hypot(
+                    *(a.xy_px[row] - locate(tap.sent[a.seq]).primary.point("GV25", "midline").xy_px)
+                )
+            )
+            for a in ok
+        ]
+        assert np.median(nose_d) < 10.0 and max(nose_d) < 30.0, nose_d
 
         # Mirrored display (a camera of unknown facing is taken to face the client):
         # the picture flips, the client's sides do not.
