@@ -124,6 +124,10 @@ class TreatmentBlocked(PlanningError):
     """Screening found a condition that blocks treatment today."""
 
 
+class ReferralNeeded(TreatmentBlocked):
+    """A red flag in screening: refer to a physician before any needling."""
+
+
 # --- records -----------------------------------------------------------------
 
 

@@ -28,7 +28,8 @@ def test_points_json_lists_every_record_with_its_fields() -> None:
     st2 = next(r for r in records if r["code"] == "ST2")
     assert st2["hanzi"] == "四白"
     assert st2["bilateral"] is True
-    assert st2["needling"]["depth_cun"] == [0.2, 0.3]
+    standard = next(t for t in st2["techniques"] if t["use"] == "standard")
+    assert standard["depth_cun"] == [0.2, 0.3]
     assert st2["source"] and isinstance(st2["source"], list)
     assert set(st2) >= {
         "code",
@@ -42,7 +43,7 @@ def test_points_json_lists_every_record_with_its_fields() -> None:
         "bilateral",
         "location",
         "location_reference",
-        "needling",
+        "techniques",
         "cautions",
         "tags",
         "source",

@@ -73,7 +73,7 @@ def test_every_file_with_bilateral_records_states_the_one_side_convention() -> N
 
 def test_unknown_source_is_named_with_file_line_and_record(tmp_path: Path) -> None:
     text = CONCERNS.default_path.read_text(encoding="utf-8")
-    bad = text.replace("source: [yun2013, deadman2007]", "source: [yun2013, nobody2024]", 1)
+    bad = text.replace("source: [jung2021, yun2013, deadman2007]", "source: [nobody2024]", 1)
     path = tmp_path / "concerns.yaml"
     path.write_text(bad, encoding="utf-8")
     loaded = CONCERNS.read(path)
@@ -87,7 +87,7 @@ def test_unknown_source_is_named_with_file_line_and_record(tmp_path: Path) -> No
 
 def test_invalid_record_is_named_with_file_line_and_field(tmp_path: Path) -> None:
     text = CONCERNS.default_path.read_text(encoding="utf-8")
-    bad = text.replace("evidence_level: pilot", "evidence_level: proven", 1)
+    bad = text.replace("evidence_level: low", "evidence_level: proven", 1)
     with pytest.raises(AtlasError) as info:
         CONCERNS.read_text(bad)
     line = next(n for n, text in enumerate(bad.splitlines(), 1) if "proven" in text)

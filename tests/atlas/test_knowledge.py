@@ -73,6 +73,20 @@ ISSUE_SCREENING = {
     "metal_allergy",
     "under_18",
     "pacemaker",
+    # The screening a facial practice needs (issue 9).
+    "isotretinoin",
+    "recent_skin_procedure",
+    "permanent_fillers",
+    "cold_sores",
+    "rosacea",
+    "lymphoedema",
+    "bruising_supplements",
+    "first_acupuncture",
+    # Red flags: refer, do not needle.
+    "changing_pigmented_lesion",
+    "jaw_pain_new_headache_over_50",
+    "one_sided_nasal_symptoms",
+    "sudden_facial_weakness",
 }
 
 

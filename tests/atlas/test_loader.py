@@ -33,9 +33,13 @@ ST2_RECORD = """\
     bilateral: true
     location: On the face, found by palpation in the infraorbital foramen.
     location_reference: WHO 2008, ST2
-    needling:
-      depth_cun: [0.2, 0.3]
-      angle: perpendicular
+    techniques:
+      - use: standard
+        depth_cun: [0.2, 0.3]
+        angle: perpendicular
+        needle: {diameter_mm: 0.16, length_mm: 15}
+        manipulation: gentle
+        source: [who2008]
     cautions: []
     tags: [palpation_defined]
     source: [who2008, deadman2007]
@@ -147,7 +151,7 @@ def test_small_valid_atlas_loads(tmp_path: Path) -> None:
     points, sources = write_atlas(tmp_path, ST2_RECORD)
     atlas = load_atlas_from(points, sources)
     assert list(atlas.points) == ["ST2"]
-    assert atlas.points["ST2"].needling.depth_cun == (0.2, 0.3)
+    assert atlas.points["ST2"].standard.depth_cun == (0.2, 0.3)
     assert set(read_sources(sources)) == {"who2008", "deadman2007"}
 
 
@@ -176,16 +180,19 @@ def test_unknown_field_is_rejected_with_file_line_code_and_field(tmp_path: Path)
 
 def test_unknown_nested_field_is_rejected(tmp_path: Path) -> None:
     record = ST2_RECORD.replace(
-        "      angle: perpendicular", "      angle: perpendicular\n      speed: 3"
+        "        angle: perpendicular", "        angle: perpendicular\n        speed: 3"
     )
     points, _ = write_atlas(tmp_path, record)
-    with pytest.raises(AtlasError, match=r"field needling\.speed: unknown field"):
+    with pytest.raises(AtlasError, match=r"field techniques\.0\.speed: unknown field"):
         read_points(points)
 
 
 def test_missing_source_id_is_rejected(tmp_path: Path) -> None:
     points, sources = write_atlas(
-        tmp_path, ST2_RECORD.replace("[who2008, deadman2007]", "[who2008, nobody1999]")
+        tmp_path,
+        ST2_RECORD.replace(
+            "    source: [who2008, deadman2007]", "    source: [who2008, nobody1999]"
+        ),
     )
     read_points(points)  # each record is valid on its own ...
     with pytest.raises(AtlasError) as info:  # ... but the atlas checks the bibliography
@@ -196,7 +203,9 @@ def test_missing_source_id_is_rejected(tmp_path: Path) -> None:
 
 
 def test_empty_or_absent_source_is_rejected(tmp_path: Path) -> None:
-    points, _ = write_atlas(tmp_path, ST2_RECORD.replace("[who2008, deadman2007]", "[]"))
+    points, _ = write_atlas(
+        tmp_path, ST2_RECORD.replace("    source: [who2008, deadman2007]", "    source: []")
+    )
     with pytest.raises(AtlasError, match="field source"):
         read_points(points)
     points, _ = write_atlas(
@@ -218,7 +227,7 @@ def test_inverted_depth_is_rejected_at_its_line(tmp_path: Path) -> None:
     with pytest.raises(AtlasError) as info:
         read_points(points)
     message = info.value.message
-    assert "field needling.depth_cun" in message
+    assert "field techniques.0.depth_cun" in message
     assert "greater than" in message
     assert f"line {line_of(points, 'depth_cun')}" in message
 

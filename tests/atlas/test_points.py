@@ -143,9 +143,10 @@ def test_facial_points_are_needled_shallow(atlas: Atlas) -> None:
     # and no transverse or oblique facial insertion past 0.8 cun.
     for point in atlas.points.values():
         if point.region == "face":
-            assert point.needling.depth_cun[1] <= 1.0, point.code
-            if point.needling.angle != "perpendicular":
-                assert point.needling.depth_cun[1] <= 0.8, point.code
+            for technique in point.techniques:
+                assert technique.depth_cun[1] <= 1.0, point.code
+                if technique.angle != "perpendicular":
+                    assert technique.depth_cun[1] <= 0.8, point.code
 
 
 def test_pregnancy_tags(atlas: Atlas) -> None:

@@ -23,4 +23,5 @@ def test_point_schema_forbids_unknown_fields_and_requires_source() -> None:
     assert point["additionalProperties"] is False
     assert "source" in point["required"]
     assert point["properties"]["source"]["minItems"] == 1
-    assert schema["$defs"]["Needling"]["additionalProperties"] is False
+    assert schema["$defs"]["Technique"]["additionalProperties"] is False
+    assert "source" in schema["$defs"]["Technique"]["required"]

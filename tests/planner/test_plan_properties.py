@@ -10,14 +10,32 @@ from hypothesis import strategies as st
 from acuface.atlas import ALL_ZONES, load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.errors import PlanningError, TreatmentBlocked
-from acuface.planner import Intake, Overrides, PlanOptions, ProcedureAnswer, make_plan
+from acuface.planner import (
+    Intake,
+    Overrides,
+    Plan,
+    PlanOptions,
+    PregnancyAnswer,
+    ProcedureAnswer,
+    make_plan,
+)
 
 KNOWLEDGE = load_knowledge()
 ATLAS = load_atlas()
 CONCERNS = [c.name for c in KNOWLEDGE.concerns.concerns]
 QUESTIONS = sorted(KNOWLEDGE.question_ids)
 CODES = sorted(ATLAS.points)
-BLOCKING = {r.id for r in KNOWLEDGE.screening.rules if any(e.kind == "block" for e in r.effects)}
+BLOCKING = {
+    r.id for r in KNOWLEDGE.screening.rules if any(e.kind in ("block", "refer") for e in r.effects)
+}
+COSMETIC = {c.name for c in KNOWLEDGE.concerns.concerns if c.technique == "cosmetic"}
+FILLING = {c.name for c in KNOWLEDGE.concerns.concerns if c.fill}
+#: Zone answers that take their zones out of the plan (open lesions, permanent filler ...).
+LESION_RULES = {
+    r.id
+    for r in KNOWLEDGE.screening.rules
+    if r.answer == "zones" and any(e.kind == "remove_zones" and e.from_answer for e in r.effects)
+}
 
 
 def _answer(rule_kind: str) -> st.SearchStrategy[Any]:
@@ -26,6 +44,8 @@ def _answer(rule_kind: str) -> st.SearchStrategy[Any]:
         return st.booleans()
     if rule_kind == "zones":
         return zones
+    if rule_kind == "pregnancy":
+        return st.booleans() | st.builds(PregnancyAnswer, week=st.none() | st.integers(1, 42))
     return st.builds(
         ProcedureAnswer,
         zones=st.lists(st.sampled_from(ALL_ZONES), min_size=1, max_size=3, unique=True),
@@ -99,10 +119,12 @@ def test_plan_invariants(intake: Intake, options: PlanOptions) -> None:
     # Practitioner removals always hold.
     assert not set(codes) & set(intake.overrides.remove)
 
-    # Pregnancy never yields a forbidden point or an abdominal point.
-    if intake.screening.get("pregnancy") is True:
+    # Pregnancy never yields a forbidden, strong-stimulation or abdominal point.
+    pregnancy = intake.screening.get("pregnancy")
+    if pregnancy is True or isinstance(pregnancy, PregnancyAnswer):
         for code in codes:
             assert "forbidden_in_pregnancy" not in ATLAS.points[code].tags
+            assert "strong_stimulation" not in ATLAS.points[code].tags
             assert "abdomen" not in ATLAS.points[code].zones
 
     # Bleeding risk: no near-eye, bleeding-prone or periorbital point.
@@ -112,11 +134,12 @@ def test_plan_invariants(intake: Intake, options: PlanOptions) -> None:
             assert not {"near_eye", "bleeding_prone"} & set(point.tags)
             assert "periorbital" not in point.zones
 
-    # Zones named for open lesions are skipped.
-    lesion = intake.screening.get("open_lesion")
-    if isinstance(lesion, list):
-        for code in codes:
-            assert not set(lesion) & set(ATLAS.points[code].zones)
+    # Zones named for open lesions (and permanent filler, lymphoedema) are skipped.
+    for rule_id in LESION_RULES:
+        lesion = intake.screening.get(rule_id)
+        if isinstance(lesion, list):
+            for code in codes:
+                assert not set(lesion) & set(ATLAS.points[code].zones), (rule_id, code)
 
     # Every concern is addressed or explained.
     named = {KNOWLEDGE.concerns_by_name[c.name].name for c in intake.concerns}
@@ -126,3 +149,65 @@ def test_plan_invariants(intake: Intake, options: PlanOptions) -> None:
 
     # Deterministic.
     assert make_plan(intake, options).to_json() == plan.to_json()
+
+    _safety_invariants(intake, plan)
+
+
+def _safety_invariants(intake: Intake, plan: Plan) -> None:
+    """The properties of issue 9: unsafe plans are impossible by construction."""
+    named = {KNOWLEDGE.concerns_by_name[c.name.lower()].name for c in intake.concerns}
+    by_code = {p.code: p for p in plan.points}
+
+    # No orbit-entering technique for a cosmetic concern; at the rim, the cosmetic one.
+    for point in plan.points:
+        assert point.technique is not None
+        wanted_by = {w.id for w in point.why}
+        if wanted_by & COSMETIC or any(w.kind == "support" for w in point.why):
+            assert not point.technique.enters_orbit, point.code
+            if "near_eye" in ATLAS.points[point.code].tags:
+                assert point.technique.depth_cun[1] <= 0.2, point.code
+                assert point.technique.angle in ("transverse", "intradermal"), point.code
+
+    # No padding for a non-cosmetic concern; filling only serves the client's own zones.
+    support = [p for p in plan.points if any(w.kind == "support" for w in p.why)]
+    if not named & FILLING:
+        assert support == [], [p.code for p in support]
+    fill_zones = {z for n in named & FILLING for z in KNOWLEDGE.concerns_by_name[n].zones}
+    for point in support:
+        assert ATLAS.points[point.code].is_facial
+        assert set(ATLAS.points[point.code].zones) & fill_zones, point.code
+    fewest = intake.screening.get("needle_phobia_fainting") is True or (
+        intake.screening.get("first_acupuncture") is True
+    )
+    if fewest:
+        assert support == []
+
+    # Nape points are never retained face up (nor lying on the side).
+    assert plan.session is not None
+    if plan.session.position in ("supine", "side_lying"):
+        for code, point in by_code.items():
+            if "nape" in ATLAS.points[code].tags:
+                assert point.technique is not None and not point.technique.retain, code
+
+    # After about 20 weeks (or an unknown week), never flat on the back.
+    pregnancy = intake.screening.get("pregnancy")
+    if pregnancy is True or (
+        isinstance(pregnancy, PregnancyAnswer) and (pregnancy.week is None or pregnancy.week >= 20)
+    ):
+        assert plan.session.position == "side_lying"
+
+    # Every unanswered critical question is listed, and only those.
+    answered = set(intake.screening) | ({"under_18"} if intake.age is not None else set())
+    expected = {
+        r.id
+        for r in KNOWLEDGE.screening.rules
+        if (r.critical or named & set(r.critical_for)) and r.id not in answered
+    }
+    assert set(plan.screening_unanswered) == expected
+    assert plan.cautions[0].startswith("Not final:") == bool(expected)
+
+    # The session inserts and takes out every needle.
+    assert sorted(plan.session.insertion_order) == sorted(by_code)
+    assert plan.session.needles_in == plan.needle_count
+    retained = [c for c in plan.session.insertion_order if by_code[c].technique.retain]  # type: ignore[union-attr]
+    assert plan.session.removal_order == list(reversed(retained))

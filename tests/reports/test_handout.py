@@ -47,7 +47,12 @@ def test_handout_sections_and_plan_specifics(anticoagulated_plan) -> None:
     assert "Tue 01 Dec 2026" in text
     assert "Botulinum toxin" in text and "face lift" in text
     assert "No result is promised" in text
-    assert "small uncontrolled pilot studies only" in text
+    # Wrinkles: small trials of related techniques (Jung 2021), stated as such.
+    assert "small randomised trials of low or moderate quality" in text
+    assert "microneedling" in text
+    assert "one to two weeks" in text  # facial bruises
+    assert "Do not stop or change any prescribed medicine" in text
+    assert "A 0.16 × 15 mm needle" in text  # how each point is needled
     assert "not a diagnosis" in text
     # Self-contained: inline CSS, no external resources.
     assert "<style>" in html and "@page" in html

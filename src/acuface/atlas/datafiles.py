@@ -203,25 +203,31 @@ _IDENT_KEYS = ("code", "id", "name")
 
 
 def _record_of(data: Any, loc: Sequence[str | int]) -> tuple[str | None, int]:
-    """Name the innermost list record on *loc* (``point ST2``) and where its fields start.
+    """Name the outermost list record on *loc* (``point ST2``) and where its fields start.
 
-    Returns the record's description (or None) and the index in *loc* just past
-    the record, so that the rest of *loc* is the field path inside it.
+    The outermost record that carries an id (``code``, ``id`` or ``name``) is
+    named, so an error deep inside a point still says which point; the rest of
+    *loc* is the field path inside it (``techniques.0.depth_cun``).
     """
-    best: tuple[str | None, int] = (None, 0)
+    first: tuple[str | None, int] | None = None
     node = data
     for depth, part in enumerate(loc):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        record_like = isinstance(node, dict)
-        if record_like and isinstance(part, int) and depth > 0 and isinstance(loc[depth - 1], str):
-            word = str(loc[depth - 1])
-            word = word[:-1] if word.endswith("s") else word
-            ident = next((str(node[key]) for key in _IDENT_KEYS if key in node), f"#{part + 1}")
-            best = (f"{word} {ident}", depth + 1)
-    return best
+        if not (isinstance(node, dict) and isinstance(part, int) and depth > 0):
+            continue
+        if not isinstance(loc[depth - 1], str):
+            continue
+        word = str(loc[depth - 1])
+        word = word[:-1] if word.endswith("s") else word
+        ident = next((str(node[key]) for key in _IDENT_KEYS if key in node), None)
+        if ident is not None:
+            return f"{word} {ident}", depth + 1
+        if first is None:
+            first = (f"{word} #{part + 1}", depth + 1)
+    return first or (None, 0)
 
 
 def _top_level_problem(

@@ -24,12 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from acuface.atlas import datafiles
 from acuface.atlas.datafiles import DataFile, SourceIds, register
 from acuface.atlas.loader import load_atlas
-from acuface.atlas.models import Tag, Zone
+from acuface.atlas.models import Manipulation, Region, Tag, TechniqueUse, Zone
 from acuface.errors import AtlasError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-EvidenceLevel = Literal["rct", "pilot", "observational", "tradition"]
+EvidenceLevel = Literal["rct", "low", "pilot", "observational", "tradition"]
 
 
 class _Record(BaseModel):
@@ -72,6 +72,17 @@ class Concern(_Record):
     )
     outcome: str = Field(min_length=20, description="What may be expected, stated honestly.")
     evidence_level: EvidenceLevel = Field(description="Strength of the evidence for the outcome.")
+    technique: TechniqueUse = Field(
+        default="standard",
+        description="Which technique record its facial points use (body points: standard).",
+    )
+    fill: bool = Field(
+        default=False,
+        description=(
+            "A cosmetic concern whose plan may be filled toward the practice range with "
+            "points serving its zones; false: the plan uses only the points it needs."
+        ),
+    )
 
     @cached_property
     def codes(self) -> list[str]:
@@ -87,9 +98,22 @@ class EvidenceLevelText(_Record):
 
 
 class SupportivePoint(_Record):
-    """A point added, in list order, when a plan is under the budget minimum."""
+    """A point that may fill a cosmetic plan toward the practice range.
+
+    Only for concerns with ``fill: true``, only when the point serves one of
+    their zones, never when screening removes it or asks for the fewest needles.
+    """
 
     code: str
+    why: str = Field(min_length=10)
+
+
+class PointLimit(_Record):
+    """At most ``max_points`` of these points in one plan (the rest are left out, with why)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    codes: list[str] = Field(min_length=2, description="Points of the group, best first.")
+    max_points: int = Field(ge=1)
     why: str = Field(min_length=10)
 
 
@@ -104,7 +128,10 @@ class ConcernsFile(BaseModel):
     concerns: list[Concern] = Field(min_length=1)
     supportive: list[SupportivePoint] = Field(
         min_length=1,
-        description="Fill-up order when a plan has fewer needles than the budget minimum.",
+        description="Fill order for cosmetic plans under the practice range (see SupportivePoint).",
+    )
+    limits: list[PointLimit] = Field(
+        default_factory=list, description="Groups of points a plan may use only some of."
     )
 
 
@@ -191,29 +218,38 @@ class PatternsFile(BaseModel):
 
 EffectKind = Literal[
     "block",
+    "refer",
     "remove_points",
     "remove_zones",
     "caution",
     "reduce_budget",
+    "fewest_needles",
     "position",
     "restrict",
     "consent",
 ]
+PositionId = Literal["side_lying", "supine", "seated"]
 
 
 class Effect(BaseModel):
     """What a positive screening answer does to the plan.
 
     - ``block``: no treatment today (``TreatmentBlocked``).
+    - ``refer``: a red flag: refer to a physician before any needling (``ReferralNeeded``).
     - ``remove_points``: drop points by ``codes`` and/or atlas ``tags``.
     - ``remove_zones``: drop points in ``zones``; with ``from_answer`` the zones
       named in the answer (e.g. where an open lesion is).
-    - ``caution``: a note for the practitioner.
+    - ``caution``: a note for the practitioner; with ``codes``/``tags``/``zones``
+      (or ``from_answer``) it is attached to the matching points instead.
     - ``reduce_budget``: cap the needle budget at ``max_needles`` (and lower the
       minimum to ``min_needles`` when the practice default is in use).
-    - ``position``: the client's position (e.g. lying down).
-    - ``restrict``: a technique restriction (e.g. no electro-stimulation).
+    - ``fewest_needles``: no filling toward the practice range, shorter retention.
+    - ``position``: the client's position (``supine``, ``side_lying``, ``seated``).
+    - ``restrict``: a technique restriction (its point filters live in ``restrictions``).
     - ``consent``: consent that must be on file before treatment.
+
+    ``within_days`` limits an effect to a period after a procedure; ``from_week``
+    limits it to pregnancy from that week on (an unknown week counts as reached).
     """
 
     model_config = _STRICT
@@ -226,12 +262,18 @@ class Effect(BaseModel):
     from_answer: bool = False
     max_needles: int | None = Field(default=None, ge=1)
     min_needles: int | None = Field(default=None, ge=0)
-    position: Literal["lying", "sitting"] | None = None
+    position: PositionId | None = None
     restriction: RestrictionId | None = None
     within_days: int | None = Field(
         default=None,
         ge=1,
         description="For procedure answers: the effect applies only this many days after it.",
+    )
+    from_week: int | None = Field(
+        default=None,
+        ge=1,
+        le=42,
+        description="For pregnancy answers: the effect applies from this week of pregnancy.",
     )
 
     @model_validator(mode="after")
@@ -253,8 +295,13 @@ class Effect(BaseModel):
             raise ValueError("min_needles is greater than max_needles")
         return self
 
+    @property
+    def targets_points(self) -> bool:
+        """Whether the effect names points (by code, tag, zone or the answer's zones)."""
+        return bool(self.codes or self.tags or self.zones or self.from_answer)
 
-AnswerKind = Literal["yes_no", "zones", "procedure"]
+
+AnswerKind = Literal["yes_no", "zones", "procedure", "pregnancy"]
 
 
 class ScreeningRule(_Record):
@@ -266,8 +313,16 @@ class ScreeningRule(_Record):
     answer: AnswerKind = Field(
         description=(
             "yes_no: true/false; zones: list of zones where the condition is (empty = no); "
-            "procedure: {zones: [...], days_ago: int}."
+            "procedure: {zones: [...], days_ago: int}; pregnancy: false, true or {week: N}."
         )
+    )
+    critical: bool = Field(
+        default=False,
+        description="Must be answered before a plan is final (unanswered is not 'no').",
+    )
+    critical_for: list[str] = Field(
+        default_factory=list,
+        description="Concern names for which this question must be answered (red flags).",
     )
     effects: list[Effect] = Field(min_length=1)
 
@@ -275,11 +330,45 @@ class ScreeningRule(_Record):
 RestrictionId = Literal["no_electrostimulation", "no_strong_stimulation", "gentle_technique"]
 
 
+class PointFilter(BaseModel):
+    """What a restriction does to the points it matches.
+
+    ``remove`` leaves them out; ``soften`` limits their technique (depth,
+    manipulation, pressure after withdrawal); ``caution`` adds a note to them.
+    A filter matches points by ``codes``, atlas ``tags`` or ``zones``, or every
+    point with ``all_points``.
+    """
+
+    model_config = _STRICT
+
+    action: Literal["remove", "soften", "caution"]
+    why: str = Field(min_length=10)
+    codes: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
+    zones: list[Zone] = Field(default_factory=list)
+    all_points: bool = False
+    max_depth_cun: float | None = Field(default=None, gt=0, le=3)
+    manipulation: Manipulation | None = None
+    pressure_after: bool | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PointFilter:
+        if not (self.codes or self.tags or self.zones or self.all_points):
+            raise ValueError("a point filter must match codes, tags, zones or all_points")
+        limits = (self.max_depth_cun, self.manipulation, self.pressure_after)
+        if self.action == "soften" and all(v is None for v in limits):
+            raise ValueError("a soften filter needs max_depth_cun, manipulation or pressure_after")
+        return self
+
+
 class Restriction(_Record):
-    """A technique restriction a screening rule can ask for, in plain words."""
+    """A technique restriction a screening rule can ask for, and what it does to points."""
 
     id: RestrictionId
     text: str = Field(min_length=5, description="How plans and notes state it.")
+    filters: list[PointFilter] = Field(
+        default_factory=list, description="Applied to every candidate point of the plan."
+    )
 
 
 class ScreeningFile(BaseModel):
@@ -288,7 +377,7 @@ class ScreeningFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     restrictions: list[Restriction] = Field(min_length=1)
-    rules: list[ScreeningRule] = Field(min_length=12)
+    rules: list[ScreeningRule] = Field(min_length=1)
 
 
 # --- practice defaults and outcome scales ---------------------------------------
@@ -318,6 +407,55 @@ class CourseDefault(_Record):
     why: str = Field(min_length=10, description="Where the schedule comes from, for plans.")
 
 
+class PositionSpec(_Record):
+    """A treatment position and which needles may not stay in while the client lies so."""
+
+    id: PositionId
+    label: str = Field(min_length=3, description="In plain words, e.g. 'lying face up'.")
+    no_retain_tags: list[Tag] = Field(
+        default_factory=list,
+        description="Points with these tags are needled and withdrawn (not retained).",
+    )
+    why: str = Field(min_length=10)
+
+
+class InsertionStage(BaseModel):
+    """One stage of the insertion order; a point goes to the first stage that matches it."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=3)
+    not_retained: bool = Field(default=False, description="Points that are not retained.")
+    regions: list[Region] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+    top_down: bool = Field(default=False, description="Order by zone, top of the head first.")
+
+
+class SessionDefaults(_Record):
+    """How a session runs: position, insertion and removal order, retention, count check."""
+
+    default_position: PositionId
+    positions: list[PositionSpec] = Field(
+        min_length=1, description="Most protective first: when rules disagree, the first wins."
+    )
+    insertion: list[InsertionStage] = Field(min_length=1)
+    zone_order_top_down: list[Zone] = Field(min_length=1)
+    removal: Literal["reverse"] = Field(description="Removal order relative to insertion.")
+    removal_why: str = Field(min_length=10)
+    retention_minutes: tuple[int, int]
+    fewest_retention_minutes: tuple[int, int] = Field(
+        description="Retention when screening asks for the fewest needles."
+    )
+    count_check: str = Field(min_length=10, description="The needle count in/out instruction.")
+
+    @model_validator(mode="after")
+    def _default_is_defined(self) -> SessionDefaults:
+        ids = [p.id for p in self.positions]
+        if self.default_position not in ids:
+            raise ValueError(f"default_position {self.default_position!r} is not in positions")
+        return self
+
+
 class PracticeFile(BaseModel):
     """The layout of ``practice.yaml``: the practice's defaults for planning."""
 
@@ -325,6 +463,7 @@ class PracticeFile(BaseModel):
 
     budget: BudgetDefault
     course: CourseDefault
+    session: SessionDefaults
 
 
 class OutcomeScale(_Record):
@@ -405,6 +544,16 @@ class Knowledge(BaseModel):
     def restriction_text(self) -> dict[str, str]:
         """Restriction id -> how plans state it."""
         return {r.id: r.text for r in self.screening.restrictions}
+
+    @cached_property
+    def restrictions_by_id(self) -> dict[str, Restriction]:
+        """Restriction id -> restriction (with its point filters)."""
+        return {r.id: r for r in self.screening.restrictions}
+
+    @cached_property
+    def positions_by_id(self) -> dict[str, PositionSpec]:
+        """Position id -> position, in order of protection (first wins)."""
+        return {p.id: p for p in self.practice.session.positions}
 
     @cached_property
     def question_ids(self) -> frozenset[str]:
@@ -513,6 +662,27 @@ def _cross_check(knowledge: Knowledge) -> None:
             check_code(point.code, where)
 
     concern_names = {c.name for c in knowledge.concerns.concerns}
+    for limit in knowledge.concerns.limits:
+        for code in limit.codes:
+            check_code(code, f"concerns.yaml limit {limit.id}")
+    for rule in knowledge.screening.rules:
+        for name in rule.critical_for:
+            if name not in concern_names:
+                problems.append(f"screening.yaml {rule.id}: critical_for unknown concern {name!r}")
+        for effect in rule.effects:
+            if effect.from_week is not None and rule.answer != "pregnancy":
+                problems.append(f"screening.yaml {rule.id}: from_week needs a pregnancy answer")
+            if effect.within_days is not None and rule.answer != "procedure":
+                problems.append(f"screening.yaml {rule.id}: within_days needs a procedure answer")
+            if effect.position is not None and effect.position not in knowledge.positions_by_id:
+                problems.append(f"screening.yaml {rule.id}: position {effect.position!r} undefined")
+    for restriction in knowledge.screening.restrictions:
+        for point_filter in restriction.filters:
+            for code in point_filter.codes:
+                check_code(code, f"screening.yaml restriction {restriction.id}")
+    for stage in knowledge.practice.session.insertion:
+        for code in stage.codes:
+            check_code(code, f"practice.yaml insertion stage {stage.name!r}")
     for scale in knowledge.scales.scales:
         for name in scale.concerns:
             if name not in concern_names:

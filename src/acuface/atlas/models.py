@@ -10,6 +10,7 @@ committed under ``atlas/schema/`` for people who edit the YAML by hand
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -52,9 +53,16 @@ Tag = Literal[
     "hair_covered",
     "forbidden_in_pregnancy",
     "strong_stimulation",
+    "painful",
+    "nape",
     "ear",
 ]
-Angle = Literal["perpendicular", "oblique", "transverse"]
+Angle = Literal["perpendicular", "oblique", "transverse", "intradermal"]
+#: The ways a point is used, each with its own technique record.
+TechniqueUse = Literal["standard", "cosmetic"]
+#: How much the needle is manipulated once in, gentlest first.
+Manipulation = Literal["none", "gentle", "even", "strong"]
+MANIPULATION_ORDER: tuple[str, ...] = get_args(Manipulation)
 #: ``method``: a measurement or construction of this project (documented in docs/),
 #: cited so that data records say where a number came from; never clinical evidence.
 SourceKind = Literal[
@@ -119,7 +127,7 @@ MAX_DEPTH_CUN = 3.0
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _no_duplicates(values: list[str], what: str) -> list[str]:
+def _no_duplicates(values: Sequence[str], what: str) -> Sequence[str]:
     seen: set[str] = set()
     for value in values:
         if value in seen:
@@ -128,8 +136,24 @@ def _no_duplicates(values: list[str], what: str) -> list[str]:
     return values
 
 
-class Needling(BaseModel):
-    """How a point is needled: depth range, angle, direction and notes.
+class Needle(BaseModel):
+    """A typical needle for a technique: diameter and length in millimetres."""
+
+    model_config = _STRICT
+
+    diameter_mm: float = Field(ge=0.1, le=0.4, description="Shaft diameter, e.g. 0.16.")
+    length_mm: int = Field(ge=5, le=75, description="Shaft length, e.g. 15.")
+
+    def __str__(self) -> str:
+        return f"{self.diameter_mm:g} × {self.length_mm} mm"
+
+
+#: Cosmetic work at the orbital rim stays outside the orbit: at most this deep (cun).
+COSMETIC_NEAR_EYE_MAX_DEPTH_CUN = 0.2
+
+
+class Technique(BaseModel):
+    """How a point is needled for one use (``standard``, ``cosmetic``).
 
     Depths are typical textbook ranges for an adult of average build, in
     proportional body inches (B-cun); they are guidance, not limits.
@@ -137,6 +161,7 @@ class Needling(BaseModel):
 
     model_config = _STRICT
 
+    use: TechniqueUse = Field(description="Which use this record is for.")
     depth_cun: tuple[float, float] = Field(
         description="Typical insertion depth (min, max) in B-cun; 0.05 <= min <= max <= 3."
     )
@@ -144,7 +169,21 @@ class Needling(BaseModel):
     direction: str | None = Field(
         default=None, description="Where the needle tip points, in plain words."
     )
-    notes: str | None = Field(default=None, description="Technique notes (manipulation etc.).")
+    needle: Needle = Field(description="A typical needle for this technique.")
+    retain: bool = Field(default=True, description="Whether the needle stays in (retained).")
+    mouth: Literal["open", "closed"] | None = Field(
+        default=None, description="Mouth open or closed while needling, where it matters."
+    )
+    manipulation: Manipulation = Field(description="How much the needle is manipulated.")
+    pressure_after: bool = Field(
+        default=False, description="Press the point after withdrawal (bruise-prone sites)."
+    )
+    enters_orbit: bool = Field(
+        default=False, description="The needle passes inside the orbital rim (eye-disease use)."
+    )
+    note: str | None = Field(default=None, description="Technique notes in plain words.")
+    cautions: list[str] = Field(default_factory=list, description="Safety notes for this use.")
+    source: SourceIds
 
     @field_validator("depth_cun")
     @classmethod
@@ -158,6 +197,24 @@ class Needling(BaseModel):
                 f"{MIN_DEPTH_CUN}-{MAX_DEPTH_CUN} cun"
             )
         return value
+
+    def describe(self) -> str:
+        """One line for plans, charts and handouts (depth, angle, needle, retention)."""
+        low, high = self.depth_cun
+        parts = [f"{self.angle} {low:g}-{high:g} cun", f"needle {self.needle}"]
+        if self.direction:
+            parts.append(self.direction)
+        if self.mouth:
+            parts.append(f"mouth {self.mouth}")
+        parts.append(
+            "no manipulation"
+            if self.manipulation == "none"
+            else f"{self.manipulation} manipulation"
+        )
+        if self.pressure_after:
+            parts.append("press after withdrawal")
+        parts.append("retained" if self.retain else "needled and withdrawn, not retained")
+        return "; ".join(parts)
 
 
 class Source(BaseModel):
@@ -202,9 +259,12 @@ class Point(BaseModel):
     location_reference: str = Field(
         min_length=5, description="Which definition the location follows, e.g. 'WHO 2008, ST3'."
     )
-    needling: Needling
     cautions: list[str] = Field(default_factory=list, description="Safety notes.")
     tags: list[Tag] = Field(default_factory=list, description="Flags the planner acts on.")
+    # After tags: the technique rules depend on them (e.g. near_eye).
+    techniques: list[Technique] = Field(
+        min_length=1, description="One record per use; 'standard' is required."
+    )
     source: SourceIds
 
     @field_validator("code")
@@ -236,7 +296,8 @@ class Point(BaseModel):
     @field_validator("aliases", "tags", "zones")
     @classmethod
     def _unique_items(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        return _no_duplicates(value, (info.field_name or "item").rstrip("s"))
+        _no_duplicates(value, (info.field_name or "item").rstrip("s"))
+        return value
 
     # Cross-field rules are field validators (they see the fields declared
     # before them in ``info.data``) so that errors point at the right field
@@ -283,6 +344,47 @@ class Point(BaseModel):
         if channel is not None and channel != "EX" and "WHO 2008" not in value:
             raise ValueError("channel points must follow the WHO 2008 location standard")
         return value
+
+    @field_validator("techniques")
+    @classmethod
+    def _techniques_fit(cls, value: list[Technique], info: ValidationInfo) -> list[Technique]:
+        uses = [t.use for t in value]
+        _no_duplicates(uses, "technique use")
+        if "standard" not in uses:
+            raise ValueError("a point needs a 'standard' technique")
+        tags = set(info.data.get("tags") or [])
+        for technique in value:
+            if technique.use != "cosmetic":
+                continue
+            # Cosmetic work never enters the orbit: at the rim, shallow and flat.
+            if technique.enters_orbit:
+                raise ValueError("a cosmetic technique may not enter the orbit")
+            if "near_eye" in tags:
+                problems = []
+                if technique.depth_cun[1] > COSMETIC_NEAR_EYE_MAX_DEPTH_CUN:
+                    problems.append(f"at most {COSMETIC_NEAR_EYE_MAX_DEPTH_CUN} cun deep")
+                if technique.angle not in ("transverse", "intradermal"):
+                    problems.append("transverse or intradermal")
+                if technique.manipulation != "none":
+                    problems.append("no manipulation")
+                if not technique.pressure_after:
+                    problems.append("pressure after withdrawal")
+                if problems:
+                    raise ValueError(
+                        "a cosmetic technique at the orbital rim must be " + ", ".join(problems)
+                    )
+        return value
+
+    def technique(self, use: str) -> Technique | None:
+        """Return the technique record for *use*, or None when the point has none for it."""
+        return next((t for t in self.techniques if t.use == use), None)
+
+    @property
+    def standard(self) -> Technique:
+        """The standard technique (every point has one)."""
+        found = self.technique("standard")
+        assert found is not None  # guaranteed by the validator
+        return found
 
     @property
     def is_facial(self) -> bool:

@@ -51,11 +51,16 @@ _COLUMNS: tuple[tuple[str, bool], ...] = (
 )
 
 
-_ANGLE_SHORT = {"perpendicular": "perp.", "oblique": "obl.", "transverse": "transv."}
+_ANGLE_SHORT = {
+    "perpendicular": "perp.",
+    "oblique": "obl.",
+    "transverse": "transv.",
+    "intradermal": "intraderm.",
+}
 
 
 def _point_row(point: Point) -> list[str]:
-    low, high = point.needling.depth_cun
+    low, high = point.standard.depth_cun
     return [
         point.code,
         f"{point.pinyin} {point.hanzi}",
@@ -63,7 +68,7 @@ def _point_row(point: Point) -> list[str]:
         f"{point.region}: {', '.join(point.zones)}",
         "L+R" if point.bilateral else "mid",
         f"{low:g}-{high:g}",
-        _ANGLE_SHORT[point.needling.angle],
+        _ANGLE_SHORT[point.standard.angle],
         ", ".join(point.tags),
     ]
 
@@ -149,13 +154,11 @@ def point_command(
         typer.echo(json.dumps(point.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
 
-    needling = point.needling
-    low, high = needling.depth_cun
-    needle_text = f"{needling.angle}, {low:g}-{high:g} cun"
-    if needling.direction:
-        needle_text += f"; {needling.direction}"
-    if needling.notes:
-        needle_text += f"\n{needling.notes}"
+    needle_text = "\n".join(
+        f"{technique.use}: {technique.describe()}"
+        + (f"\n  {technique.note}" if technique.note else "")
+        for technique in point.techniques
+    )
     sources = "\n".join(
         escape(f"[{sid}] {atlas.sources[sid].citation}")
         for sid in point.source
@@ -173,7 +176,7 @@ def point_command(
         ("Side", "bilateral (left and right)" if point.bilateral else "midline (single)"),
         ("Location", point.location),
         ("Reference", point.location_reference),
-        ("Needling", needle_text),
+        ("Technique", needle_text),
         ("Cautions", "\n".join(f"- {c}" for c in point.cautions) or "-"),
         ("Tags", ", ".join(point.tags) or "-"),
         ("Sources", sources),

@@ -74,6 +74,7 @@ def build_intake(
     *,
     pregnant: bool,
     anticoagulants: bool,
+    pregnancy_week: int | None = None,
 ) -> Intake:
     """Merge ``--concern``, the answers file and the screening flags into one intake.
 
@@ -110,6 +111,8 @@ def build_intake(
                 f"{rule_id}: no; correct one of them"
             )
         data["screening"][rule_id] = True
+    if pregnancy_week is not None:
+        data["screening"]["pregnancy"] = {"week": pregnancy_week}
     return Intake.model_validate(data)
 
 
@@ -124,9 +127,20 @@ def _print_plan(plan: Plan) -> None:
     table.add_column("Code", no_wrap=True)
     table.add_column("Sides", no_wrap=True)
     table.add_column("Region", no_wrap=True)
+    table.add_column("Technique")
     table.add_column("Reasons")
     for point in plan.points:
-        table.add_row(point.code, "+".join(point.sides), point.region, "\n".join(point.reasons))
+        technique = point.technique.describe() if point.technique else "-"
+        table.add_row(
+            point.code, "+".join(point.sides), point.region, technique, "\n".join(point.reasons)
+        )
+    if plan.screening_unanswered:
+        console.print(
+            "[bold red]Not final:[/] unanswered critical screening questions: "
+            + ", ".join(plan.screening_unanswered)
+            + " (answer them under `screening:` in --answers; unanswered is not no)",
+            highlight=False,
+        )
     console.print(table)
     if plan.excluded:
         console.print("[bold]Excluded[/]")
@@ -144,6 +158,20 @@ def _print_plan(plan: Plan) -> None:
                 f"  {pattern.name}: {pattern.score:.2f}{flag} <- {', '.join(pattern.evidence)}",
                 highlight=False,
             )
+    if plan.session is not None:
+        session = plan.session
+        low, high = session.retention_minutes
+        console.print(f"[bold]Session[/] {session.position_label}", highlight=False)
+        for number, step in enumerate(session.insertion, start=1):
+            console.print(f"  {number}. {step.name}: {', '.join(step.codes)}", highlight=False)
+        console.print(
+            f"  Retain {low}-{high} minutes; remove in reverse ({session.removal_why})",
+            highlight=False,
+        )
+        console.print(
+            f"  {session.needles_in} needles in, {session.needles_in} out: {session.count_check}",
+            highlight=False,
+        )
     console.print(f"[bold]Course[/] {plan.course.summary}", highlight=False)
     console.print(
         "  "
@@ -194,6 +222,12 @@ def plan_command(
         typer.Option(help="Intake answers YAML (answers, screening, tongue, pulse, age...)."),
     ] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="Client is pregnant.")] = False,
+    pregnancy_week: Annotated[
+        int | None,
+        typer.Option(
+            "--pregnancy-week", min=1, max=42, help="Week of pregnancy (implies --pregnant)."
+        ),
+    ] = None,
     anticoagulants: Annotated[
         bool, typer.Option("--anticoagulants", help="Client takes blood thinners.")
     ] = False,
@@ -227,7 +261,11 @@ def plan_command(
         raise _fail(f"--handout {handout}: use a .html or .pdf file name")
     try:
         intake = build_intake(
-            concern or [], answers, pregnant=pregnant, anticoagulants=anticoagulants
+            concern or [],
+            answers,
+            pregnant=pregnant or pregnancy_week is not None,
+            anticoagulants=anticoagulants,
+            pregnancy_week=pregnancy_week,
         )
         kwargs: dict[str, Any] = {}
         if budget is not None:

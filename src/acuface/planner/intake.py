@@ -44,6 +44,14 @@ class ProcedureAnswer(BaseModel):
     days_ago: int | None = Field(default=None, ge=0)
 
 
+class PregnancyAnswer(BaseModel):
+    """A pregnancy: in which week (None = not known yet)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    week: int | None = Field(default=None, ge=1, le=42)
+
+
 class Overrides(BaseModel):
     """Practitioner overrides: point codes to add to or remove from the plan."""
 
@@ -53,7 +61,7 @@ class Overrides(BaseModel):
     remove: list[str] = Field(default_factory=list)
 
 
-ScreeningAnswer = bool | list[Zone] | ProcedureAnswer
+ScreeningAnswer = bool | list[Zone] | ProcedureAnswer | PregnancyAnswer
 
 
 class Intake(BaseModel):
@@ -67,7 +75,10 @@ class Intake(BaseModel):
     )
     screening: dict[str, ScreeningAnswer] = Field(
         default_factory=dict,
-        description="Screening rule id -> yes/no, a list of zones, or a procedure answer.",
+        description=(
+            "Screening rule id -> yes/no, a list of zones, a procedure or a pregnancy answer. "
+            "A question left out is unanswered, never 'no'."
+        ),
     )
     tongue: list[str] = Field(default_factory=list, description="Tongue finding ids.")
     pulse: list[str] = Field(default_factory=list, description="Pulse finding ids.")
@@ -156,12 +167,14 @@ def _check(intake: Intake, knowledge: Knowledge) -> None:
             # A bare "no" is accepted for zones and procedures: nothing to skip.
             "zones": isinstance(answer, list) or answer is False,
             "procedure": isinstance(answer, ProcedureAnswer) or answer is False,
+            "pregnancy": isinstance(answer, (bool, PregnancyAnswer)),
         }[rule.answer]
         if not ok:
             expected = {
                 "yes_no": "yes or no",
                 "zones": f"a list of zones ({', '.join(ALL_ZONES)}) or no",
                 "procedure": "{zones: [...], days_ago: N} or no",
+                "pregnancy": "yes, no or {week: N}",
             }[rule.answer]
             raise _FieldProblem(("screening", rule_id), f"expected {expected}")
     if intake.age is not None and intake.screening.get("under_18") is not None:
@@ -282,7 +295,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     # file's own keys and indexes are what a practitioner can find.
     out: list[str | int] = []
     for part in loc:
-        if isinstance(part, str) and ("[" in part or part in {"bool", "ProcedureAnswer"}):
+        if isinstance(part, str) and (
+            "[" in part or part in {"bool", "ProcedureAnswer", "PregnancyAnswer"}
+        ):
             break
         out.append(part)
     return tuple(out)
@@ -299,7 +314,7 @@ def screening_line(path: str | Path, rule_id: str) -> int | None:
     return _line_map(node).get(("screening", rule_id))
 
 
-QuestionKind = Literal["yes_no", "zones", "procedure"]
+QuestionKind = Literal["yes_no", "zones", "procedure", "pregnancy"]
 
 
 class QuestionItem(BaseModel):
@@ -311,6 +326,8 @@ class QuestionItem(BaseModel):
     text: str
     kind: QuestionKind
     label: str | None = None
+    critical: bool = False
+    critical_for: list[str] = Field(default_factory=list)
 
 
 class FindingItem(BaseModel):
@@ -342,7 +359,14 @@ def questionnaire(knowledge: Knowledge | None = None) -> Questionnaire:
             QuestionItem(id=q.id, text=q.text, kind="yes_no") for q in knowledge.patterns.questions
         ],
         screening_questions=[
-            QuestionItem(id=rule.id, text=rule.question, kind=rule.answer, label=rule.label)
+            QuestionItem(
+                id=rule.id,
+                text=rule.question,
+                kind=rule.answer,
+                label=rule.label,
+                critical=rule.critical,
+                critical_for=list(rule.critical_for),
+            )
             for rule in knowledge.screening.rules
         ],
         tongue=[FindingItem(id=f.id, text=f.text) for f in knowledge.patterns.tongue],

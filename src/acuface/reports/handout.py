@@ -23,7 +23,7 @@ from acuface.planner import Plan
 from acuface.reports.pdf import html_to_pdf
 
 #: Sources the fixed text of the template cites (besides those of the outcomes).
-_TEMPLATE_SOURCES = ("yun2013", "baumler2021", "camargo2021")
+_TEMPLATE_SOURCES = ("yun2013", "jung2021", "baumler2021", "camargo2021")
 _ZONE_WORDS = {
     "crows_feet": "outer corners of the eyes",
     "nasolabial": "nose-to-mouth fold",
@@ -66,17 +66,31 @@ def _where(zones: list[str], sides: list[str]) -> str:
 
 def _why(plan: Plan, code: str) -> str:
     point = next(p for p in plan.points if p.code == code)
+    concern_labels = {c.name: c.label for c in plan.concerns}
+    pattern_names = {p.id: p.name for p in plan.patterns}
     parts: list[str] = []
-    for detail in point.details:
-        if detail.kind == "concern":
-            parts.append(f"{detail.label}: {detail.why}")
-        elif detail.kind == "pattern":
-            parts.append(f"General balance ({detail.label.split(',')[0]}): {detail.why}")
-        elif detail.kind == "supportive":
-            parts.append("Part of a balanced whole-face treatment.")
+    for why in point.why:
+        if why.kind == "concern":
+            parts.append(f"{concern_labels.get(why.id, why.id)}: {why.text}")
+        elif why.kind == "pattern":
+            parts.append(f"General balance ({pattern_names.get(why.id, why.id)}): {why.text}")
+        elif why.kind == "support":
+            parts.append("Adds to the treatment of the same areas of your face.")
         else:
             parts.append("Chosen by your practitioner.")
     return " ".join(parts)
+
+
+def _how(point: Any) -> str:
+    """Say how a point is needled, in words for the client."""
+    technique = point.technique
+    if technique is None:
+        return ""
+    depth = "very shallow" if technique.depth_cun[1] <= 0.3 else "shallow"
+    if technique.angle in ("transverse", "intradermal"):
+        depth += ", almost flat along the skin"
+    stay = "left in while you rest" if technique.retain else "put in and taken out straight away"
+    return f"A {technique.needle} needle, {depth}; {stay}."
 
 
 def _adjustments(plan: Plan) -> list[str]:
@@ -91,8 +105,8 @@ def _adjustments(plan: Plan) -> list[str]:
         out.append(f"{len(screened)} point(s) were left out for your safety ({codes}).")
     if plan.budget[1] < 50:
         out.append(f"Fewer needles than usual: at most {plan.budget[1]} this time.")
-    if plan.position:
-        out.append(f"You will be treated {plan.position} down.")
+    if plan.session is not None and plan.session.position_why:
+        out.append(f"You will be treated {plan.session.position_label}.")
     out.extend(f"Technique: {text}." for text in plan.restrictions)
     out.extend(f"Consent: {text.split(': ', 1)[-1]}" for text in plan.consents)
     return out
@@ -124,6 +138,7 @@ def handout_context(plan: Plan, *, client_name: str | None = None) -> dict[str, 
                 "name": f"{record.pinyin} ({record.english})",
                 "where": _where(list(record.zones), list(point.sides)),
                 "why": _why(plan, point.code),
+                "how": _how(point),
             }
         )
     sessions = [
@@ -131,9 +146,14 @@ def handout_context(plan: Plan, *, client_name: str | None = None) -> dict[str, 
         for s in plan.course.sessions
         if s.date is not None
     ]
+    session = plan.session
+    retention = session.retention_minutes if session else (20, 30)
     return {
         "css": _css(),
         "plan": plan,
+        "position_label": session.position_label if session else "lying down",
+        "retention": retention,
+        "not_final": bool(plan.screening_unanswered),
         "client_name": client_name,
         "first_date": sessions[0]["date"] if sessions else None,
         "concern_labels": [c.label for c in plan.concerns],

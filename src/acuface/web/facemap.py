@@ -130,7 +130,7 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
             "cautions": [],
             "reasons": list(reasons),
         }
-    n = point.needling
+    n = point.standard
     depth = f"{n.depth_cun[0]:g}–{n.depth_cun[1]:g} cun, {n.angle}"
     if n.direction:
         depth += f", {n.direction}"
@@ -139,7 +139,7 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
         "name": f"{point.pinyin} ({point.english})",
         "location": point.location,
         "depth": depth,
-        "needling_notes": n.notes or "",
+        "needling_notes": n.note or "",
         "cautions": list(point.cautions),
         "reasons": list(reasons),
     }
