@@ -138,11 +138,17 @@ def test_pregnancy_rule_removes_the_forbidden_points(knowledge: Knowledge) -> No
     assert {"LI4", "SP6", "BL60", "BL67", "GB21"} <= tagged
 
 
+def _with(knowledge: Knowledge, **files: object) -> Knowledge:
+    """A fresh Knowledge with some files replaced (its cached indexes rebuilt)."""
+    parts = {name: getattr(knowledge, name) for name in Knowledge.model_fields}
+    return Knowledge(**{**parts, **files})
+
+
 def test_cross_check_rejects_unknown_point_and_source(knowledge: Knowledge) -> None:
     data = yaml.safe_load((DATA / "concerns.yaml").read_text(encoding="utf-8"))
     data["concerns"][0]["points"][0]["code"] = "ST99"
     data["concerns"][1]["source"] = ["nobody2020"]
-    broken = knowledge.model_copy(update={"concerns": ConcernsFile.model_validate(data)})
+    broken = _with(knowledge, concerns=ConcernsFile.model_validate(data))
     with pytest.raises(AtlasError) as info:
         _cross_check(broken)
     assert "'ST99' is not in the atlas" in info.value.message
@@ -157,7 +163,7 @@ def test_cross_check_rejects_unknown_point_and_source(knowledge: Knowledge) -> N
 def test_cross_check_rejects_unknown_sign(knowledge: Knowledge) -> None:
     data = yaml.safe_load((DATA / "patterns.yaml").read_text(encoding="utf-8"))
     data["patterns"][0]["signs"][0]["id"] = "no_such_question"
-    broken = knowledge.model_copy(update={"patterns": PatternsFile.model_validate(data)})
+    broken = _with(knowledge, patterns=PatternsFile.model_validate(data))
     with pytest.raises(AtlasError, match="unknown question sign 'no_such_question'"):
         _cross_check(broken)
 

@@ -618,7 +618,7 @@ SCALES: DataFile[ScalesFile] = register(
     )
 )
 #: Data files whose content decides a plan (hashed into ``Plan.knowledge_digest``).
-KNOWLEDGE_FILES: tuple[str, ...] = ("concerns", "patterns", "screening", "practice")
+KNOWLEDGE_FILES: tuple[str, ...] = ("concerns", "patterns", "screening", "practice", "points")
 
 
 def _cross_check(knowledge: Knowledge) -> None:

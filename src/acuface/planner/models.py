@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from acuface.atlas.knowledge import load_knowledge
 from acuface.vocab import Side
 
-
 DISCLAIMER = (
     "Decision support for a licensed practitioner, not a diagnosis or a prescription. "
     "Check every point, screening answer and caution against the client in front of you."

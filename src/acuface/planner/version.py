@@ -12,7 +12,7 @@ from acuface.atlas import datafiles
 from acuface.atlas.knowledge import KNOWLEDGE_FILES
 
 #: Version of the planning rules (selection, budget, course).
-PLANNER_VERSION = "1.0.0"
+PLANNER_VERSION = "2.0.0"
 
 
 def knowledge_digest() -> str:
