@@ -229,8 +229,11 @@ class LiveTracker:
                 ),
             )
         smoothed, speed_mm_s = self._smooth(raw, t_s)
-        face = face_result(smoothed, geometry=self.geometry)
-        raw_xy = _xy(face_result(raw, geometry=self.geometry)) if self.with_raw else None
+        # The pixels go along as in locate(): neck points are checked for skin.
+        face = face_result(smoothed, geometry=self.geometry, image_rgb=rgb)
+        raw_xy = (
+            _xy(face_result(raw, geometry=self.geometry, image_rgb=rgb)) if self.with_raw else None
+        )
         warnings = list(face.warnings)
         if self.pose_check is not None:
             warnings.extend(w for w in self.pose_check(face.pose) if w not in warnings)
