@@ -84,9 +84,10 @@ def locate_command(
 ) -> None:
     """Find the face in each photo and place the facial acupoints on it."""
     from acuface.atlas.geometry import load_geometry
+    from acuface.cli.batch import finish, photo_list, progress_bar
     from acuface.config import get_settings
     from acuface.errors import UnknownPointCode, UnknownStandard
-    from acuface.locator.batch import expand_inputs, run_batch
+    from acuface.locator.batch import run_batch_json
     from acuface.locator.facemap import resolve_codes
     from acuface.locator.geometry import compile_geometry
     from acuface.vocab import split_codes
@@ -108,51 +109,32 @@ def locate_command(
         if not codes:
             err.print("[bold red]usage error:[/] --points: no point codes given.")
             raise typer.Exit(2)
-    files = expand_inputs(photos)
-    if not files:
-        err.print("[bold red]usage error:[/] no photos found in the given folder(s).")
-        raise typer.Exit(2)
-
-    results: list[dict[str, Any]]
-    if len(files) > 1:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-        ) as progress:
-            task = progress.add_task("Locating points", total=len(files))
-            results = run_batch(
-                files,
-                codes=codes,
-                out_dir=out,
-                workers=workers,
-                on_result=lambda _r: progress.advance(task),
-                symmetric=symmetric,
-                standard=standard,
-            )
-    else:
-        results = run_batch(
-            files, codes=codes, out_dir=out, workers=1, symmetric=symmetric, standard=standard
+    files = photo_list(photos, err)
+    with progress_bar(err, len(files), "Locating points") as advance:
+        items = run_batch_json(
+            files,
+            codes=codes,
+            out_dir=out,
+            workers=workers if len(files) > 1 else 1,
+            on_result=advance,
+            symmetric=symmetric,
+            standard=standard,
         )
 
     if as_json:
-        sys.stdout.write(json.dumps({"results": results}, indent=2) + "\n")
+        # Each worker already serialised its result; the document is their join.
+        doc = '{"results":[' + ",".join(item.json_text for item in items) + "]}"
+        if sys.stdout.isatty():
+            doc = json.dumps(json.loads(doc), indent=2)
+        sys.stdout.write(doc + "\n")
         sys.stdout.flush()
     else:
         console = Console()
-        for res in results:
-            console.print(_fmt_result(res), highlight=False, soft_wrap=True)
+        for item in items:
+            console.print(_fmt_result(json.loads(item.json_text)), highlight=False, soft_wrap=True)
         if out is not None:
             console.print(f"Overlays and JSON written to [bold]{out}[/]", highlight=False)
-    failed = sum(1 for r in results if r["error"])
-    if failed:
-        err.print(f"[yellow]{failed} of {len(results)} photo(s) failed.[/]")
-        raise typer.Exit(1)
+    finish(err, sum(item.failed for item in items), len(items))
 
 
 def register(app: typer.Typer) -> None:

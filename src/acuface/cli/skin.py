@@ -24,7 +24,7 @@ HELP = """Measure skin (capture quality, wrinkles, dark circles, redness, spots,
 sagging geometry) per face region.
 
 \b
-  acuface skin PHOTO... [--json] [--out DIR] [--workers N]
+  acuface skin PHOTO|FOLDER... [--json] [--out DIR] [--workers N]
   acuface skin compare BEFORE AFTER [--json] [--out DIR]
 
 Raw scores for practitioners' follow-up, not a diagnosis. See docs/skin.md.
@@ -35,15 +35,6 @@ def _write_png(path: Path, rgb: Any) -> None:
     from PIL import Image
 
     Image.fromarray(rgb).save(path)
-
-
-def _unique_stem(path: Path, used: set[str]) -> str:
-    stem, n = path.stem, 1
-    while stem in used:
-        n += 1
-        stem = f"{path.stem}-{n}"
-    used.add(stem)
-    return stem
 
 
 def _summary_lines(image: str, report: SkinReport) -> list[str]:
@@ -102,31 +93,32 @@ def _analyse_one(task: tuple[str, str | None, str, bool]) -> tuple[dict[str, Any
         return {"image": photo, "error": {"type": "AnalysisFailed", "message": message}}, []
 
 
-def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: int | None) -> int:
+def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: int | None) -> None:
     from rich.console import Console
-    from rich.progress import Progress
 
-    from acuface.locator.batch import map_in_workers
+    from acuface.cli.batch import finish, photo_list, progress_bar
+    from acuface.locator.batch import map_in_workers, output_stems
+    from acuface.locator.landmarks import get_detector
 
     err = Console(stderr=True)
-    used: set[str] = set()
+    files = photo_list(photos, err)
     tasks = [
-        (str(p), None if out is None else str(out), _unique_stem(p, used), not as_json)
-        for p in photos
+        (str(p), None if out is None else str(out), stem, not as_json)
+        for p, stem in zip(files, output_stems(files), strict=True)
     ]
 
     def lost(i: int, exc: Exception) -> tuple[dict[str, Any], list[str]]:
         message = f"{tasks[i][0]}: the worker failed ({type(exc).__name__})."
         return {"image": tasks[i][0], "error": {"type": "WorkerFailed", "message": message}}, []
 
-    with Progress(console=err, transient=True, disable=len(photos) < 2) as progress:
-        bar = progress.add_task("analysing", total=len(tasks))
-        # Each worker builds its own Face Mesh on first use and keeps it.
+    with progress_bar(err, len(tasks), "Analysing skin") as advance:
+        # Each worker builds its own Face Mesh once and keeps it.
         done = map_in_workers(
             _analyse_one,
             tasks,
             workers=workers,
-            on_result=lambda _r: progress.advance(bar),
+            initializer=get_detector,
+            on_result=advance,
             on_lost=lost,
         )
     results = [entry for entry, _ in done]
@@ -138,8 +130,8 @@ def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: 
             for line in lines:
                 typer.echo(line)
             if entry.get("error"):
-                err.print(f"[bold red]error:[/] {entry['error']['message']}", highlight=False)
-    return 1 if failed else 0
+                err.print(f"[red]✗[/] {entry['error']['message']}", highlight=False)
+    finish(err, failed, len(results))
 
 
 def _compare(before: Path, after: Path, as_json: bool, out: Path | None) -> int:
@@ -203,7 +195,10 @@ def _compare(before: Path, after: Path, as_json: bool, out: Path | None) -> int:
 def skin_command(
     photos: Annotated[
         list[Path],
-        typer.Argument(help="Photos to analyse, or: compare BEFORE AFTER", show_default=False),
+        typer.Argument(
+            help="Photos or folders of photos to analyse, or: compare BEFORE AFTER",
+            show_default=False,
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
     out: Annotated[
@@ -224,10 +219,8 @@ def skin_command(
                 f"compare needs exactly two photos (BEFORE AFTER), got {len(photos) - 1}",
                 param_hint="PHOTOS",
             )
-        code = _compare(photos[1], photos[2], as_json, out)
-    else:
-        code = _analyse_many(photos, as_json, out, workers)
-    raise typer.Exit(code=code)
+        raise typer.Exit(code=_compare(photos[1], photos[2], as_json, out))
+    _analyse_many(photos, as_json, out, workers)
 
 
 def register(app: typer.Typer) -> None:

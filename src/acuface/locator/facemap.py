@@ -320,8 +320,13 @@ def _uncovered(
         return shown
     radius = geometry.cover.patch_cun * cun_px
     reference_xy = landmarks.xy_px[np.asarray(geometry.cover.skin_reference)]
-    reference = np.nanmedian(patch_lab(image_rgb, reference_xy, radius), axis=0)
-    skin = looks_like_skin(patch_lab(image_rgb, xy_px, radius), reference)
+    # One sampling pass for the cheeks and the points together.
+    lab = patch_lab(image_rgb, np.vstack([reference_xy, xy_px]), radius)
+    ref = lab[: len(reference_xy)]
+    ref = ref[np.isfinite(ref).all(axis=1)]
+    if not len(ref):
+        return shown
+    skin = looks_like_skin(lab[len(reference_xy) :], np.median(ref, axis=0))
     return shown if skin is None else shown & skin
 
 

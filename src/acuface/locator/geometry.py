@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.spatial import cKDTree
 
 from acuface.atlas.geometry import (
     Compose,
@@ -149,6 +147,46 @@ class _Lin:
 
 
 @dataclass(frozen=True)
+class SparseRows:
+    """A (rows, columns) matrix with few non-zeros per row, as padded gathers.
+
+    ``rows @ v`` is ``(weight * v[index]).sum(axis=1)``: a handful of
+    multiply-adds per row in NumPy, no BLAS call (which, right after a
+    MediaPipe call, wakes OpenBLAS threads and costs milliseconds) and no
+    SciPy import at start-up.
+
+    Attributes
+    ----------
+    index : (R, K) ndarray of intp
+        Column of each stored entry (padding points at column 0).
+    weight : (R, K) ndarray of float64
+        Its value (0 for padding).
+    shape : tuple of int
+    """
+
+    index: NDArray[np.intp]
+    weight: NDArray[np.float64]
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_dense(cls, dense: NDArray[np.float64]) -> SparseRows:
+        """Keep the non-zero entries of a dense (R, C) matrix."""
+        dense = np.atleast_2d(np.asarray(dense, dtype=np.float64))
+        nz = dense != 0.0
+        k = max(1, int(nz.sum(axis=1).max(initial=0)))
+        index = np.zeros((dense.shape[0], k), dtype=np.intp)
+        weight = np.zeros((dense.shape[0], k))
+        for r in range(dense.shape[0]):
+            cols = np.flatnonzero(nz[r])
+            index[r, : len(cols)] = cols
+            weight[r, : len(cols)] = dense[r, cols]
+        return cls(index, weight, (int(dense.shape[0]), int(dense.shape[1])))
+
+    def __matmul__(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray((self.weight * v[self.index]).sum(axis=1), dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class CompiledGeometry:
     """Point geometry compiled to matrices: evaluating a face is a few matmuls.
 
@@ -157,14 +195,13 @@ class CompiledGeometry:
     codes, sides : tuple of str
         One row per (code, side), in file order (left before right).
     specs : tuple of PointGeometry
-    weights : tuple of 3 sparse (P, 478) matrices
-        Landmark weights per coordinate (sparse: a row uses a few landmarks,
-        and sparse products avoid waking BLAS threads next to MediaPipe's).
+    weights : tuple of 3 SparseRows (P, 478)
+        Landmark weights per coordinate (a row uses a few landmarks).
     cun : (P, 3) ndarray of float64
         Coefficients of ``cun_px`` per coordinate.
-    slot_weights : tuple of 2 sparse (M, 478) matrices; slot_cun : (M, 2) ndarray
+    slot_weights : tuple of 2 SparseRows (M, 478); slot_cun : (M, 2) ndarray
         x, y of the M surface-depth slots.
-    slot_z : sparse (P, M) matrix
+    slot_z : SparseRows (P, M)
         How each row's z combines the slot depths.
     facing : (P, 3) ndarray of float64
         Unit outward skin directions in the face frame (constant per row).
@@ -185,11 +222,11 @@ class CompiledGeometry:
     codes: tuple[str, ...]
     sides: tuple[str, ...]
     specs: tuple[PointGeometry, ...]
-    weights: tuple[csr_matrix, csr_matrix, csr_matrix]
+    weights: tuple[SparseRows, SparseRows, SparseRows]
     cun: NDArray[np.float64]
-    slot_weights: tuple[csr_matrix, csr_matrix]
+    slot_weights: tuple[SparseRows, SparseRows]
     slot_cun: NDArray[np.float64]
-    slot_z: csr_matrix
+    slot_z: SparseRows
     facing: NDArray[np.float64]
     confidence: NDArray[np.float64]
     slot_candidates: NDArray[np.intp]
@@ -332,14 +369,14 @@ class _Compiler:
             sides=tuple(sides),
             specs=tuple(specs),
             weights=(
-                csr_matrix(np.stack([r.w[0] for r in rows])),
-                csr_matrix(np.stack([r.w[1] for r in rows])),
-                csr_matrix(np.stack([r.w[2] for r in rows])),
+                SparseRows.from_dense(np.stack([r.w[0] for r in rows])),
+                SparseRows.from_dense(np.stack([r.w[1] for r in rows])),
+                SparseRows.from_dense(np.stack([r.w[2] for r in rows])),
             ),
             cun=np.stack([r.c for r in rows]),
-            slot_weights=(csr_matrix(sw[0]), csr_matrix(sw[1])),
+            slot_weights=(SparseRows.from_dense(sw[0]), SparseRows.from_dense(sw[1])),
             slot_cun=sc,
-            slot_z=csr_matrix(slot_z),
+            slot_z=SparseRows.from_dense(slot_z),
             facing=np.stack(facing),
             confidence=np.array([sp.confidence for sp in specs]),
             slot_candidates=self.candidates(sw, sc),
@@ -429,16 +466,13 @@ def surface_depth(
     """
     k = _SURFACE_NEIGHBOURS
     if candidates is None:
-        d, near = cKDTree(mesh_xyz[:, :2]).query(np.column_stack([x, y]), k=k + 1)
-    else:
-        d2 = (mesh_xyz[candidates, 0] - x[:, None]) ** 2 + (
-            mesh_xyz[candidates, 1] - y[:, None]
-        ) ** 2
-        pick = np.argpartition(d2, k, axis=1)[:, : k + 1]
-        d2 = np.take_along_axis(d2, pick, axis=1)
-        order = np.argsort(d2, axis=1)
-        near = np.take_along_axis(np.take_along_axis(candidates, pick, axis=1), order, axis=1)
-        d = np.sqrt(np.take_along_axis(d2, order, axis=1))
+        candidates = np.broadcast_to(np.arange(len(mesh_xyz)), (len(x), len(mesh_xyz)))
+    d2 = (mesh_xyz[candidates, 0] - x[:, None]) ** 2 + (mesh_xyz[candidates, 1] - y[:, None]) ** 2
+    pick = np.argpartition(d2, k, axis=1)[:, : k + 1]
+    d2 = np.take_along_axis(d2, pick, axis=1)
+    order = np.argsort(d2, axis=1)
+    near = np.take_along_axis(np.take_along_axis(candidates, pick, axis=1), order, axis=1)
+    d = np.sqrt(np.take_along_axis(d2, order, axis=1))
     # Inverse-distance weights minus that of the (k+1)-th neighbour: a landmark's
     # weight falls to zero as it leaves the k nearest, so the depth never jumps
     # when two candidates swap rank (points on the symmetry line sit between
