@@ -97,8 +97,7 @@ def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: 
     from rich.console import Console
 
     from acuface.cli.batch import finish, photo_list, progress_bar
-    from acuface.locator.batch import map_in_workers, output_stems
-    from acuface.locator.landmarks import get_detector
+    from acuface.locator.batch import init_detector, map_in_workers, output_stems
 
     err = Console(stderr=True)
     files = photo_list(photos, err)
@@ -117,7 +116,7 @@ def _analyse_many(photos: list[Path], as_json: bool, out: Path | None, workers: 
             _analyse_one,
             tasks,
             workers=workers,
-            initializer=get_detector,
+            initializer=init_detector,
             on_result=advance,
             on_lost=lost,
         )

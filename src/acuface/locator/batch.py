@@ -138,6 +138,11 @@ def locate_file(
     return result
 
 
+def init_detector() -> None:
+    """Build this worker's Face Mesh (pool initializer for any photo batch)."""
+    get_detector()
+
+
 def _init_worker() -> None:
     """Build this worker's Face Mesh and load the geometry once."""
     get_detector()
