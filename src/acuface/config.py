@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         Where standards place a point differently (GV26), which one the
         locator draws (``ACUFACE_LOCATION_STANDARD``: ``who2008``, the
         default, or ``gbt12346``); see docs/points.md.
+    analysis_workers : int or None
+        Photo-analysis worker processes per server process (``ACUFACE_ANALYSIS_WORKERS``);
+        unset: one per CPU core, at most two.
+    analysis_timeout_s : float
+        Longest the analysis of one upload may take before its worker is stopped.
+    analysis_memory_mb : int
+        Address-space limit of each analysis worker in MiB.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACUFACE_", extra="ignore")
@@ -78,6 +85,9 @@ class Settings(BaseSettings):
     max_upload_mb: float = 25.0
     max_image_pixels: int = 50_000_000
     location_standard: str | None = None
+    analysis_workers: int | None = Field(default=None, ge=1, le=64)
+    analysis_timeout_s: float = Field(default=60.0, gt=0)
+    analysis_memory_mb: int = Field(default=3072, ge=256)
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
@@ -141,6 +151,13 @@ class Settings(BaseSettings):
         if not self.trusted_proxies:
             return []
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def analysis_worker_count(self) -> int:
+        """Analysis worker processes per server process."""
+        if self.analysis_workers is not None:
+            return self.analysis_workers
+        return max(1, min(2, os.cpu_count() or 1))
 
     @property
     def sqlalchemy_url(self) -> str:

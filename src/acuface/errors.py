@@ -67,6 +67,15 @@ class ImageTooSmall(ImageError):
     """The image, or the face in it, is too small to place points reliably."""
 
 
+class PhotoBreaksAnalysis(ImageError):
+    """Analysing this photo crashed its worker process or passed its memory limit.
+
+    The photo is the likely cause (422); nothing was stored and the server carries on.
+    """
+
+    http_status = 422
+
+
 class FaceError(AcufaceError):
     """A problem with the face in a photo."""
 
@@ -198,3 +207,16 @@ class WorkerCrashed(WorkerError):
 
 class WorkerFailed(WorkerError):
     """The worker's handler raised an unexpected exception (the worker keeps running)."""
+
+
+class WorkerOutOfMemory(WorkerCrashed):
+    """A call needed more memory than the worker's limit; the worker was stopped."""
+
+
+class WorkerPoolBusy(WorkerError):
+    """Every worker of a pool is busy and its waiting line is full (try again shortly)."""
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+

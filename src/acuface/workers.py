@@ -17,45 +17,74 @@ server. :class:`SupervisedWorker` is the one primitive for that:
   back as itself and the child stays; any other exception comes back as
   :class:`WorkerFailed` with its type and message, and the child stays too.
 
+* with ``limits.memory_mb`` the child's address space is capped (``RLIMIT_AS``) from
+  its start, so a call that tries to allocate gigabytes fails inside the child
+  (:class:`WorkerOutOfMemory`, the child is replaced) instead of pushing the machine
+  into swap before any after-the-call check could notice.
+
 Calls are synchronous and serialised per worker (a lock); async code runs them with
-``anyio.to_thread.run_sync``. A pool is several workers plus a bound on how many are
-used at once; a stateful user (a live camera connection's tracking Face Mesh) owns
-one worker for its lifetime.
+``anyio.to_thread.run_sync``. A stateful user (a live camera connection's tracking
+Face Mesh) owns one worker for its lifetime.
+
+:class:`WorkerPool` is a bounded set of workers with a bounded waiting line
+(:class:`~acuface.errors.WorkerPoolBusy` beyond it): ``await pool.run(fn, *args)``
+runs a module-level function in a free worker (:class:`FunctionRunner` is the
+handler), ``pool.lease()`` lends one worker for a while. A worker that crashed or
+timed out in a pool is restarted in the background at once, so the next call finds
+it ready. The server's photo analysis (``acuface.clinic.analysis``) is such a pool.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: when one of its workers
+dies the whole executor is broken for every pending call, it cannot stop a call
+that runs too long, and it has no memory limit.
 
 This module knows nothing of the rest of Acuface; any layer may use it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+import anyio.to_thread
 
 from acuface.errors import (
     AcufaceError,
     WorkerCrashed,
     WorkerError,
     WorkerFailed,
+    WorkerOutOfMemory,
+    WorkerPoolBusy,
     WorkerStartFailed,
     WorkerTimeout,
 )
 
 __all__ = [
+    "FunctionRunner",
+    "Job",
     "SupervisedWorker",
     "WorkerCrashed",
     "WorkerError",
     "WorkerFailed",
     "WorkerLimits",
+    "WorkerOutOfMemory",
+    "WorkerPool",
+    "WorkerPoolBusy",
     "WorkerStartFailed",
     "WorkerTimeout",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,20 +100,34 @@ class WorkerLimits:
     max_rss_mb : float or None
         Resident memory above which the child is replaced after a call (Linux;
         ignored where ``/proc`` is absent). ``None``: no limit.
+    memory_mb : int or None
+        Address-space limit of the child (``RLIMIT_AS``) in MiB, enforced during
+        calls: an allocation past it raises ``MemoryError`` in the child, which ends
+        the call with :class:`WorkerOutOfMemory`. It counts virtual memory: a Face
+        Mesh worker uses about 0.9 GB analysing a 1000 px photo, 1.5 GB for 45 MP.
+        ``None``: no limit.
     """
 
     start_timeout_s: float = 60.0
     call_timeout_s: float = 30.0
     max_rss_mb: float | None = None
+    memory_mb: int | None = None
 
 
-def _child_main(conn: Connection, factory: Callable[[], Any], nice: int) -> None:
+def _child_main(
+    conn: Connection, factory: Callable[[], Any], nice: int, memory_mb: int | None = None
+) -> None:
     """Body of the child process: build the handler, then answer calls until told to stop."""
     # The parent owns shutdown; a Ctrl+C in the terminal must not print a
     # traceback from every worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         os.nice(nice)
+    if memory_mb is not None:
+        import resource
+
+        limit = int(memory_mb) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         handler = factory()
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
@@ -100,6 +143,12 @@ def _child_main(conn: Connection, factory: Callable[[], Any], nice: int) -> None
             break
         try:
             conn.send(("ok", handler(message[1])))
+        except MemoryError:
+            # The heap may be left fragmented and half-built objects around: report,
+            # then end this process so the parent starts a clean one.
+            with contextlib.suppress(Exception):
+                conn.send(("out_of_memory", None))
+            break
         except AcufaceError as exc:
             conn.send(("acuface_error", exc))
         except Exception as exc:  # noqa: BLE001 - one bad call must not end the worker
@@ -107,6 +156,16 @@ def _child_main(conn: Connection, factory: Callable[[], Any], nice: int) -> None
     close = getattr(handler, "close", None)
     if callable(close):
         close()
+
+
+def _describe_exit(exitcode: int | None) -> str:
+    """Say how a child ended: ``exit code 3`` or ``signal SIGABRT``."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -187,7 +246,10 @@ class SupervisedWorker:
         self._discard()
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
-            target=_child_main, args=(child, self.factory, self.nice), name=self.name, daemon=True
+            target=_child_main,
+            args=(child, self.factory, self.nice, self.limits.memory_mb),
+            name=self.name,
+            daemon=True,
         )
         proc.start()
         child.close()
@@ -270,6 +332,9 @@ class SupervisedWorker:
             Whatever Acuface error the handler raised (the child keeps running).
         WorkerTimeout, WorkerCrashed
             The child was stopped or died; the next call starts a new one.
+        WorkerOutOfMemory
+            The call passed ``limits.memory_mb`` (a :class:`WorkerCrashed`); the child
+            is replaced.
         WorkerFailed
             The handler raised another exception (the child keeps running).
         WorkerStartFailed
@@ -294,9 +359,15 @@ class SupervisedWorker:
                 code = proc.exitcode
                 self._discard()
                 raise WorkerCrashed(
-                    f"{self.name} stopped unexpectedly (exit code {code}) after "
+                    f"{self.name} stopped unexpectedly ({_describe_exit(code)}) after "
                     f"{time.monotonic() - started:.1f} s; it is restarted on the next request."
                 ) from None
+            if kind == "out_of_memory":
+                self._discard()
+                raise WorkerOutOfMemory(
+                    f"{self.name} needed more than its {self.limits.memory_mb} MB memory limit "
+                    "and was stopped; it is restarted on the next request."
+                )
             self._check_memory()
         if kind == "ok":
             return payload
@@ -312,3 +383,169 @@ class SupervisedWorker:
         if rss is not None and rss > limit:
             # Replaced lazily: the next call starts a fresh child.
             self._discard()
+
+
+# --- functions as jobs, and pools -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """A call of a module-level function, for :class:`FunctionRunner`."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class FunctionRunner:
+    """A handler that runs :class:`Job` requests: ``fn(*args, **kwargs)`` in the child.
+
+    Parameters
+    ----------
+    initializer : callable, optional
+        Run once when the child starts (e.g. build a Face Mesh and keep it in a
+        module global for the jobs to use).
+    *initargs
+        Its arguments.
+    """
+
+    def __init__(self, initializer: Callable[..., Any] | None = None, *initargs: Any) -> None:
+        if initializer is not None:
+            initializer(*initargs)
+
+    def __call__(self, job: Job) -> Any:
+        """Run one job."""
+        return job.fn(*job.args, **job.kwargs)
+
+
+class WorkerPool:
+    """A bounded pool of :class:`SupervisedWorker` processes with a bounded waiting line.
+
+    Parameters
+    ----------
+    factory : callable
+        Handler factory for every worker (see :class:`SupervisedWorker`); for function
+        jobs, ``functools.partial(FunctionRunner, initializer)``.
+    name : str, keyword-only
+        What the workers do, for messages ("photo analysis").
+    size : int, keyword-only
+        Worker processes; each starts on first use (or :meth:`warm_up`).
+    limits : WorkerLimits, keyword-only
+    max_waiting : int, keyword-only
+        Calls that may wait for a free worker; more get :class:`WorkerPoolBusy`.
+    nice : int, keyword-only
+        Niceness of the workers (see :class:`SupervisedWorker`).
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], Any],
+        *,
+        name: str,
+        size: int,
+        limits: WorkerLimits | None = None,
+        max_waiting: int = 8,
+        nice: int = 0,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.name = name
+        self.size = size
+        self.limits = limits or WorkerLimits()
+        self.max_waiting = max_waiting
+        self._workers = [
+            SupervisedWorker(factory, name=f"{name} worker", limits=self.limits, nice=nice)
+            for _ in range(size)
+        ]
+        # Last in, first out: the warmest worker serves the next call.
+        self._idle: queue.LifoQueue[SupervisedWorker] = queue.LifoQueue()
+        for worker in reversed(self._workers):
+            self._idle.put(worker)
+        self._admitted = threading.BoundedSemaphore(size + max_waiting)
+        self._closed = False
+
+    @property
+    def workers(self) -> list[SupervisedWorker]:
+        """The pool's workers (for status pages and tests)."""
+        return list(self._workers)
+
+    def warm_up(self) -> None:
+        """Start every worker in the background (e.g. while the server starts)."""
+        for worker in self._workers:
+            self._restart_in_background(worker)
+
+    def _restart_in_background(self, worker: SupervisedWorker) -> None:
+        def start() -> None:
+            try:
+                worker.start()
+            except WorkerError:
+                log.exception("starting a %s worker failed", self.name)
+
+        if not self._closed:
+            threading.Thread(target=start, name=f"start {self.name}", daemon=True).start()
+
+    @contextlib.contextmanager
+    def lease(self, *, timeout_s: float | None = None) -> Iterator[SupervisedWorker]:
+        """Lend one worker exclusively (returned when the block ends).
+
+        Parameters
+        ----------
+        timeout_s : float, optional, keyword-only
+            Longest wait for a free worker (default: the time a full line of calls
+            could take).
+
+        Raises
+        ------
+        WorkerPoolBusy
+            The waiting line is full, or no worker freed up in time.
+        """
+        busy = f"The {self.name} service is busy; try again in a few seconds."
+        if self._closed:
+            raise WorkerPoolBusy(f"The {self.name} service is shutting down.")
+        if not self._admitted.acquire(blocking=False):
+            raise WorkerPoolBusy(busy)
+        wait = timeout_s
+        if wait is None:
+            wait = self.limits.call_timeout_s * (1 + self.max_waiting / self.size)
+        try:
+            try:
+                worker = self._idle.get(timeout=wait)
+            except queue.Empty:
+                raise WorkerPoolBusy(busy) from None
+            try:
+                yield worker
+            except (WorkerCrashed, WorkerTimeout):
+                # Replace it now, so that the next call finds a started worker.
+                self._restart_in_background(worker)
+                raise
+            finally:
+                self._idle.put(worker)
+        finally:
+            self._admitted.release()
+
+    def call_sync(self, request: Any, *, timeout_s: float | None = None) -> Any:
+        """Send *request* to a free worker's handler and wait (blocking) for the answer."""
+        with self.lease() as worker:
+            return worker.call(request, timeout_s=timeout_s)
+
+    def run_sync(
+        self, fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, **kwargs: Any
+    ) -> Any:
+        """Run ``fn(*args, **kwargs)`` in a free worker (the factory is a FunctionRunner)."""
+        return self.call_sync(Job(fn, args, kwargs), timeout_s=timeout_s)
+
+    async def run(
+        self, fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, **kwargs: Any
+    ) -> Any:
+        """:meth:`run_sync` without blocking the event loop (waits in a thread)."""
+
+        def call() -> Any:
+            return self.run_sync(fn, *args, timeout_s=timeout_s, **kwargs)
+
+        return await anyio.to_thread.run_sync(call)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        for worker in self._workers:
+            worker.close()

@@ -125,7 +125,8 @@ def _needles_from_plan(plan_json: dict[str, object], rng: random.Random) -> list
 def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, dict[str, Any] | None]:
     """Worker: check, re-encode and (optionally) analyse one portrait."""
     prepared = prepare_photo(Path(path).read_bytes())
-    return prepared, analyse_rgb(prepared.rgb) if analyse else None
+    analysis = analyse_rgb(prepared.pixels) if analyse else None
+    return prepared.without_pixels(), analysis
 
 
 def _prepare_all(

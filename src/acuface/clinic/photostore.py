@@ -26,7 +26,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -198,25 +198,31 @@ class PreparedPhoto:
     ----------
     jpeg : bytes
         Re-encoded JPEG without metadata.
-    rgb : (H, W, 3) ndarray of uint8
-        The pixels, orientation applied.
+    width, height : int
+        Size in pixels, orientation applied.
     captured_at : datetime or None
         From EXIF ``DateTimeOriginal`` when present (its offset if given, else read as UTC).
+    rgb : (H, W, 3) ndarray of uint8 or None
+        The pixels, orientation applied; ``None`` once the photo has crossed a process
+        boundary without them (:meth:`without_pixels`), which is all storing needs.
     """
 
     jpeg: bytes
-    rgb: NDArray[np.uint8]
+    width: int
+    height: int
     captured_at: datetime | None
+    rgb: NDArray[np.uint8] | None = None
 
     @property
-    def width(self) -> int:
-        """Width in pixels."""
-        return int(self.rgb.shape[1])
+    def pixels(self) -> NDArray[np.uint8]:
+        """The decoded pixels; raises ``ValueError`` when they were dropped."""
+        if self.rgb is None:
+            raise ValueError("this prepared photo was sent without its pixels")
+        return self.rgb
 
-    @property
-    def height(self) -> int:
-        """Height in pixels."""
-        return int(self.rgb.shape[0])
+    def without_pixels(self) -> PreparedPhoto:
+        """Return a copy without the decoded pixels (cheap to send between processes)."""
+        return replace(self, rgb=None)
 
 
 def _exif_capture_time(data: bytes) -> datetime | None:
@@ -272,4 +278,10 @@ def prepare_photo(
     buf = io.BytesIO()
     # No exif=, no icc_profile=: the stored file carries pixels only.
     Image.fromarray(rgb).save(buf, format="JPEG", quality=JPEG_QUALITY)
-    return PreparedPhoto(jpeg=buf.getvalue(), rgb=rgb, captured_at=_exif_capture_time(data))
+    return PreparedPhoto(
+        jpeg=buf.getvalue(),
+        width=int(rgb.shape[1]),
+        height=int(rgb.shape[0]),
+        captured_at=_exif_capture_time(data),
+        rgb=rgb,
+    )

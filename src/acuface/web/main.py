@@ -7,6 +7,8 @@ the JSON API (OpenAPI at ``/api/openapi.json``, signed-in users only).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,9 +25,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import acuface
 from acuface.clinic import db
+from acuface.clinic.analysis import AnalysisLimits, AnalysisPool
 from acuface.clinic.photostore import get_photo_store
 from acuface.config import Settings
-from acuface.errors import AcufaceError
+from acuface.errors import AcufaceError, WorkerPoolBusy
 from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
 from acuface.web.routes import ROUTERS
 from acuface.web.security import (
@@ -38,6 +41,7 @@ from acuface.web.security import (
 )
 from acuface.web.settings import WebSettings
 from acuface.web.templating import render
+from acuface.workers import WorkerLimits
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "acuface_session"
@@ -66,6 +70,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooManyAttempts)
     async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
         resp = _error_response(request, 429, "Too many attempts", exc.message, exc.to_dict())
+        resp.headers["Retry-After"] = str(exc.retry_after_s)
+        return resp
+
+    @app.exception_handler(WorkerPoolBusy)
+    async def _busy(request: Request, exc: WorkerPoolBusy) -> Response:
+        resp = _error_response(request, 503, "Busy", exc.message, exc.to_dict())
         resp.headers["Retry-After"] = str(exc.retry_after_s)
         return resp
 
@@ -126,6 +136,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return resp
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Start the analysis workers while the server starts, so that the first upload
+    # does not wait for a Face Mesh; stop them with the server.
+    app.state.analysis_pool.pool.warm_up()
+    try:
+        yield
+    finally:
+        app.state.analysis_pool.close()
+
+
 def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     """Build the Acuface web application.
 
@@ -162,6 +183,7 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(auth_gate), Depends(csrf_protect)],
+        lifespan=_lifespan,
     )
 
     app.state.web_settings = ws
@@ -170,6 +192,18 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     from acuface.web.live import LiveHub
 
     app.state.live_hub = LiveHub(ws.live_max_connections)
+    app.state.analysis_pool = AnalysisPool(
+        size=ws.core.analysis_worker_count,
+        limits=AnalysisLimits(
+            max_pixels=ws.core.max_image_pixels,
+            max_bytes=ws.max_upload_bytes,
+            workers=WorkerLimits(
+                start_timeout_s=180.0,
+                call_timeout_s=ws.core.analysis_timeout_s,
+                memory_mb=ws.core.analysis_memory_mb,
+            ),
+        ),
+    )
     app.state.rate_limiter = LoginRateLimiter(
         max_failures=ws.login_max_failures,
         max_failures_per_ip=ws.login_max_failures_per_ip,

@@ -46,8 +46,10 @@ from acuface.clinic.services.outcomes import (
 )
 from acuface.clinic.services.photos import (
     add_photo,
+    add_prepared_photo,
     check_photo,
     check_photo_store,
+    check_photo_target,
     get_photo,
     list_photos,
     pose_warnings,
@@ -82,10 +84,12 @@ __all__ = [
     "accounts_with_published_password",
     "add_measurement",
     "add_photo",
+    "add_prepared_photo",
     "add_rating",
     "amend_session",
     "authenticate",
     "check_photo",
+    "check_photo_target",
     "check_photo_store",
     "client_timeline",
     "close_live_view",

@@ -122,15 +122,24 @@ def pose_warnings(yaw_deg: float, pitch_deg: float, roll_deg: float) -> list[str
     return warnings
 
 
-def check_photo(data: bytes) -> PhotoCheckDTO:
+def check_photo(
+    data: bytes, *, max_pixels: int | None = None, max_bytes: int | None = None
+) -> PhotoCheckDTO:
     """Check a photo before saving it: decodable, one face, pose (nothing is stored).
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    max_pixels, max_bytes : int, optional, keyword-only
+        Limits (default from the settings), see :func:`prepare_photo`.
 
     Raises the image errors of :func:`acuface.locator.image.load_image`.
     """
-    prepared = prepare_photo(data)
+    prepared = prepare_photo(data, max_pixels=max_pixels, max_bytes=max_bytes)
     warnings: list[str] = []
     try:
-        face_map = locate(prepared.rgb)
+        face_map = locate(prepared.pixels)
     except AcufaceError as exc:
         return PhotoCheckDTO(
             width=prepared.width,
@@ -154,6 +163,22 @@ def check_photo(data: bytes) -> PhotoCheckDTO:
         ok=not warnings,
         warnings=warnings,
     )
+
+
+def check_photo_target(
+    *, session: Session, actor: Actor, client_id: int, session_id: int | None = None
+) -> None:
+    """Check that *actor* may add a photo to this client (and session) before any work.
+
+    Reads only (nothing is written or audited), so the web app can run it before
+    analysing an upload without holding a write transaction.
+
+    Raises
+    ------
+    PermissionDenied, NotFound, InvalidRecord
+        Not a clinical role; no such live client or session; a session of another client.
+    """
+    _check_target(session, actor, client_id, session_id)
 
 
 def _check_target(session: Session, actor: Actor, client_id: int, session_id: int | None) -> None:
@@ -189,7 +214,7 @@ def add_photo(
     """
     _check_target(session, actor, client_id, session_id)  # before any expensive work
     prepared = prepare_photo(data)
-    analysis = analyse_rgb(prepared.rgb) if analyse else None
+    analysis = analyse_rgb(prepared.pixels) if analyse else None
     return add_prepared_photo(
         session=session,
         actor=actor,
