@@ -219,4 +219,3 @@ class WorkerPoolBusy(WorkerError):
     def __init__(self, message: str, retry_after_s: int = 5) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
-
