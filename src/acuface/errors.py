@@ -184,6 +184,15 @@ class ConfigError(AcufaceError):
     """Settings are missing or unsafe (e.g. a default secret in production)."""
 
 
+class InvalidSnapshot(AcufaceError):
+    """A stored snapshot (plan, face map, skin report, intake) cannot be read.
+
+    Written by a newer Acuface, or damaged: the record stays stored untouched.
+    """
+
+    http_status = 500
+
+
 # --- server worker processes (see acuface.workers) ---------------------------
 
 

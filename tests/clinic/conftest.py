@@ -210,6 +210,7 @@ def full_record(
         RatingCreate,
         SessionCreate,
     )
+    from acuface.planner import Intake, make_plan
 
     svc.record_consent(
         session=session,
@@ -232,7 +233,7 @@ def full_record(
         actor=alice,
         client_id=client_id,
         intake_id=intake.id,
-        plan={"points": [{"code": "ST6", "sides": ["left", "right"]}], "needle_count": 2},
+        plan=make_plan(Intake(concerns=["jaw_tension"], age=46)),
         planner_version="test-1",
     )
     s = svc.create_session(

@@ -38,7 +38,7 @@ def test_demo_clinic(engine: sa.Engine, store: LocalPhotoStore) -> None:
         # Needles come from the plan's points.
         for x in past:
             plan = next(p for p in plans if p is not None and p.id == x.plan_id)
-            planned = {pt["code"] for pt in plan.plan["points"]}
+            planned = {pt.code for pt in plan.plan.points}
             assert {n.point_code for n in x.needles} <= planned
     with engine.connect() as conn:
         weeks = conn.execute(

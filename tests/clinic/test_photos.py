@@ -148,7 +148,7 @@ def test_analysis_snapshots_pose(sqlite_template: Path, tmp_path: Path, obama_pa
             measurements = svc.list_measurements(session=session, actor=actor, client_id=client_id)
     finally:
         engine.dispose()
-    assert photo.face_map is not None and photo.face_map["faces"], photo.quality_flags
+    assert photo.face_map is not None and photo.face_map.faces, photo.quality_flags
     import acuface.locator
 
     expected_version = getattr(acuface.locator, "LOCATOR_VERSION", None)
@@ -159,6 +159,8 @@ def test_analysis_snapshots_pose(sqlite_template: Path, tmp_path: Path, obama_pa
     if photo.skin_report is not None:
         assert measurements and all(m.photo_id == photo.id for m in measurements)
         assert {m.method_version for m in measurements} == {photo.skin_method_version}
+        # Every measured number says its unit.
+        assert all(m.unit for m in measurements), {m.metric for m in measurements if not m.unit}
 
 
 def test_check_photo_warns_before_saving(obama_path: Path) -> None:

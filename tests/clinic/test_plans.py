@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import Actor, IntakeCreate
+from acuface.planner.snapshot import PlanSnapshot
 
 
 def test_plan_from_stored_intake(session: Session, alice: Actor, client_id: int) -> None:
@@ -22,8 +23,8 @@ def test_plan_from_stored_intake(session: Session, alice: Actor, client_id: int)
     session.commit()
     assert plan.planner_version == PLANNER_VERSION and plan.intake_id == stored.id
     # The snapshot is exactly what the planner returns for the same intake (it is deterministic).
-    expected = make_plan(intake).to_json()
+    expected = PlanSnapshot.of(make_plan(intake))
     assert plan.plan == expected
-    assert plan.needle_count == expected["needle_count"] > 0
+    assert plan.needle_count == expected.needle_count > 0
     latest = svc.latest_plan(session=session, actor=alice, client_id=client_id)
     assert latest is not None and latest.id == plan.id

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import Actor, ClientUpdate, ConsentCreate, IntakeCreate
 from acuface.errors import InvalidRecord, PermissionDenied
+from acuface.planner import Intake
+from acuface.planner.snapshot import IntakeSnapshot
 
 
 def test_consent_withdrawal_keeps_the_original(
@@ -39,9 +41,9 @@ def test_consent_withdrawal_keeps_the_original(
 
 def test_intake_round_trip(session: Session, alice: Actor, client_id: int) -> None:
     payload = {
-        "concerns": ["wrinkles"],
+        "concerns": [{"name": "wrinkles", "priority": 1}],
         "answers": {"cold_hands": True},
-        "tongue": "pale, thin coat",
+        "tongue": ["pale"],
     }
     created = svc.create_intake(
         session=session,
@@ -52,7 +54,10 @@ def test_intake_round_trip(session: Session, alice: Actor, client_id: int) -> No
     session.commit()
     got = svc.get_intake(session=session, actor=alice, intake_id=created.id)
     assert (
-        got.intake == payload and got.intake_date == date(2026, 2, 1) and got.created_by == "alice"
+        got.intake == IntakeSnapshot.read(payload)
+        and got.intake.to_intake() == Intake.model_validate(payload)
+        and got.intake_date == date(2026, 2, 1)
+        and got.created_by == "alice"
     )
     assert [i.id for i in svc.list_intakes(session=session, actor=alice, client_id=client_id)] == [
         created.id

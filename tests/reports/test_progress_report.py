@@ -306,9 +306,32 @@ def test_an_empty_record_says_so(report) -> None:
 def test_photos_are_cut_to_the_located_face() -> None:
     from types import SimpleNamespace
 
+    from acuface.locator.snapshot import FaceMapSnapshot
     from acuface.reports.progress import _face_box
 
-    face = {"faces": [{"points": [{"x": 400, "y": 300}, {"x": 600, "y": 560}]}]}
+    face = FaceMapSnapshot.read(
+        {
+            "image_wh": [1000, 800],
+            "faces": [
+                {
+                    "pose": {"yaw": 0.0, "pitch": 0.0, "roll": 0.0},
+                    "mm_per_px": 0.2,
+                    "cun_mm": 20.0,
+                    "points": [
+                        {
+                            "code": c,
+                            "side": "midline",
+                            "x": x,
+                            "y": y,
+                            "visible": True,
+                            "confidence": 0.9,
+                        }
+                        for c, x, y in (("GV24", 400, 300), ("CV24", 600, 560))
+                    ],
+                }
+            ],
+        }
+    )
     box = _face_box(SimpleNamespace(face_map=face, width=1000, height=800))
     # 30 % of the larger extent (260 px) around the points, clipped to the image.
     assert box == (322, 222, 678, 638)

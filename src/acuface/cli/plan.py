@@ -254,6 +254,7 @@ def plan_command(
 
     from acuface.errors import AcufaceError
     from acuface.planner import PlanOptions, make_plan
+    from acuface.planner.snapshot import PlanSnapshot
 
     if (photo is None) != (out is None):
         raise _fail("--photo and --out go together: give both or neither")
@@ -285,7 +286,9 @@ def plan_command(
         first = exc.errors()[0]
         raise _fail(f"invalid option: {first['msg']}") from None
     if as_json:
-        typer.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        # The document the clinic stores for this plan, schema version included.
+        document = PlanSnapshot.of(plan).to_json()
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         _print_plan(plan)
     if overlay_path is not None:

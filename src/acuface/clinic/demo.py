@@ -21,7 +21,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -35,6 +34,7 @@ from acuface.clinic.schemas import (
     ConsentCreate,
     IntakeCreate,
     NeedleIn,
+    PhotoAnalysis,
     RatingCreate,
     SessionCreate,
 )
@@ -42,7 +42,7 @@ from acuface.clinic.services.photos import add_prepared_photo, analyse_rgb
 from acuface.config import get_settings
 from acuface.errors import AcufaceError, ClinicError, ConfigError
 from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
-from acuface.vocab import SIDES
+from acuface.planner.snapshot import PlanSnapshot
 
 #: The demo accounts' password (development only; printed by ``acuface demo-data``).
 #: Listed in ``services.users.PUBLISHED_PASSWORDS``, which production refuses.
@@ -101,28 +101,17 @@ def default_photos_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "tests" / "data" / "faces" / "portraits"
 
 
-def _needles_from_plan(plan_json: dict[str, object], rng: random.Random) -> list[NeedleIn]:
+def _needles_from_plan(plan: PlanSnapshot, rng: random.Random) -> list[NeedleIn]:
     needles: list[NeedleIn] = []
-    points = plan_json.get("points")
-    if not isinstance(points, list):
-        return needles
-    for point in points:
-        if not isinstance(point, dict):
-            continue
-        code = point.get("code")
-        sides = point.get("sides") or ["midline"]
-        if not isinstance(code, str) or not isinstance(sides, list):
-            continue
+    for point in plan.points:
         # A practitioner rarely places every planned needle on every visit.
         if rng.random() < 0.1:
             continue
-        for side in sides:
-            if side in SIDES:
-                needles.append(NeedleIn(point_code=code, side=side))
+        needles.extend(NeedleIn(point_code=point.code, side=side) for side in point.sides)
     return needles
 
 
-def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, dict[str, Any] | None]:
+def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
     """Worker: check, re-encode and (optionally) analyse one portrait."""
     prepared = prepare_photo(Path(path).read_bytes())
     analysis = analyse_rgb(prepared.pixels) if analyse else None
@@ -131,7 +120,7 @@ def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, dict[str, Any] | 
 
 def _prepare_all(
     paths: list[Path], analyse: bool
-) -> Iterator[tuple[PreparedPhoto, dict[str, Any] | None]]:
+) -> Iterator[tuple[PreparedPhoto, PhotoAnalysis | None]]:
     """Prepare the photos in order; analysis runs in worker processes (one per core, max 2)."""
     if not analyse or len(paths) < 4:
         for path in paths:

@@ -10,12 +10,24 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from acuface.atlas.knowledge import OutcomeScale, load_knowledge
+from acuface.locator.snapshot import FaceMapSnapshot
+from acuface.planner.snapshot import IntakeSnapshot, PlanSnapshot
+from acuface.skin.snapshot import SkinSnapshot
 from acuface.vocab import Side, normalise_code
+from acuface.vocab.snapshots import Snapshot
 
 Role = Literal["admin", "practitioner", "reception"]
 ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
@@ -37,6 +49,19 @@ PhotoView = Literal[
     "front", "left_oblique", "right_oblique", "left_profile", "right_profile", "other"
 ]
 SessionStatus = Literal["draft", "signed"]
+
+
+# Snapshots as stored (JSON columns) are read through their producer's upgrade
+# steps, so a record written by an older Acuface arrives as today's type.
+def _read_stored(cls: type[Snapshot]) -> BeforeValidator:
+    # None passes through for the optional snapshots of a photo without a face.
+    return BeforeValidator(lambda value: value if value is None else cls.read(value))
+
+
+StoredIntake = Annotated[IntakeSnapshot, _read_stored(IntakeSnapshot)]
+StoredPlan = Annotated[PlanSnapshot, _read_stored(PlanSnapshot)]
+StoredFaceMap = Annotated[FaceMapSnapshot, _read_stored(FaceMapSnapshot)]
+StoredSkinReport = Annotated[SkinSnapshot, _read_stored(SkinSnapshot)]
 
 # --- bounds on input ------------------------------------------------------------
 # Every number, date and text that people type has a range, so that a slip (or a
@@ -245,12 +270,13 @@ class ClientSummaryDTO(_Out):
 class IntakeCreate(_Input):
     """A new intake.
 
-    ``intake`` is the planner's ``Intake`` as JSON (``Intake.model_dump(mode="json")``):
-    concerns, pattern answers, screening, tongue, pulse, age, overrides.
+    ``intake`` is the planner's intake (concerns, pattern answers, screening,
+    tongue, pulse, age, overrides) as an :class:`IntakeSnapshot`; its JSON form
+    (``Intake.model_dump(mode="json")``) is accepted too.
     """
 
     intake_date: RecordDate | None = None
-    intake: dict[str, Any]
+    intake: StoredIntake
     notes: str | None = Field(default=None, max_length=10_000)
 
 
@@ -260,20 +286,20 @@ class IntakeDTO(_Out):
     id: int
     client_id: int
     intake_date: date
-    intake: dict[str, Any]
+    intake: StoredIntake
     notes: str | None
     created_at: datetime
     created_by: str
 
 
 class PlanDTO(_Out):
-    """A frozen snapshot of a planner ``Plan`` (``plan`` is its ``to_json()``)."""
+    """A stored plan: its frozen :class:`PlanSnapshot` and the planner version."""
 
     id: int
     client_id: int
     intake_id: int | None
     planner_version: str
-    plan: dict[str, Any]
+    plan: StoredPlan
     needle_count: int | None
     note: str | None
     created_at: datetime
@@ -484,13 +510,50 @@ class PhotoDTO(_Out):
     roll_deg: float | None
     quality_ok: bool | None
     quality_flags: list[str]
-    face_map: dict[str, Any] | None
+    face_map: StoredFaceMap | None
     face_map_version: str | None
-    skin_report: dict[str, Any] | None
+    skin_report: StoredSkinReport | None
     skin_method_version: str | None
     note: str | None
     created_at: datetime
     created_by: str
+
+
+class MeasuredValue(BaseModel):
+    """One number the skin analysis of a photo measured, with its unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str
+    metric: str
+    value: float
+    unit: str | None
+    method_version: str
+
+
+class PhotoAnalysis(BaseModel):
+    """What the locator and the skin analysis found on one photo (before it is stored).
+
+    Problems never stop a photo from being stored: they are ``quality_flags``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    quality_flags: list[str] = Field(default_factory=list)
+    quality_ok: bool | None = None
+    face_map: FaceMapSnapshot | None = None
+    face_map_version: str | None = None
+    yaw_deg: float | None = None
+    pitch_deg: float | None = None
+    roll_deg: float | None = None
+    skin_report: SkinSnapshot | None = None
+    skin_method_version: str | None = None
+    measurements: list[MeasuredValue] = Field(default_factory=list)
+
+    @property
+    def analysed(self) -> bool:
+        """Whether the analysis ran (found a face, or flagged why not)."""
+        return self.face_map is not None or bool(self.quality_flags)
 
 
 class PhotoCheckDTO(_Out):

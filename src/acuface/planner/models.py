@@ -292,7 +292,10 @@ class Plan(BaseModel):
         return not self.screening_unanswered
 
     def to_json(self) -> dict[str, Any]:
-        """Return the ``acuface plan --json`` document.
+        """Return the ``acuface plan --json`` document, the one the clinic stores.
+
+        Its typed, versioned form is :class:`acuface.planner.snapshot.PlanSnapshot`:
+        a key added here is added there too, with a schema version bump.
 
         The contract keys (``points`` with ``code``/``sides``/``region``/``reasons``/
         ``why``/``technique``, ``needle_count``, ``excluded``, ``cautions``,
@@ -338,6 +341,7 @@ class Plan(BaseModel):
                     for s in self.course.sessions
                 ],
                 "summary": self.course.summary,
+                "source": list(self.course.source),
             },
             "budget": {"min": self.budget[0], "max": self.budget[1]},
             "concerns": [c.model_dump(mode="json") for c in self.concerns],
@@ -349,6 +353,7 @@ class Plan(BaseModel):
             "planner_version": self.planner_version,
             "knowledge_digest": self.knowledge_digest,
             "disclaimer": self.disclaimer,
+            "screening_positive": list(self.screening_positive),
         }
 
 

@@ -20,6 +20,7 @@ import jinja2
 from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.planner import Plan
+from acuface.planner.snapshot import PlanSnapshot
 from acuface.reports.pdf import html_to_pdf
 
 #: Sources the fixed text of the template cites (besides those of the outcomes).
@@ -64,7 +65,7 @@ def _where(zones: list[str], sides: list[str]) -> str:
     return f"{places} ({side})"
 
 
-def _why(plan: Plan, code: str) -> str:
+def _why(plan: PlanSnapshot, code: str) -> str:
     point = next(p for p in plan.points if p.code == code)
     concern_labels = {c.name: c.label for c in plan.concerns}
     pattern_names = {p.id: p.name for p in plan.patterns}
@@ -93,7 +94,7 @@ def _how(point: Any) -> str:
     return f"A {technique.needle} needle, {depth}; {stay}."
 
 
-def _adjustments(plan: Plan) -> list[str]:
+def _adjustments(plan: PlanSnapshot) -> list[str]:
     rules = load_knowledge().rules_by_id
     out: list[str] = []
     labels = [rules[r].label.lower() for r in plan.screening_positive if r in rules]
@@ -103,8 +104,8 @@ def _adjustments(plan: Plan) -> list[str]:
     if screened:
         codes = ", ".join(e.code for e in screened)
         out.append(f"{len(screened)} point(s) were left out for your safety ({codes}).")
-    if plan.budget[1] < 50:
-        out.append(f"Fewer needles than usual: at most {plan.budget[1]} this time.")
+    if plan.budget.max < 50:
+        out.append(f"Fewer needles than usual: at most {plan.budget.max} this time.")
     if plan.session is not None and plan.session.position_why:
         out.append(f"You will be treated {plan.session.position_label}.")
     out.extend(f"Technique: {text}." for text in plan.restrictions)
@@ -112,7 +113,7 @@ def _adjustments(plan: Plan) -> list[str]:
     return out
 
 
-def _sources(plan: Plan) -> list[dict[str, str]]:
+def _sources(plan: PlanSnapshot) -> list[dict[str, str]]:
     atlas = load_atlas()
     wanted: list[str] = list(_TEMPLATE_SOURCES)
     for outcome in plan.outcomes:
@@ -126,8 +127,9 @@ def _sources(plan: Plan) -> list[dict[str, str]]:
     return out
 
 
-def handout_context(plan: Plan, *, client_name: str | None = None) -> dict[str, Any]:
+def handout_context(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> dict[str, Any]:
     """Build the template context for *plan* (exposed for tests and other reports)."""
+    plan = PlanSnapshot.of(plan)
     atlas = load_atlas()
     rows: dict[str, list[dict[str, str]]] = {"face": [], "body": []}
     for point in plan.points:
@@ -166,13 +168,13 @@ def handout_context(plan: Plan, *, client_name: str | None = None) -> dict[str, 
     }
 
 
-def render_handout_html(plan: Plan, *, client_name: str | None = None) -> str:
+def render_handout_html(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> str:
     """Render the client handout as one self-contained HTML page.
 
     Parameters
     ----------
-    plan : Plan
-        The plan to explain.
+    plan : Plan or PlanSnapshot
+        The plan to explain (a stored snapshot or one just made).
     client_name : str, optional
         Printed at the top; escaped.
 
@@ -185,13 +187,13 @@ def render_handout_html(plan: Plan, *, client_name: str | None = None) -> str:
     return template.render(**handout_context(plan, client_name=client_name))
 
 
-def render_handout_pdf(plan: Plan, *, client_name: str | None = None) -> bytes:
+def render_handout_pdf(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> bytes:
     """Render the client handout as PDF bytes with WeasyPrint (offline, system fonts).
 
     Parameters
     ----------
-    plan : Plan
-        The plan to explain.
+    plan : Plan or PlanSnapshot
+        The plan to explain (a stored snapshot or one just made).
     client_name : str, optional
         Printed at the top.
 

@@ -147,10 +147,10 @@ class ProgressReport:
 
 def _face_box(photo: Any) -> tuple[int, int, int, int] | None:
     """Box ``(x0, y0, x1, y1)`` around the located face points plus a margin, or None."""
-    faces = (photo.face_map or {}).get("faces") or []
-    points = faces[0].get("points", []) if faces else []
-    xs = [float(p["x"]) for p in points if "x" in p and "y" in p]
-    ys = [float(p["y"]) for p in points if "x" in p and "y" in p]
+    primary = photo.face_map.primary if photo.face_map is not None else None
+    points = primary.points if primary is not None else []
+    xs = [p.x for p in points]
+    ys = [p.y for p in points]
     if not xs:
         return None
     extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)

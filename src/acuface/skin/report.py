@@ -12,6 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field
 #: versions must not be compared (the clinic stores it with every measurement).
 METHOD_VERSION = "skin-1.0"
 
+#: Unit of each per-region metric (``SkinReport.regions[region][metric]``), as the
+#: clinic stores it with every measurement; docs/skin.md defines each formula.
+REGION_METRIC_UNITS: dict[str, str] = {
+    "wrinkle_index": "% of median lightness",
+    "line_density_mm_per_cm2": "mm/cm²",
+    "line_depth": "% of median lightness",
+    "L_mean": "CIELAB L*",
+    "redness_a": "CIELAB a*",
+    "b_mean": "CIELAB b*",
+    "ita_deg": "deg",
+    "erythema_fraction": "fraction",
+    "texture_roughness": "% of median lightness",
+}
+
 
 def _round(value: Any, ndigits: int = 4) -> Any:
     if isinstance(value, float):
@@ -30,7 +44,7 @@ class QualityReport(BaseModel):
     Angles in degrees (anatomical signs, see ``acuface.vocab.mesh``).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     ok: bool
     issues: list[str]
@@ -59,7 +73,7 @@ class QualityReport(BaseModel):
 class SpotsReport(BaseModel):
     """Dark spots on the searched regions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     count: int
     area_mm2: float

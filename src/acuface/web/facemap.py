@@ -1,4 +1,4 @@
-"""Turn a stored ``FaceMap`` JSON plus atlas facts into what the face-map template draws.
+"""Turn a stored :class:`FaceMapSnapshot` plus atlas facts into what the face-map template draws.
 
 The template puts an ``<svg>`` with ``viewBox="0 0 W H"`` (the photo's pixel size)
 over the ``<img>``, so markers sit at the locator's pixel coordinates at any
@@ -8,7 +8,7 @@ display size, without inline styles (the CSP forbids them).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from PIL import Image
 
 from acuface.atlas import load_atlas
 from acuface.errors import InvalidAnswers
+from acuface.locator.snapshot import FaceMapSnapshot, PointSnapshot
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,14 @@ class FaceMapView:
 
 
 def face_crop(
-    points: Iterable[Mapping[str, Any]], width: int, height: int, *, margin: float = 0.22
+    points: Sequence[PointSnapshot], width: int, height: int, *, margin: float = 0.22
 ) -> tuple[int, int, int, int] | None:
     """Return the box ``(x0, y0, w, h)`` around the located points plus a margin.
 
     Parameters
     ----------
-    points : iterable of mapping
-        Located points with ``x``, ``y`` in image pixels.
+    points : sequence of PointSnapshot
+        Located points (``x``, ``y`` in image pixels).
     width, height : int
         Image size in pixels; the box is clipped to it.
     margin : float
@@ -79,8 +80,8 @@ def face_crop(
     tuple of int or None
         ``None`` when there are no points or the box would be most of the image anyway.
     """
-    xs = [float(p["x"]) for p in points if "x" in p and "y" in p]
-    ys = [float(p["y"]) for p in points if "x" in p and "y" in p]
+    xs = [p.x for p in points]
+    ys = [p.y for p in points]
     if not xs:
         return None
     extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
@@ -146,7 +147,7 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
 
 
 def build_facemap(
-    face_map: Mapping[str, Any] | None,
+    face_map: FaceMapSnapshot | None,
     width: int,
     height: int,
     *,
@@ -161,9 +162,8 @@ def build_facemap(
 
     Parameters
     ----------
-    face_map : mapping or None
-        ``FaceMap.to_json()``: ``{"faces": [{"points": [{"code", "side", "x", "y",
-        "visible", "confidence"}, ...]}, ...]}``. Only the primary (first) face is drawn.
+    face_map : FaceMapSnapshot or None
+        The stored face map; only the primary (first) face is drawn.
     width, height : int
         Photo size in pixels.
     codes : iterable of str, optional
@@ -184,10 +184,10 @@ def build_facemap(
     scale = max(view.width, view.height)
     view.radius = max(3.0, scale * 0.0085)
     view.font_px = max(8.0, scale * 0.014)
-    faces = (face_map or {}).get("faces") or []
-    if not faces:
+    primary = face_map.primary if face_map is not None else None
+    if primary is None:
         return view
-    view.crop = face_crop(faces[0].get("points", []), view.width, view.height)
+    view.crop = face_crop(primary.points, view.width, view.height)
     if view.crop is not None:
         scale = max(view.crop[2], view.crop[3])
         view.radius = max(2.5, scale * 0.011)
@@ -197,9 +197,9 @@ def build_facemap(
     side_map = {k.upper(): set(v) for k, v in (sides or {}).items()}
     needled_set = {(c.upper(), s) for c, s in needled}
     hi = {c.upper() for c in highlight} if highlight is not None else None
-    for p in faces[0].get("points", []):
-        code = str(p.get("code", "")).upper()
-        side = str(p.get("side", "midline"))
+    for p in primary.points:
+        code = p.code.upper()
+        side = p.side
         if wanted is not None and code not in wanted:
             continue
         if code in side_map and side_map[code] and side not in side_map[code]:
@@ -217,9 +217,9 @@ def build_facemap(
             Marker(
                 code=code,
                 side=side,
-                x=float(p.get("x", 0.0)),
-                y=float(p.get("y", 0.0)),
-                visible=bool(p.get("visible", True)),
+                x=p.x,
+                y=p.y,
+                visible=p.visible,
                 kind=kind,
                 label=code if with_labels and (hi is None or code in hi) else "",
             )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +20,8 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
-from acuface.errors import InvalidRecord
-from acuface.planner import PLANNER_VERSION, Intake, PlanOptions, make_plan
+from acuface.planner import PLANNER_VERSION, Plan, PlanOptions, make_plan
+from acuface.planner.snapshot import IntakeSnapshot, PlanSnapshot
 
 
 def create_intake(
@@ -35,7 +33,7 @@ def create_intake(
     row = m.Intake(
         client_id=client_id,
         intake_date=data.intake_date or date.today(),
-        intake=data.intake,
+        intake=data.intake.to_json(),
         notes=data.notes,
         created_by=author(actor),
     )
@@ -70,45 +68,29 @@ def list_intakes(*, session: Session, actor: Actor, client_id: int) -> list[Inta
     return [IntakeDTO.model_validate(r) for r in rows]
 
 
-def _plan_json(plan: Any) -> dict[str, Any]:
-    if isinstance(plan, dict):
-        return plan
-    to_json = getattr(plan, "to_json", None)
-    if callable(to_json):
-        result = to_json()
-        if isinstance(result, str):
-            result = json.loads(result)
-        return dict(result)
-    dump = getattr(plan, "model_dump", None)
-    if callable(dump):
-        return dict(dump(mode="json"))
-    raise InvalidRecord("save_plan needs a planner Plan or its JSON dict.")
-
-
 def save_plan(
     *,
     session: Session,
     actor: Actor,
     client_id: int,
-    plan: Any,
+    plan: Plan | PlanSnapshot,
     intake_id: int | None = None,
     planner_version: str | None = None,
     note: str | None = None,
 ) -> PlanDTO:
-    """Store a frozen snapshot of a planner ``Plan`` (or its JSON) with the planner version."""
+    """Store the frozen snapshot of a planner ``Plan`` with the planner version."""
     authorize(actor, Action.SAVE_PLANS)
     live_client(session, client_id)
     check_link(session, model=m.Intake, record_id=intake_id, client_id=client_id, label="intake")
-    snapshot = _plan_json(plan)
+    snapshot = PlanSnapshot.of(plan)
     if planner_version is None:
         planner_version = PLANNER_VERSION
-    needle_count = snapshot.get("needle_count")
     row = m.Plan(
         client_id=client_id,
         intake_id=intake_id,
         planner_version=planner_version,
-        plan=snapshot,
-        needle_count=int(needle_count) if isinstance(needle_count, int | float) else None,
+        plan=snapshot.to_json(),
+        needle_count=snapshot.needle_count,
         note=note,
         created_by=author(actor),
     )
@@ -117,7 +99,7 @@ def save_plan(
 
 
 def make_plan_for_intake(
-    *, session: Session, actor: Actor, intake_id: int, options: Any = None
+    *, session: Session, actor: Actor, intake_id: int, options: PlanOptions | None = None
 ) -> PlanDTO:
     """Run the planner on a stored intake and save the plan.
 
@@ -126,7 +108,7 @@ def make_plan_for_intake(
     """
     authorize(actor, Action.MAKE_PLANS)
     row = client_record(session, m.Intake, intake_id, "intake")
-    intake = Intake.model_validate(row.intake)
+    intake = IntakeSnapshot.read(row.intake).to_intake()
     plan = make_plan(intake, options if options is not None else PlanOptions())
     return save_plan(
         session=session, actor=actor, client_id=row.client_id, plan=plan, intake_id=row.id

@@ -7,8 +7,9 @@ in between leaves at most an unreferenced file, never a row without its file.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,15 @@ from acuface.clinic.photostore import (
     prepare_photo,
     sha256_hex,
 )
-from acuface.clinic.schemas import Actor, PhotoCheckDTO, PhotoDTO, PhotoView, StoreCheckDTO
+from acuface.clinic.schemas import (
+    Actor,
+    MeasuredValue,
+    PhotoAnalysis,
+    PhotoCheckDTO,
+    PhotoDTO,
+    PhotoView,
+    StoreCheckDTO,
+)
 from acuface.clinic.services._common import (
     audit,
     author,
@@ -33,9 +42,12 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
-from acuface.errors import AcufaceError
+from acuface.errors import AcufaceError, NoFaceFound
 from acuface.locator import LOCATOR_VERSION, locate
+from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.skin import analyse as analyse_skin
+from acuface.skin.report import REGION_METRIC_UNITS
+from acuface.skin.snapshot import SkinSnapshot
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,52 +57,61 @@ if TYPE_CHECKING:
 POSE_WARN_DEG = 12.0
 
 
-def analyse_rgb(rgb: NDArray[np.uint8]) -> dict[str, Any]:
+def analyse_rgb(rgb: NDArray[np.uint8]) -> PhotoAnalysis:
     """Run the locator and the skin analysis on one photo.
 
-    Returns a dict of Photo column values plus ``measurements`` (a list of
-    (region, metric, value, method_version)). Analysis problems never stop a photo
-    from being stored: they become quality flags, because losing a client's photo
-    to an analysis bug would be worse than storing it unanalysed.
+    Analysis problems never stop a photo from being stored: they become quality
+    flags, because losing a client's photo to an analysis bug would be worse than
+    storing it unanalysed.
     """
-    out: dict[str, Any] = {"quality_flags": [], "measurements": []}
-    flags: list[str] = out["quality_flags"]
+    flags: list[str] = []
     try:
         # The stored face map is what plans and charting are drawn on: spend the
         # second model run that makes it mirror-consistent (docs/points.md).
         face_map = locate(rgb, symmetric=True)
     except AcufaceError as exc:
-        flags.append("no_face" if type(exc).__name__ == "NoFaceFound" else exc.type_name)
-        out["quality_ok"] = False
-        return out
+        flags.append("no_face" if isinstance(exc, NoFaceFound) else exc.type_name)
+        return PhotoAnalysis(quality_flags=flags, quality_ok=False)
     except Exception as exc:  # noqa: BLE001 - see docstring
-        flags.append(f"locator_failed:{type(exc).__name__}")
-        return out
+        return PhotoAnalysis(quality_flags=[f"locator_failed:{type(exc).__name__}"])
     primary = face_map.primary
-    out["face_map"] = face_map.to_json()
-    out["face_map_version"] = LOCATOR_VERSION
-    out["yaw_deg"] = float(primary.pose.yaw_deg)
-    out["pitch_deg"] = float(primary.pose.pitch_deg)
-    out["roll_deg"] = float(primary.pose.roll_deg)
+    located = PhotoAnalysis(
+        face_map=FaceMapSnapshot.of(face_map),
+        face_map_version=LOCATOR_VERSION,
+        yaw_deg=float(primary.pose.yaw_deg),
+        pitch_deg=float(primary.pose.pitch_deg),
+        roll_deg=float(primary.pose.roll_deg),
+    )
     flags.extend(str(w) for w in face_map.warnings)
     if len(face_map.faces) > 1:
         flags.append("multiple_faces")
     try:
         report = analyse_skin(rgb, primary.landmarks)
-        out["skin_report"] = report.to_json()
-        out["skin_method_version"] = str(report.method_version)
-        quality = report.quality
-        out["quality_ok"] = bool(quality.ok)
-        flags.extend(str(i) for i in quality.issues)
-        for region, metrics in (report.regions or {}).items():
-            for metric, value in metrics.items():
-                if isinstance(value, int | float) and value == value:
-                    out["measurements"].append(
-                        (str(region), str(metric), float(value), str(report.method_version))
-                    )
     except Exception as exc:  # noqa: BLE001 - see docstring
         flags.append(f"skin_analysis_failed:{type(exc).__name__}")
-    return out
+        return located.model_copy(update={"quality_flags": flags})
+    flags.extend(str(i) for i in report.quality.issues)
+    measurements = [
+        MeasuredValue(
+            region=region,
+            metric=metric,
+            value=float(value),
+            unit=REGION_METRIC_UNITS.get(metric),
+            method_version=report.method_version,
+        )
+        for region, metrics in report.regions.items()
+        for metric, value in metrics.items()
+        if math.isfinite(value)
+    ]
+    return located.model_copy(
+        update={
+            "quality_flags": flags,
+            "quality_ok": report.quality.ok,
+            "skin_report": SkinSnapshot.of(report),
+            "skin_method_version": report.method_version,
+            "measurements": measurements,
+        }
+    )
 
 
 def pose_warnings(yaw_deg: float, pitch_deg: float, roll_deg: float) -> list[str]:
@@ -235,7 +256,7 @@ def add_prepared_photo(
     actor: Actor,
     client_id: int,
     prepared: PreparedPhoto,
-    analysis: dict[str, Any] | None,
+    analysis: PhotoAnalysis | None,
     view: PhotoView = "front",
     captured_at: datetime | None = None,
     session_id: int | None = None,
@@ -245,14 +266,12 @@ def add_prepared_photo(
     """Store a photo already checked by ``prepare_photo`` (and maybe analysed).
 
     For batch imports that prepare and analyse photos in worker processes;
-    ``analysis`` is what :func:`analyse_rgb` returns, or ``None``.
+    ``analysis`` is what :func:`analyse_rgb` returns, or ``None`` (not analysed).
     """
     _check_target(session, actor, client_id, session_id)
-    analysis = dict(analysis) if analysis else {"quality_flags": [], "measurements": []}
-    analysed = "face_map" in analysis or bool(analysis.get("quality_flags"))
+    analysis = analysis or PhotoAnalysis()
     store = store or get_photo_store()
     digest = store.put(prepared.jpeg)
-    measurements = analysis.pop("measurements")
     when = captured_at or prepared.captured_at or m.utcnow()
     row = m.Photo(
         client_id=client_id,
@@ -266,21 +285,29 @@ def add_prepared_photo(
         view=view,
         note=note,
         created_by=author(actor),
-        **analysis,
+        quality_flags=list(analysis.quality_flags),
+        quality_ok=analysis.quality_ok,
+        face_map=None if analysis.face_map is None else analysis.face_map.to_json(),
+        face_map_version=analysis.face_map_version,
+        yaw_deg=analysis.yaw_deg,
+        pitch_deg=analysis.pitch_deg,
+        roll_deg=analysis.roll_deg,
+        skin_report=None if analysis.skin_report is None else analysis.skin_report.to_json(),
+        skin_method_version=analysis.skin_method_version,
     )
     session.add(row)
     session.flush()
-    for region, metric, value, version in measurements:
+    for measured in analysis.measurements:
         session.add(
             m.Measurement(
                 client_id=client_id,
                 photo_id=row.id,
                 session_id=session_id,
-                metric=metric,
-                region=region,
-                value=value,
-                unit=None,
-                method_version=version,
+                metric=measured.metric,
+                region=measured.region,
+                value=measured.value,
+                unit=measured.unit,
+                method_version=measured.method_version,
                 measured_at=when,
             )
         )
@@ -291,7 +318,7 @@ def add_prepared_photo(
         "photo",
         row.id,
         client_id=client_id,
-        detail={"measurements": len(measurements), "analysed": analysed},
+        detail={"measurements": len(analysis.measurements), "analysed": analysis.analysed},
     )
     session.flush()
     return PhotoDTO.model_validate(row)

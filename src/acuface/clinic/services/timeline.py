@@ -9,6 +9,7 @@ from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor, TimelineEntryDTO
 from acuface.clinic.services._common import audit, live_client
+from acuface.planner.snapshot import IntakeSnapshot
 
 
 def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[TimelineEntryDTO]:
@@ -23,18 +24,14 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
 
     for i in rows(m.Intake):
         assert isinstance(i, m.Intake)
-        concerns = i.intake.get("concerns") if isinstance(i.intake, dict) else None
+        intake = IntakeSnapshot.read(i.intake)
         items.append(
             TimelineEntryDTO(
                 kind="intake",
                 record_id=i.id,
                 at=i.intake_date,
                 title="Intake",
-                detail=", ".join(
-                    str(c.get("name", c)) if isinstance(c, dict) else str(c) for c in concerns
-                )
-                if isinstance(concerns, list)
-                else None,
+                detail=", ".join(c.name for c in intake.concerns) if intake.concerns else None,
             )
         )
     for p in rows(m.Plan):

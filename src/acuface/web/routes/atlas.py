@@ -18,6 +18,7 @@ from skimage import data
 
 from acuface.atlas import load_atlas
 from acuface.locator import locate
+from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner import list_concerns
 from acuface.web.deps import ClinicalUser
 from acuface.web.facemap import build_facemap, crop_jpeg, point_info
@@ -28,15 +29,15 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def reference_face() -> tuple[bytes, int, int, dict[str, Any] | None]:
-    """JPEG bytes, size and ``FaceMap.to_json()`` of the reference portrait (computed once)."""
+def reference_face() -> tuple[bytes, int, int, FaceMapSnapshot | None]:
+    """JPEG bytes, size and face map of the reference portrait (computed once)."""
     with _lock:
         rgb = data.astronaut()
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
-        face_map: dict[str, Any] | None
+        face_map: FaceMapSnapshot | None
         try:
-            face_map = locate(rgb).to_json()
+            face_map = FaceMapSnapshot.of(locate(rgb))
         except Exception:  # noqa: BLE001 - the list still works without the map
             face_map = None
         return buf.getvalue(), rgb.shape[1], rgb.shape[0], face_map

@@ -9,11 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from acuface.clinic import services as svc
-from acuface.errors import PlanningError
-from acuface.planner import Plan
+from acuface.clinic.schemas import PhotoDTO
+from acuface.planner.snapshot import SnapshotPoint
 from acuface.reports.handout import render_handout_html, render_handout_pdf
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.facemap import build_facemap, point_info
@@ -29,11 +28,11 @@ HANDOUT_CSP = (
 )
 
 
-def best_photo(photos: list[Any]) -> Any | None:
+def best_photo(photos: list[PhotoDTO]) -> PhotoDTO | None:
     """Latest frontal photo with a located face, else the latest with a face."""
-    located = [p for p in photos if p.face_map and (p.face_map.get("faces") or [])]
+    located = [p for p in photos if p.face_map is not None and p.face_map.primary is not None]
     front = [p for p in located if p.view == "front"]
-    return (front or located or [None])[0]
+    return (front or located)[0] if located else None
 
 
 @router.get("/plans/{plan_id}", name="plan_page")
@@ -45,21 +44,22 @@ def plan_page(
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
     photo = best_photo(svc.list_photos(session=session, actor=actor, client_id=client.id))
     p = plan.plan
-    points = p.get("points") or []
-    face_points = [pt for pt in points if pt.get("region") != "body"]
-    body_points = [pt for pt in points if pt.get("region") == "body"]
+    face_points = [pt for pt in p.points if pt.region != "body"]
+    body_points = [pt for pt in p.points if pt.region == "body"]
     fm = None
     if photo is not None:
         fm = build_facemap(
             photo.face_map,
             photo.width,
             photo.height,
-            codes=[pt["code"] for pt in face_points],
-            reasons={pt["code"]: pt.get("reasons", []) for pt in points},
-            sides={pt["code"]: pt.get("sides", []) for pt in points},
+            codes=[pt.code for pt in face_points],
+            reasons={pt.code: pt.reasons for pt in p.points},
+            sides={pt.code: pt.sides for pt in p.points},
         )
-    body_info = [{**point_info(pt["code"], pt.get("reasons", [])), **pt} for pt in body_points]
-    face_info = [{**point_info(pt["code"], pt.get("reasons", [])), **pt} for pt in face_points]
+
+    def info(pt: SnapshotPoint) -> dict[str, Any]:
+        return {**point_info(pt.code, pt.reasons), **pt.model_dump()}
+
     placed = {m.code for m in fm.markers} if fm else set()
     return render(
         request,
@@ -70,57 +70,20 @@ def plan_page(
             "client": client,
             "photo": photo,
             "fm": fm,
-            "body_points": body_info,
-            "face_points": face_info,
-            "unplaced": [pt["code"] for pt in face_points if pt["code"] not in placed],
+            "body_points": [info(pt) for pt in body_points],
+            "face_points": [info(pt) for pt in face_points],
+            "unplaced": [pt.code for pt in face_points if pt.code not in placed],
         },
     )
 
 
 @router.get("/plans/{plan_id}/handout", name="plan_handout")
-def plan_handout(
-    request: Request, session: SessionDep, actor: ClinicalActor, plan_id: RecordId
-) -> Response:
+def plan_handout(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -> Response:
     """Printable client handout (what to expect, aftercare) for this plan."""
     plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
-    html = _reports_handout(plan.plan, client.name)
-    if html is not None:
-        return HTMLResponse(html, headers={"Content-Security-Policy": HANDOUT_CSP})
-    points = [{**point_info(pt["code"]), **pt} for pt in plan.plan.get("points") or []]
-    return render(
-        request,
-        "plans/handout.html",
-        {"plan": plan, "p": plan.plan, "client": client, "points": points},
-    )
-
-
-def plan_from_snapshot(plan_json: dict[str, Any]) -> Any | None:
-    """Rebuild a planner ``Plan`` from its stored ``to_json()`` snapshot, if it fits.
-
-    The snapshot writes ``budget`` as ``{"min", "max"}`` and leaves out the course's
-    sources; everything else maps one to one. An old snapshot that no longer fits
-    the current model gives ``None`` (the page then uses its own handout).
-    """
-    data = dict(plan_json)
-    budget = data.get("budget")
-    if isinstance(budget, dict):
-        data["budget"] = (budget.get("min"), budget.get("max"))
-    course = data.get("course")
-    if isinstance(course, dict):
-        data["course"] = {"source": [], **course}
-    try:
-        return Plan.model_validate(data)
-    except ValidationError:
-        return None
-
-
-def _reports_handout(plan_json: dict[str, Any], client_name: str) -> str | None:
-    """Return the reports package's handout HTML for this plan, or ``None``."""
-    plan = plan_from_snapshot(plan_json)
-    if plan is None:
-        return None
-    return str(render_handout_html(plan, client_name=client_name))
+    html = render_handout_html(plan.plan, client_name=client.name)
+    return HTMLResponse(html, headers={"Content-Security-Policy": HANDOUT_CSP})
 
 
 @router.get("/plans/{plan_id}/handout.pdf", name="plan_handout_pdf")
@@ -128,12 +91,7 @@ def plan_handout_pdf(session: SessionDep, actor: ClinicalActor, plan_id: RecordI
     """Download the client handout as a PDF (WeasyPrint, no network)."""
     stored = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=stored.client_id)
-    plan = plan_from_snapshot(stored.plan)
-    if plan is None:
-        raise PlanningError(
-            "This plan was made by an older planner version; print the handout page instead."
-        )
-    pdf = render_handout_pdf(plan, client_name=client.name)
+    pdf = render_handout_pdf(stored.plan, client_name=client.name)
     return Response(
         pdf,
         media_type="application/pdf",

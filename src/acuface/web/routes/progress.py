@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import RATING_SCALES, RatingCreate
+from acuface.clinic.schemas import RATING_SCALES, PhotoDTO, RatingCreate
+from acuface.locator.snapshot import PointSnapshot
 from acuface.reports.progress import build_progress_report, render_progress_pdf
 from acuface.skin.repeatability import noise_verdict
 from acuface.web.charts import Series, line_chart
@@ -142,9 +143,9 @@ def _rating_chart(
     }
 
 
-def _points(photo: Any) -> list[dict[str, Any]]:
-    faces = (photo.face_map or {}).get("faces") or []
-    return list(faces[0].get("points", [])) if faces else []
+def _points(photo: PhotoDTO) -> list[PointSnapshot]:
+    primary = photo.face_map.primary if photo.face_map is not None else None
+    return list(primary.points) if primary is not None else []
 
 
 def _measurement_context(

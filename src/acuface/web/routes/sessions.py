@@ -168,11 +168,11 @@ def _chart_context(
     if s is not None and s.plan_id is not None:
         plan = next((p for p in plans if p.id == s.plan_id), None)
     plan = plan or (plans[0] if plans else None)
-    plan_codes = [str(pt.get("code")) for pt in (plan.plan.get("points") or [])] if plan else []
+    plan_codes = [pt.code for pt in plan.plan.points] if plan else []
     photos = [
         p
         for p in svc.list_photos(session=session, actor=actor, client_id=client_id)
-        if p.face_map and (p.face_map.get("faces") or [])
+        if p.face_map is not None and p.face_map.primary is not None
     ]
     photo = next((p for p in photos if p.view == "front"), photos[0] if photos else None)
     needled = [(n.point_code, n.side) for n in (s.needles if s else [])]
