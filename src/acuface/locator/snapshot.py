@@ -13,7 +13,8 @@ here, bump ``schema_version`` and add a step to ``FaceMapSnapshot.UPGRADES``
 Versions
 --------
 1
-    ``FaceMap.to_json()``: points in image pixels, pose in degrees.
+    ``FaceMap.to_json()``: points in image pixels, pose in degrees; a point's
+    ``convention`` only where standards differ (absent in maps stored before it).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class PointSnapshot(BaseModel):
     y: float = Field(description="Image y in pixels.")
     visible: bool
     confidence: float = Field(ge=0.0, le=1.0)
+    convention: str | None = Field(
+        default=None, description="The standard followed where standards differ (e.g. who2008)."
+    )
 
 
 class PoseSnapshot(BaseModel):
