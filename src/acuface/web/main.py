@@ -30,6 +30,7 @@ from acuface.clinic.photostore import get_photo_store
 from acuface.config import Settings
 from acuface.errors import AcufaceError, WorkerPoolBusy
 from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
+from acuface.web.live import LiveHub
 from acuface.web.routes import ROUTERS
 from acuface.web.security import (
     BodySizeLimitMiddleware,
@@ -189,7 +190,6 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     app.state.web_settings = ws
     app.state.engine = engine
     app.state.photo_store = get_photo_store(ws.core.photo_dir)
-    from acuface.web.live import LiveHub
 
     app.state.live_hub = LiveHub(ws.live_max_connections)
     app.state.analysis_pool = AnalysisPool(

@@ -72,12 +72,10 @@ def live_page(
     )
     points: list[dict[str, Any]] = []
     if plan_dto is not None:
-        for pt in plan_dto.plan.get("points") or []:
-            if pt.get("region") == "body":
+        for pt in plan_dto.plan.points:
+            if pt.region == "body":
                 continue
-            points.append(
-                _point_entry(str(pt["code"]), list(pt.get("sides") or []), pt.get("reasons", []))
-            )
+            points.append(_point_entry(pt.code, list(pt.sides), pt.reasons))
     query = []
     if plan_dto is not None:
         query.append(f"plan={plan_dto.id}")
