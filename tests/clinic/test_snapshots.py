@@ -50,11 +50,16 @@ def test_an_old_plan_gets_its_reasons_back_as_structure() -> None:
     assert [p.code for p in plan.points] == [p["code"] for p in old["points"]]
     assert plan.needle_count == old["needle_count"]
     for point in plan.points:
-        assert len(point.details) == len(point.reasons)
-    kinds = {d.kind for p in plan.points for d in p.details}
+        assert len(point.why) == len(point.reasons)
+        assert point.technique is None  # not recorded then, and not invented now
+    kinds = {w.kind for p in plan.points for w in p.why}
     assert {"concern", "override"} <= kinds
-    concern = next(d for p in plan.points for d in p.details if d.kind == "concern")
-    assert concern.ref in {"wrinkles", "dark_circles"} and concern.label and concern.why
+    concern = next(w for p in plan.points for w in p.why if w.kind == "concern")
+    assert concern.id in {"wrinkles", "dark_circles"} and concern.text
+    assert concern.text in next(
+        r for p in plan.points for r in p.reasons if r.startswith("concern")
+    )
+    assert plan.session is None and plan.screening_unanswered == []
 
 
 def test_a_new_plan_snapshot_is_the_plan_json() -> None:
@@ -65,7 +70,8 @@ def test_a_new_plan_snapshot_is_the_plan_json() -> None:
     snap = PlanSnapshot.of(plan)
     assert snap.to_json() == {**plan.to_json(), "schema_version": snap.schema_version}
     assert snap.screening_positive == plan.screening_positive
-    assert snap.points[0].details == plan.points[0].details
+    assert snap.points[0].why == plan.points[0].why
+    assert snap.session == plan.session and snap.course == plan.course
     assert IntakeSnapshot.of(Intake(concerns=["wrinkles"])).to_intake() == Intake(
         concerns=["wrinkles"]
     )
