@@ -20,10 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
+from skimage import data
+
+from acuface.atlas.geometry import load_geometry
 from acuface.clinic.photostore import PreparedPhoto, prepare_photo
-from acuface.clinic.schemas import PhotoCheckDTO
+from acuface.clinic.schemas import PhotoAnalysis, PhotoCheckDTO
 from acuface.clinic.services.photos import analyse_rgb, check_photo
 from acuface.errors import PhotoBreaksAnalysis, WorkerCrashed, WorkerOutOfMemory
+from acuface.locator import locate
+from acuface.locator.image import load_image
+from acuface.locator.landmarks import get_detector
+from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.workers import FunctionRunner, WorkerLimits, WorkerPool
 
 # --- run in the worker processes ------------------------------------------------
@@ -31,16 +39,13 @@ from acuface.workers import FunctionRunner, WorkerLimits, WorkerPool
 
 def init_worker() -> None:
     """Build this worker's Face Mesh and load the point geometry once."""
-    from acuface.atlas.geometry import load_geometry
-    from acuface.locator.landmarks import get_detector
-
     get_detector()
     load_geometry()
 
 
 def prepare_upload(
     data: bytes, *, analyse: bool, max_pixels: int, max_bytes: int
-) -> tuple[PreparedPhoto, dict[str, Any] | None]:
+) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
     """Check, clean and (optionally) analyse an upload; returns it without its pixels.
 
     Returns
@@ -61,9 +66,6 @@ def check_upload(data: bytes, *, max_pixels: int, max_bytes: int) -> PhotoCheckD
 
 def locate_upload(data: bytes, *, max_pixels: int, max_bytes: int, name: str) -> dict[str, Any]:
     """Locate every facial point on an upload: ``FaceMap.to_json()`` plus ``image_wh``."""
-    from acuface.locator import locate
-    from acuface.locator.image import load_image
-
     rgb = load_image(data, max_pixels=max_pixels, max_bytes=max_bytes, name=name)
     face_map = locate(rgb)
     out = face_map.to_json()
@@ -72,19 +74,14 @@ def locate_upload(data: bytes, *, max_pixels: int, max_bytes: int, name: str) ->
     return out
 
 
-def reference_face() -> tuple[bytes, int, int, dict[str, Any] | None]:
+def reference_face() -> tuple[bytes, int, int, FaceMapSnapshot | None]:
     """JPEG bytes, size and face map of the atlas's public-domain reference portrait."""
-    from PIL import Image
-    from skimage import data
-
-    from acuface.locator import locate
-
     rgb = data.astronaut()
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
-    face_map: dict[str, Any] | None
+    face_map: FaceMapSnapshot | None
     try:
-        face_map = locate(rgb).to_json()
+        face_map = FaceMapSnapshot.of(locate(rgb))
     except Exception:  # noqa: BLE001 - the atlas list still works without the map
         face_map = None
     return buf.getvalue(), int(rgb.shape[1]), int(rgb.shape[0]), face_map
@@ -153,9 +150,9 @@ class AnalysisPool:
 
     async def prepare(
         self, data: bytes, *, analyse: bool = True
-    ) -> tuple[PreparedPhoto, dict[str, Any] | None]:
+    ) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
         """Decode, clean and analyse an upload in a worker (see :func:`prepare_upload`)."""
-        result: tuple[PreparedPhoto, dict[str, Any] | None] = await self._run(
+        result: tuple[PreparedPhoto, PhotoAnalysis | None] = await self._run(
             prepare_upload, data, analyse=analyse, **self._bounds()
         )
         return result
@@ -170,9 +167,9 @@ class AnalysisPool:
         result: dict[str, Any] = await self._run(locate_upload, data, name=name, **self._bounds())
         return result
 
-    def reference_face(self) -> tuple[bytes, int, int, dict[str, Any] | None]:
+    def reference_face(self) -> tuple[bytes, int, int, FaceMapSnapshot | None]:
         """Return the atlas reference portrait and its face map (blocking; call from a thread)."""
-        result: tuple[bytes, int, int, dict[str, Any] | None] = self.pool.run_sync(reference_face)
+        result: tuple[bytes, int, int, FaceMapSnapshot | None] = self.pool.run_sync(reference_face)
         return result
 
     def close(self) -> None:
