@@ -360,3 +360,15 @@ def test_every_code_alias_and_pinyin_round_trips() -> None:
         for name in (point.code, point.code.lower(), point.pinyin, *point.aliases):
             found = atlas.get(name)
             assert found is not None and found.code == point.code, (name, point.code)
+
+
+def test_search_matches_codes_names_aliases_and_zones() -> None:
+    atlas = load_atlas()
+    assert [p.code for p in atlas.search("yintang")] == ["EX-HN3"]
+    assert "ST2" in {p.code for p in atlas.search("sibai")}
+    periorbital = atlas.search("periorbital")
+    assert periorbital and all("periorbital" in p.zones for p in periorbital)
+    assert all(p.region == "body" for p in atlas.search("", region="body"))
+    assert len(atlas.search("")) == len(atlas.points)
+    first_two = list(atlas.points.values())[:2]
+    assert atlas.search("", points=first_two[::-1]) == first_two[::-1]

@@ -133,3 +133,13 @@ def test_the_answers_example_in_the_docs_is_valid(tmp_path: Path) -> None:
 
     plan = make_plan(intake)
     assert "CV24" in {e.code for e in plan.excluded}  # chin skipped: open lesion
+
+
+def test_form_helpers_keep_the_planners_rules() -> None:
+    from acuface.planner.intake import age_answers, parse_intake, priority_from_text
+
+    assert age_answers(17) == {"under_18": True} and age_answers(18) == {"under_18": False}
+    assert age_answers(None) == {}
+    assert [priority_from_text(t) for t in ("2", "0", "12", "x", "", None)] == [2, 1, 9, 1, 1, 1]
+    with pytest.raises(InvalidAnswers, match=r"^intake\.age: "):
+        parse_intake({"concerns": ["wrinkles"], "age": "old"}, prefix="intake.")

@@ -258,6 +258,44 @@ class Atlas:
         """Text-only points (region body), in file order."""
         return [p for p in self.points.values() if p.region == "body"]
 
+    def search(
+        self,
+        text: str = "",
+        *,
+        region: str | None = None,
+        points: Sequence[Point] | None = None,
+    ) -> list[Point]:
+        """Return the points whose code, names, aliases or zones contain *text*.
+
+        Parameters
+        ----------
+        text : str
+            A substring, any case; empty matches every point.
+        region : str, optional, keyword-only
+            Keep only this region (``face``, ``head``, ``neck``, ``body``).
+        points : sequence of Point, optional, keyword-only
+            Search these (e.g. one concern's points, in its order) instead of all.
+
+        Returns
+        -------
+        list of Point
+            In the order of *points* (file order by default).
+        """
+        needle = text.strip().lower()
+        found = list(self.points.values()) if points is None else list(points)
+        if needle:
+            found = [
+                p
+                for p in found
+                if any(
+                    needle in str(h).lower()
+                    for h in (p.code, p.pinyin, p.english, p.hanzi, *p.aliases, *p.zones)
+                )
+            ]
+        if region is not None:
+            found = [p for p in found if p.region == region]
+        return found
+
     def by_zone(self, zone: str) -> list[Point]:
         """Points whose ``zones`` include *zone*.
 

@@ -306,6 +306,21 @@ class PlanDTO(_Out):
     created_by: str
 
 
+class ErrorDTO(_Out):
+    """An Acuface error as data: ``{"type": ..., "message": ...}``."""
+
+    type: str
+    message: str
+
+
+class IntakeResult(_Out):
+    """The stored intake and the plan the planner proposed (or why it could not)."""
+
+    intake: IntakeDTO
+    plan: PlanDTO | None
+    blocked: ErrorDTO | None = None
+
+
 # --- treatment sessions ------------------------------------------------------
 
 

@@ -199,6 +199,49 @@ def check_intake(intake: Intake, knowledge: Knowledge | None = None) -> None:
         raise InvalidAnswers(f"{_field_name(problem.path)}: {problem.message}") from None
 
 
+def parse_intake(data: Any, *, prefix: str = "") -> Intake:
+    """Validate intake JSON (a form's or an API body's) into an :class:`Intake`.
+
+    Parameters
+    ----------
+    data : mapping
+        ``Intake`` fields.
+    prefix : str, keyword-only
+        Put before the field name in the message (``"intake."`` for an API body).
+
+    Raises
+    ------
+    InvalidAnswers
+        Naming the first bad field, e.g. ``age: Input should be ...``.
+    """
+    try:
+        return Intake.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidAnswers(f"{prefix}{_field_name(tuple(err['loc']))}: {err['msg']}") from None
+
+
+def age_answers(age: int | None) -> dict[str, bool]:
+    """Return the screening answers the client's age gives (``under_18``), if it is known.
+
+    A form that knows the age does not ask these questions: asking both would
+    only allow a contradiction.
+    """
+    return {} if age is None else {"under_18": age < ADULT_AGE}
+
+
+def priority_from_text(text: str | None) -> int:
+    """Read a concern priority typed in a form: a whole number kept within 1-9 (default 1)."""
+    bounds = ConcernRequest.model_fields["priority"].metadata
+    low = next(m.ge for m in bounds if hasattr(m, "ge"))
+    high = next(m.le for m in bounds if hasattr(m, "le"))
+    try:
+        value = int(str(text or "").strip() or low)
+    except ValueError:
+        return int(low)
+    return int(max(low, min(high, value)))
+
+
 # --- answers files ------------------------------------------------------------
 
 

@@ -21,7 +21,12 @@ from typing import Literal
 
 from acuface.atlas import Point
 from acuface.atlas.knowledge import Effect, Knowledge, PointFilter, ScreeningRule, load_knowledge
-from acuface.planner.intake import ADULT_AGE, Intake, PregnancyAnswer, ProcedureAnswer
+from acuface.planner.intake import (
+    Intake,
+    PregnancyAnswer,
+    ProcedureAnswer,
+    age_answers,
+)
 
 Action = Literal["remove", "soften", "caution"]
 
@@ -217,10 +222,8 @@ def _effect_applies(effect: Effect, answer: object) -> tuple[bool, str]:
 
 def screening_answers(intake: Intake) -> dict[str, object]:
     """Return the screening answers, with ``under_18`` derived from the age if given."""
-    answers: dict[str, object] = dict(intake.screening)
-    if intake.age is not None and "under_18" not in answers:
-        answers["under_18"] = intake.age < ADULT_AGE
-    return answers
+    # Explicit answers win; check_intake refuses a contradiction with the age.
+    return {**age_answers(intake.age), **intake.screening}
 
 
 def _filter_rule(rule_id: str, point_filter: PointFilter) -> PointRule:

@@ -32,6 +32,7 @@ from acuface.clinic.services.intakes import (
     list_intakes,
     list_plans,
     make_plan_for_intake,
+    record_intake,
     save_plan,
 )
 from acuface.clinic.services.live import close_live_view, open_live_view
@@ -121,6 +122,7 @@ __all__ = [
     "list_users",
     "load_session_user",
     "make_plan_for_intake",
+    "record_intake",
     "open_live_view",
     "pose_warnings",
     "purge_client",

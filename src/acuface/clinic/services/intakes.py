@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
-from acuface.clinic.schemas import Actor, IntakeCreate, IntakeDTO, PlanDTO
+from acuface.clinic.schemas import (
+    Actor,
+    ErrorDTO,
+    IntakeCreate,
+    IntakeDTO,
+    IntakeResult,
+    PlanDTO,
+)
 from acuface.clinic.services._common import (
     add_audited,
     audit,
@@ -20,7 +27,8 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
-from acuface.planner import PLANNER_VERSION, Plan, PlanOptions, make_plan
+from acuface.errors import PlanningError
+from acuface.planner import PLANNER_VERSION, Intake, Plan, PlanOptions, check_intake, make_plan
 from acuface.planner.snapshot import IntakeSnapshot, PlanSnapshot
 
 
@@ -113,6 +121,41 @@ def make_plan_for_intake(
     return save_plan(
         session=session, actor=actor, client_id=row.client_id, plan=plan, intake_id=row.id
     )
+
+
+def record_intake(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    intake: Intake,
+    intake_date: date | None = None,
+    notes: str | None = None,
+    course_start: date | None = None,
+) -> IntakeResult:
+    """Check and store an intake, then let the planner propose a plan (one workflow).
+
+    An invalid intake (``InvalidAnswers``, ``UnknownConcern``) stores nothing. A plan
+    the planner refuses (``TreatmentBlocked``, ``PlanningError``) keeps the intake and
+    says why in ``blocked``.
+    """
+    check_intake(intake)
+    stored = create_intake(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        data=IntakeCreate(intake=IntakeSnapshot.of(intake), intake_date=intake_date, notes=notes),
+    )
+    try:
+        plan = make_plan_for_intake(
+            session=session,
+            actor=actor,
+            intake_id=stored.id,
+            options=PlanOptions(start=course_start),
+        )
+    except PlanningError as exc:
+        return IntakeResult(intake=stored, plan=None, blocked=ErrorDTO(**exc.to_dict()))
+    return IntakeResult(intake=stored, plan=plan)
 
 
 def get_plan(*, session: Session, actor: Actor, plan_id: int) -> PlanDTO:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from acuface.atlas import load_atlas
 from acuface.clinic import services as svc
@@ -23,8 +23,7 @@ from acuface.clinic.schemas import (
     ClientDTO,
     ClientSummaryDTO,
     ClientUpdate,
-    IntakeCreate,
-    IntakeDTO,
+    IntakeResult,
     MeasurementDTO,
     NeedleIn,
     PhotoCheckDTO,
@@ -40,10 +39,9 @@ from acuface.clinic.schemas import (
     TimelineEntryDTO,
     UserDTO,
 )
-from acuface.errors import InvalidAnswers, PlanningError
 from acuface.locator import locate
 from acuface.locator.image import load_image
-from acuface.planner import Intake, PlanOptions, check_intake
+from acuface.planner.intake import parse_intake
 from acuface.web.deps import ActorDep, ClinicalActor, CurrentUser, RecordId, SessionDep
 from acuface.web.routes.photos import read_upload
 from acuface.web.security import csrf_token
@@ -56,13 +54,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such record"},
     422: {"description": "Invalid input"},
 }
-
-
-class Error(BaseModel):
-    """An error answer."""
-
-    type: str
-    message: str
 
 
 class Me(BaseModel):
@@ -84,14 +75,6 @@ class IntakeIn(BaseModel):
     intake_date: date | None = None
     notes: str | None = Field(default=None, max_length=10_000)
     course_start: date | None = Field(default=None, description="Date of the first session.")
-
-
-class IntakeResult(BaseModel):
-    """The stored intake and the plan the planner proposed (or why it could not)."""
-
-    intake: IntakeDTO
-    plan: PlanDTO | None
-    blocked: Error | None = None
 
 
 class AmendIn(BaseModel):
@@ -212,32 +195,15 @@ def create_intake(
     session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: IntakeIn
 ) -> Any:
     """Store an intake and let the planner propose a plan."""
-    try:
-        intake = Intake.model_validate(data.intake)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]) or "intake"
-        raise InvalidAnswers(f"intake.{where}: {err['msg']}") from None
-    check_intake(intake)
-    stored = svc.create_intake(
+    return svc.record_intake(
         session=session,
         actor=actor,
         client_id=client_id,
-        data=IntakeCreate(
-            intake=intake.model_dump(mode="json"), intake_date=data.intake_date, notes=data.notes
-        ),
+        intake=parse_intake(data.intake, prefix="intake."),
+        intake_date=data.intake_date,
+        notes=data.notes,
+        course_start=data.course_start,
     )
-
-    try:
-        plan = svc.make_plan_for_intake(
-            session=session,
-            actor=actor,
-            intake_id=stored.id,
-            options=PlanOptions(start=data.course_start),
-        )
-    except PlanningError as exc:
-        return IntakeResult(intake=stored, plan=None, blocked=Error(**exc.to_dict()))
-    return IntakeResult(intake=stored, plan=plan)
 
 
 @router.get("/clients/{client_id}/plans", response_model=list[PlanDTO], responses=ERRORS)
@@ -447,20 +413,7 @@ def atlas_points(
     region: Annotated[str | None, Query(pattern="^(face|head|neck|body)$")] = None,
 ) -> Any:
     """Atlas points, filtered by code/name/alias/zone substring and region."""
-    points = list(load_atlas().points.values())
-    if q:
-        ql = q.lower()
-        points = [
-            p
-            for p in points
-            if any(
-                ql in str(h).lower()
-                for h in (p.code, p.pinyin, p.english, p.hanzi, *p.aliases, *p.zones)
-            )
-        ]
-    if region:
-        points = [p for p in points if p.region == region]
-    return [_atlas_point(p) for p in points]
+    return [_atlas_point(p) for p in load_atlas().search(q or "", region=region)]
 
 
 @router.get("/atlas/points/{code}", response_model=AtlasPoint, responses=ERRORS)

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from PIL import Image
 from skimage import data
 
-from acuface.atlas import load_atlas
+from acuface.atlas import ALL_REGIONS, load_atlas
 from acuface.locator import locate
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner import list_concerns
@@ -43,12 +43,6 @@ def reference_face() -> tuple[bytes, int, int, FaceMapSnapshot | None]:
         return buf.getvalue(), rgb.shape[1], rgb.shape[0], face_map
 
 
-def _matches(point: Any, q: str) -> bool:
-    q = q.lower()
-    hay = [point.code, point.pinyin, point.english, point.hanzi, *point.aliases, *point.zones]
-    return any(q in str(h).lower() for h in hay)
-
-
 def _concerns() -> list[Any]:
     return list(list_concerns())
 
@@ -70,10 +64,7 @@ def atlas_page(
             why = {cp.code: [cp.why] for cp in selected.points}
             by_code = {p.code: p for p in points}
             points = [by_code[c] for c in order if c in by_code]
-    if q.strip():
-        points = [p for p in points if _matches(p, q.strip())]
-    if region in ("face", "head", "neck", "body"):
-        points = [p for p in points if p.region == region]
+    points = atlas.search(q, region=region if region in ALL_REGIONS else None, points=points)
     _, w, h, face_map = reference_face()
     facial = [p.code for p in points if p.region != "body"]
     fm = build_facemap(face_map, w, h, codes=facial, reasons=why) if face_map else None

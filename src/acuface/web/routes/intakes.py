@@ -11,14 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from acuface.atlas import FACIAL_ZONE_ORDER
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import IntakeCreate
-from acuface.errors import InvalidAnswers, PlanningError
-from acuface.planner import PlanOptions, list_concerns, questionnaire
-from acuface.planner.intake import Intake, check_intake
+from acuface.errors import InvalidAnswers
+from acuface.planner import list_concerns, questionnaire
+from acuface.planner.intake import age_answers, parse_intake, priority_from_text
 from acuface.vocab import normalise_code, split_codes
 from acuface.web.deps import ClinicalActor, RecordId, SessionDep
 from acuface.web.templating import flash, render
@@ -52,25 +50,20 @@ def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
     ``s_<rule>_zone`` (repeated) for zone rules, plus ``s_<rule>_days`` for procedures;
     ``age``; ``add_codes``/``remove_codes`` (comma-separated).
     """
-    concerns = []
-    for name in form.getlist("concern"):
-        raw = form.get(f"priority_{name}") or "1"
-        try:
-            prio = max(1, min(9, int(str(raw))))
-        except ValueError:
-            prio = 1
-        concerns.append({"name": str(name), "priority": prio})
+    concerns = [
+        {"name": str(name), "priority": priority_from_text(form.get(f"priority_{name}"))}
+        for name in form.getlist("concern")
+    ]
     answers = {q.id: True for q in qn.pattern_questions if form.get(f"q_{q.id}") == "yes"}
     screening: dict[str, Any] = {}
-    missing = []
-    rules = {r.id: r for r in qn.screening_questions}
+    missing: dict[str, str] = {}  # rule id -> label
     for rule in qn.screening_questions:
         key = f"s_{rule.id}"
         label = rule.label or rule.id
         if rule.kind == "yes_no":
             v = form.get(key)
             if v not in ("yes", "no"):
-                missing.append(label)
+                missing[rule.id] = label
                 continue
             screening[rule.id] = v == "yes"
         else:
@@ -94,14 +87,14 @@ def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
             age = int(age_raw)
         except ValueError:
             raise InvalidAnswers("Age must be a whole number of years.") from None
-    if age is not None and "under_18" in rules:
-        # The age decides this answer; asking both would only allow a contradiction.
-        screening["under_18"] = age < 18
-        missing = [m for m in missing if m != (rules["under_18"].label or "under_18")]
+    known = {r.id for r in qn.screening_questions}
+    by_age = {rid: a for rid, a in age_answers(age).items() if rid in known}
+    screening.update(by_age)
+    missing = {rid: label for rid, label in missing.items() if rid not in by_age}
     if missing:
         raise InvalidAnswers(
             "Answer every safety-screening question (yes or no) before planning: "
-            + ", ".join(missing)
+            + ", ".join(missing.values())
             + "."
         )
 
@@ -150,16 +143,23 @@ async def intake_create(
     """Save the intake, then let the planner propose a plan."""
     form = await request.form()
     ctx = _form_ctx(session, actor, client_id)
+    start_raw = str(form.get("course_start") or "").strip()
+    try:
+        start = date.fromisoformat(start_raw) if start_raw else None
+    except ValueError:
+        start = None
     try:
         raw = intake_from_form(form, ctx["qn"])
         if not raw["concerns"]:
             raise InvalidAnswers("Choose at least one concern.")
-        try:
-            intake = Intake.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InvalidAnswers(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
-        check_intake(intake)
+        result = svc.record_intake(
+            session=session,
+            actor=actor,
+            client_id=client_id,
+            intake=parse_intake(raw),
+            notes=str(form.get("notes") or "").strip() or None,
+            course_start=start,
+        )
     except InvalidAnswers as exc:
         return render(
             request,
@@ -167,32 +167,16 @@ async def intake_create(
             {**ctx, "values": form, "error": exc.message},
             status_code=422,
         )
-    notes = str(form.get("notes") or "").strip() or None
-    stored = svc.create_intake(
-        session=session,
-        actor=actor,
-        client_id=client_id,
-        data=IntakeCreate(intake=intake.model_dump(mode="json"), notes=notes),
-    )
-
-    start_raw = str(form.get("course_start") or "").strip()
-    try:
-        start = date.fromisoformat(start_raw) if start_raw else None
-    except ValueError:
-        start = None
-    try:
-        plan = svc.make_plan_for_intake(
-            session=session, actor=actor, intake_id=stored.id, options=PlanOptions(start=start)
-        )
-    except PlanningError as exc:
-        flash(request, f"Intake saved, but no plan was made: {exc.message}", "error")
-        return RedirectResponse(f"/intakes/{stored.id}", status_code=303)
+    if result.plan is None:
+        reason = result.blocked.message if result.blocked else "the planner made none"
+        flash(request, f"Intake saved, but no plan was made: {reason}", "error")
+        return RedirectResponse(f"/intakes/{result.intake.id}", status_code=303)
     flash(
         request,
-        f"Intake saved. The planner proposes {plan.needle_count or '?'} needles.",
+        f"Intake saved. The planner proposes {result.plan.needle_count or '?'} needles.",
         "success",
     )
-    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+    return RedirectResponse(f"/plans/{result.plan.id}", status_code=303)
 
 
 @router.get("/intakes/{intake_id}", name="intake_page")
