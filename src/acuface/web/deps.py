@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -192,3 +192,17 @@ def error_status(exc: AcufaceError) -> int:
 #: A record id in a path: positive and within a 32-bit signed integer, so that an
 #: absurd id is a clean 422 rather than a database overflow.
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+#: Error answers every JSON endpoint documents (each is ``{"type", "message"}``).
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Role not allowed, or CSRF token missing"},
+    404: {"description": "No such record"},
+    422: {"description": "Invalid input"},
+}
+
+
+def api_router() -> APIRouter:
+    """Return a router for a resource's JSON endpoints (under ``/api``, in the OpenAPI)."""
+    return APIRouter(prefix="/api", tags=["api"])

@@ -1,4 +1,7 @@
-"""Route modules, one per resource; ``ROUTERS`` is what ``create_app`` includes."""
+"""Route modules, one per resource (its pages in ``router``, its JSON in ``api``).
+
+``ROUTERS`` is what ``create_app`` includes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from fastapi import APIRouter
 
 from acuface.web.routes import (
     admin_users,
-    api,
     atlas,
     auth,
     clients,
@@ -31,5 +33,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     progress.router,
     atlas.router,
     admin_users.router,
-    api.router,
+    # Each resource's JSON endpoints live beside its pages, under /api.
+    auth.api,
+    today.api,
+    clients.api,
+    intakes.api,
+    plans.api,
+    sessions.api,
+    progress.api,
+    photos.api,
+    atlas.api,
 )

@@ -11,16 +11,17 @@ import threading
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from PIL import Image
+from pydantic import BaseModel
 from skimage import data
 
 from acuface.atlas import ALL_REGIONS, load_atlas
 from acuface.locator import locate
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner import list_concerns
-from acuface.web.deps import ClinicalUser
+from acuface.web.deps import API_ERRORS, ClinicalActor, ClinicalUser, api_router
 from acuface.web.facemap import build_facemap, crop_jpeg, point_info
 from acuface.web.templating import render
 
@@ -117,3 +118,60 @@ def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
             "concerns": concerns,
         },
     )
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+def _atlas_point(p: Any) -> AtlasPoint:
+    return AtlasPoint(
+        code=p.code,
+        pinyin=p.pinyin,
+        hanzi=p.hanzi,
+        english=p.english,
+        region=p.region,
+        bilateral=p.bilateral,
+        zones=list(p.zones),
+        location=p.location,
+        depth_cun=tuple(p.standard.depth_cun),
+        angle=p.standard.angle,
+        cautions=list(p.cautions),
+        tags=list(p.tags),
+        source=list(p.source),
+    )
+
+
+class AtlasPoint(BaseModel):
+    """An atlas point, flattened for the API."""
+
+    code: str
+    pinyin: str
+    hanzi: str
+    english: str
+    region: str
+    bilateral: bool
+    zones: list[str]
+    location: str
+    depth_cun: tuple[float, float]
+    angle: str
+    cautions: list[str]
+    tags: list[str]
+    source: list[str]
+
+
+@api.get("/atlas/points", response_model=list[AtlasPoint], responses=API_ERRORS)
+def atlas_points(
+    actor: ClinicalActor,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(pattern="^(face|head|neck|body)$")] = None,
+) -> Any:
+    """Atlas points, filtered by code/name/alias/zone substring and region."""
+    return [_atlas_point(p) for p in load_atlas().search(q or "", region=region)]
+
+
+@api.get("/atlas/points/{code}", response_model=AtlasPoint, responses=API_ERRORS)
+def api_atlas_point(actor: ClinicalActor, code: Annotated[str, Path(max_length=30)]) -> Any:
+    """One atlas point by code or alias (404 with suggestions when unknown)."""
+    return _atlas_point(load_atlas().lookup(code))

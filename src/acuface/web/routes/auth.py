@@ -6,16 +6,21 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
+from acuface.clinic.schemas import UserDTO
 from acuface.web.deps import (
+    API_ERRORS,
     SESSION_LOGIN_AT,
     SESSION_SEEN_AT,
     SESSION_USER,
     SESSION_USERNAME,
+    CurrentUser,
     SessionDep,
+    api_router,
     client_ip,
     public,
 )
@@ -100,3 +105,27 @@ def home() -> Response:
 def healthz() -> dict[str, str]:
     """Liveness check for scripts (no data)."""
     return {"status": "ok"}
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+class Me(BaseModel):
+    """The signed-in user and the CSRF token for unsafe calls."""
+
+    user: UserDTO
+    csrf_token: str
+
+
+@api.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> JSONResponse:
+    """Return the OpenAPI document of this API (signed-in users only)."""
+    return JSONResponse(request.app.openapi())
+
+
+@api.get("/me", response_model=Me, responses=API_ERRORS)
+def me(request: Request, user: CurrentUser) -> Me:
+    """Who is signed in, and the CSRF token for POST/PUT/PATCH/DELETE."""
+    return Me(user=user, csrf_token=csrf_token(request.session))

@@ -5,14 +5,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
-from acuface.clinic.schemas import ClientCreate, ClientUpdate
-from acuface.web.deps import ActorDep, CurrentUser, RecordId, SessionDep
+from acuface.clinic.schemas import (
+    ClientCreate,
+    ClientDTO,
+    ClientSummaryDTO,
+    ClientUpdate,
+    TimelineEntryDTO,
+)
+from acuface.web.deps import (
+    API_ERRORS,
+    ActorDep,
+    ClinicalActor,
+    CurrentUser,
+    RecordId,
+    SessionDep,
+    api_router,
+)
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -181,3 +195,49 @@ def client_delete(
         request, "Client archived. The records are kept; an administrator can restore them.", "info"
     )
     return RedirectResponse("/clients", status_code=303)
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+@api.get("/clients", response_model=list[ClientSummaryDTO], responses=API_ERRORS)
+def list_clients(
+    session: SessionDep,
+    actor: ActorDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Any:
+    """Clients, filtered by a name/e-mail/phone substring."""
+    search = (q or "").replace("\x00", "").strip() or None
+    return svc.list_clients(session=session, actor=actor, search=search, limit=limit, offset=offset)
+
+
+@api.post("/clients", response_model=ClientDTO, status_code=201, responses=API_ERRORS)
+def create_client(session: SessionDep, actor: ActorDep, data: ClientCreate) -> Any:
+    """Create a client."""
+    return svc.create_client(session=session, actor=actor, data=data)
+
+
+@api.get("/clients/{client_id}", response_model=ClientDTO, responses=API_ERRORS)
+def get_client(session: SessionDep, actor: ActorDep, client_id: RecordId) -> Any:
+    """One client's identity and contact details."""
+    return svc.get_client(session=session, actor=actor, client_id=client_id)
+
+
+@api.patch("/clients/{client_id}", response_model=ClientDTO, responses=API_ERRORS)
+def update_client(
+    session: SessionDep, actor: ActorDep, client_id: RecordId, data: ClientUpdate
+) -> Any:
+    """Change identity or contact details."""
+    return svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
+
+
+@api.get(
+    "/clients/{client_id}/timeline", response_model=list[TimelineEntryDTO], responses=API_ERRORS
+)
+def timeline(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """List the client's timeline, newest first."""
+    return svc.client_timeline(session=session, actor=actor, client_id=client_id)

@@ -11,14 +11,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from acuface.atlas import FACIAL_ZONE_ORDER
 from acuface.clinic import services as svc
+from acuface.clinic.schemas import IntakeResult
 from acuface.errors import InvalidAnswers
 from acuface.planner import list_concerns, questionnaire
 from acuface.planner.intake import age_answers, parse_intake, priority_from_text
 from acuface.vocab import normalise_code, split_codes
-from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -213,3 +215,43 @@ def intake_replan(
     plan = svc.make_plan_for_intake(session=session, actor=actor, intake_id=intake_id)
     flash(request, "A new plan was made from this intake.", "success")
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+class IntakeIn(BaseModel):
+    """An intake: the planner's ``Intake`` fields plus an optional note and date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intake: dict[str, Any] = Field(
+        description="Planner Intake JSON: concerns, answers, screening, tongue, pulse, age, "
+        "overrides (see docs/planner.md)."
+    )
+    intake_date: date | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+    course_start: date | None = Field(default=None, description="Date of the first session.")
+
+
+@api.post(
+    "/clients/{client_id}/intakes",
+    response_model=IntakeResult,
+    status_code=201,
+    responses=API_ERRORS,
+)
+def create_intake(
+    session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: IntakeIn
+) -> Any:
+    """Store an intake and let the planner propose a plan."""
+    return svc.record_intake(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        intake=parse_intake(data.intake, prefix="intake."),
+        intake_date=data.intake_date,
+        notes=data.notes,
+        course_start=data.course_start,
+    )

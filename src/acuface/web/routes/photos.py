@@ -8,9 +8,11 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import PhotoView
+from acuface.clinic.schemas import PhotoCheckDTO, PhotoDTO, PhotoView
 from acuface.errors import AcufaceError, ImageTooLarge
-from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.locator import locate
+from acuface.locator.image import load_image
+from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap, crop_jpeg
 from acuface.web.templating import flash, render
 
@@ -141,3 +143,99 @@ def photo_image(
         photo = svc.get_photo(session=session, actor=actor, photo_id=photo_id)
         data = crop_jpeg(data, crop, photo.width, photo.height)
     return Response(data, media_type="image/jpeg")
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+#: Uploads can also be too large or not an image at all.
+UPLOAD_ERRORS = {
+    **API_ERRORS,
+    413: {"description": "Too large"},
+    415: {"description": "Not an image"},
+}
+
+
+@api.get("/clients/{client_id}/photos", response_model=list[PhotoDTO], responses=API_ERRORS)
+def list_photos(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """Photo metadata (with the stored face maps), newest first."""
+    return svc.list_photos(session=session, actor=actor, client_id=client_id)
+
+
+@api.post(
+    "/clients/{client_id}/photos",
+    response_model=PhotoDTO,
+    status_code=201,
+    responses={
+        **API_ERRORS,
+        413: {"description": "Too large"},
+        415: {"description": "Not an image"},
+    },
+)
+async def upload_photo(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+    file: Annotated[UploadFile, File()],
+    view: Annotated[PhotoView, Form()] = "front",
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Any:
+    """Store a photo (type checked by content, size and pixel limits, EXIF stripped)."""
+    data = await read_upload(request, file)
+    return svc.add_photo(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        data=data,
+        view=view,
+        note=note,
+        store=request.app.state.photo_store,
+    )
+
+
+@api.post(
+    "/photos/check",
+    response_model=PhotoCheckDTO,
+    responses={
+        **API_ERRORS,
+        413: {"description": "Too large"},
+        415: {"description": "Not an image"},
+    },
+)
+async def check_photo(
+    request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]
+) -> Any:
+    """Check a photo before saving it: face found, pose, quality warnings. Stores nothing."""
+    data = await read_upload(request, file)
+    return svc.check_photo(data)
+
+
+@api.post(
+    "/photos/locate",
+    responses={
+        **API_ERRORS,
+        413: {"description": "Too large"},
+        415: {"description": "Not an image"},
+    },
+)
+async def locate_photo(
+    request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Locate every facial point on a photo (a preview: stores nothing).
+
+    Returns ``FaceMap.to_json()`` plus ``image_wh`` and ``warnings``.
+    """
+    settings = request.app.state.web_settings
+    data = await read_upload(request, file)
+    rgb = load_image(
+        data,
+        max_pixels=settings.core.max_image_pixels,
+        max_bytes=settings.max_upload_bytes,
+        name=file.filename or "upload",
+    )
+    face_map = locate(rgb)
+    out = face_map.to_json()
+    out["image_wh"] = [int(rgb.shape[1]), int(rgb.shape[0])]
+    out.setdefault("warnings", list(face_map.warnings))
+    return out

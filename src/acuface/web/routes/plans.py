@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import PhotoDTO
+from acuface.clinic.schemas import PhotoDTO, PlanDTO
 from acuface.planner.snapshot import SnapshotPoint
 from acuface.reports.handout import render_handout_html, render_handout_pdf
-from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap, point_info
 from acuface.web.templating import render
 
@@ -97,3 +97,20 @@ def plan_handout_pdf(session: SessionDep, actor: ClinicalActor, plan_id: RecordI
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="handout-plan-{plan_id}.pdf"'},
     )
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+@api.get("/clients/{client_id}/plans", response_model=list[PlanDTO], responses=API_ERRORS)
+def list_plans(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """List the client's plans, newest first."""
+    return svc.list_plans(session=session, actor=actor, client_id=client_id)
+
+
+@api.get("/plans/{plan_id}", response_model=PlanDTO, responses=API_ERRORS)
+def get_plan(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -> Any:
+    """One plan snapshot."""
+    return svc.get_plan(session=session, actor=actor, plan_id=plan_id)

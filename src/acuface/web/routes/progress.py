@@ -10,12 +10,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import RATING_SCALES, PhotoDTO, RatingCreate
+from acuface.clinic.schemas import RATING_SCALES, MeasurementDTO, PhotoDTO, RatingCreate, RatingDTO
 from acuface.locator.snapshot import PointSnapshot
 from acuface.reports.progress import build_progress_report, render_progress_pdf
 from acuface.skin.repeatability import noise_verdict
 from acuface.web.charts import Series, line_chart
-from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import face_crop
 from acuface.web.templating import flash, render
 
@@ -247,3 +247,32 @@ def rating_create(
     )
     flash(request, "Rating recorded.", "success")
     return RedirectResponse(f"/clients/{client_id}/progress", status_code=303)
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+@api.get("/clients/{client_id}/ratings", response_model=list[RatingDTO], responses=API_ERRORS)
+def list_ratings(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """Outcome ratings, oldest first."""
+    return svc.list_ratings(session=session, actor=actor, client_id=client_id)
+
+
+@api.post(
+    "/clients/{client_id}/ratings", response_model=RatingDTO, status_code=201, responses=API_ERRORS
+)
+def add_rating(
+    session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: RatingCreate
+) -> Any:
+    """Record an outcome rating."""
+    return svc.add_rating(session=session, actor=actor, client_id=client_id, data=data)
+
+
+@api.get(
+    "/clients/{client_id}/measurements", response_model=list[MeasurementDTO], responses=API_ERRORS
+)
+def list_measurements(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """Measurements, oldest first."""
+    return svc.list_measurements(session=session, actor=actor, client_id=client_id)

@@ -10,13 +10,14 @@ from typing import Annotated, Any, TypeVar, get_args
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acuface.atlas import load_atlas
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import (
     ADVERSE_KINDS,
     AdverseEventCreate,
+    AdverseEventDTO,
     NeedleIn,
     SessionCreate,
     SessionDTO,
@@ -25,7 +26,7 @@ from acuface.clinic.schemas import (
 )
 from acuface.errors import InvalidAnswers
 from acuface.vocab import normalise_code
-from acuface.web.deps import ClinicalActor, RecordId, SessionDep
+from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap
 from acuface.web.templating import flash, render
 
@@ -354,3 +355,108 @@ async def adverse_event_resolve(
     )
     flash(request, "Adverse event marked resolved.", "success")
     return RedirectResponse(f"/clients/{event.client_id}", status_code=303)
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+class AmendIn(BaseModel):
+    """An amendment to a signed session note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=3, max_length=20_000)
+    reason: str | None = Field(default=None, max_length=2000)
+    needles: list[NeedleIn] | None = None
+
+
+@api.get("/clients/{client_id}/sessions", response_model=list[SessionDTO], responses=API_ERRORS)
+def list_sessions(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """List the client's treatment sessions, newest first."""
+    return svc.list_sessions(session=session, actor=actor, client_id=client_id)
+
+
+@api.post(
+    "/clients/{client_id}/sessions",
+    response_model=SessionDTO,
+    status_code=201,
+    responses=API_ERRORS,
+)
+def create_session(
+    session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: SessionCreate
+) -> Any:
+    """Start a draft session note."""
+    return svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
+
+
+@api.get("/sessions/{session_id}", response_model=SessionDTO, responses=API_ERRORS)
+def get_session(session: SessionDep, actor: ClinicalActor, session_id: RecordId) -> Any:
+    """One session with needles and amendments."""
+    return svc.get_session(session=session, actor=actor, session_id=session_id)
+
+
+@api.patch(
+    "/sessions/{session_id}",
+    response_model=SessionDTO,
+    responses={**API_ERRORS, 409: {"description": "Signed: amend instead"}},
+)
+def update_session(
+    session: SessionDep, actor: ClinicalActor, session_id: RecordId, data: SessionUpdate
+) -> Any:
+    """Change a draft session."""
+    return svc.update_session(session=session, actor=actor, session_id=session_id, data=data)
+
+
+@api.post(
+    "/sessions/{session_id}/sign",
+    response_model=SessionDTO,
+    responses={**API_ERRORS, 409: {"description": "Already signed"}},
+)
+def sign_session(session: SessionDep, actor: ClinicalActor, session_id: RecordId) -> Any:
+    """Sign a draft session note."""
+    return svc.sign_session(session=session, actor=actor, session_id=session_id)
+
+
+@api.post(
+    "/sessions/{session_id}/amendments",
+    response_model=SessionDTO,
+    status_code=201,
+    responses=API_ERRORS,
+)
+def amend_session(
+    session: SessionDep, actor: ClinicalActor, session_id: RecordId, data: AmendIn
+) -> Any:
+    """Add a dated amendment to a signed note."""
+    return svc.amend_session(
+        session=session,
+        actor=actor,
+        session_id=session_id,
+        text=data.text,
+        reason=data.reason,
+        needles=data.needles,
+    )
+
+
+@api.get(
+    "/clients/{client_id}/adverse-events",
+    response_model=list[AdverseEventDTO],
+    responses=API_ERRORS,
+)
+def list_events(session: SessionDep, actor: ClinicalActor, client_id: RecordId) -> Any:
+    """List the client's adverse events."""
+    return svc.list_adverse_events(session=session, actor=actor, client_id=client_id)
+
+
+@api.post(
+    "/clients/{client_id}/adverse-events",
+    response_model=AdverseEventDTO,
+    status_code=201,
+    responses=API_ERRORS,
+)
+def record_event(
+    session: SessionDep, actor: ClinicalActor, client_id: RecordId, data: AdverseEventCreate
+) -> Any:
+    """Record an adverse event."""
+    return svc.record_adverse_event(session=session, actor=actor, client_id=client_id, data=data)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
-from acuface.web.deps import ActorDep, CurrentUser, SessionDep
+from acuface.clinic.schemas import ScheduleEntryDTO
+from acuface.web.deps import API_ERRORS, ActorDep, CurrentUser, SessionDep, api_router
 from acuface.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,3 +45,14 @@ def today(
             "clinical": allowed(user, Action.OPEN_CLINICAL_PAGES),
         },
     )
+
+
+# --- JSON API (same session, roles and CSRF as the pages) ---------------------
+
+api = api_router()
+
+
+@api.get("/schedule", response_model=list[ScheduleEntryDTO], responses=API_ERRORS)
+def schedule(session: SessionDep, actor: ActorDep, day: date | None = None) -> Any:
+    """Sessions of a day (default today), without clinical content."""
+    return svc.list_schedule(session=session, actor=actor, day=day or date.today())
