@@ -255,6 +255,7 @@ def full_record(
                 NeedleIn(point_code="ST6", side="right"),
                 NeedleIn(point_code="EX-HN3", side="midline"),
             ],
+            needles_out=3,
         ),
     )
     svc.sign_session(session=session, actor=alice, session_id=s.id)

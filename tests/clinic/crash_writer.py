@@ -60,6 +60,7 @@ def main() -> None:
                         NeedleIn(point_code="ST6", side="right"),
                         NeedleIn(point_code="LI20", side="left", count=2),
                     ],
+                    needles_out=4,
                 ),
             )
             svc.add_photo(

@@ -26,6 +26,7 @@ def _draft(session: Session, actor: Actor, client_id: int) -> int:
                 NeedleIn(point_code="ST6", side="left"),
                 NeedleIn(point_code="ST6", side="right"),
             ],
+            needles_out=2,
         ),
     )
     session.commit()

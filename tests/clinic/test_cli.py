@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from acuface.cli.main import app
+from acuface.clinic import db
 
 runner = CliRunner()
 
@@ -52,7 +53,7 @@ def cli_database(
 def test_clinic_commands_end_to_end(tmp_path: Path, cli_database: str) -> None:
     result = runner.invoke(app, ["db", "current"])
     assert result.exit_code == 1 and "OUT OF DATE" in result.output
-    assert "-> 0001" in run("db", "upgrade")
+    assert f"-> {db.head_revision()}" in run("db", "upgrade")
     assert "up to date" in run("db", "current")
 
     # Password from stdin (not a TTY here), never from an argument.

@@ -91,6 +91,7 @@ def knowledge() -> Knowledge:
         screening=screening,
         practice=real.practice,
         scales=real.scales,
+        adverse_events=real.adverse_events,
     )
 
 

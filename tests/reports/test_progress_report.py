@@ -91,6 +91,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
                     NeedleIn(point_code="ST6", side="right"),
                     NeedleIn(point_code="EX-HN3", side="midline"),
                 ],
+                needles_out=3,
             ),
         )
         svc.sign_session(session=s, actor=pract, session_id=first.id)

@@ -200,7 +200,7 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.check("input[name=concern][value=wrinkles]")
     page.check("input[name=concern][value=eye_bags]")
     for q in questionnaire().screening_questions:
-        if q.kind == "yes_no" and q.id != "under_18":
+        if q.kind in ("yes_no", "pregnancy") and q.id != "under_18":
             page.check(f"input[name=s_{q.id}][value=no]")
     for qid in ("fatigue", "poor_appetite", "loose_stools", "morning_puffiness"):
         page.check(f"input[name=q_{qid}]")
@@ -234,6 +234,10 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.fill("input[name=retention_minutes]", "25")
     page.fill("input[name=technique]", "0.16 x 13 mm, shallow transverse insertion")
     page.fill("textarea[name=subjective]", "Feels puffy around the eyes in the mornings.")
+    # The running total follows the clicks; the needles are counted out before signing.
+    assert page.locator("[data-needle-total]").inner_text() == "4"
+    page.fill("[data-testid=needles-out]", "4")
+    page.check("input[name=aftercare][value=bruise_care]")
     shot(page, "08-charting")
     page.click("[data-testid=save-sign]")
     page.wait_for_url("**/sessions/*")
@@ -288,6 +292,59 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.goto("/atlas?concern=eye_bags")
     assert page.locator(".facemap .pt").count() >= 4
     shot(page, "11-atlas")
+
+
+def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any) -> None:
+    """Finding 6 of the safety review: an excluded point was one click away, unwarned."""
+    from acuface.planner import questionnaire
+
+    sign_in(page, "pat")
+    page.goto("/clients/new")
+    page.fill("input[name=given_name]", "Olga")
+    page.fill("input[name=family_name]", "Petrova")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/clients/*")
+    client_url = page.url
+    # Wrinkles on blood thinners: every screening question answered, anticoagulants yes.
+    page.goto(client_url + "/intakes/new")
+    page.check("input[name=concern][value=wrinkles]")
+    page.fill("input[name=age]", "58")
+    for q in questionnaire().screening_questions:
+        if q.kind in ("yes_no", "pregnancy") and q.id != "under_18":
+            answer = "yes" if q.id == "anticoagulants" else "no"
+            page.check(f"input[name=s_{q.id}][value={answer}]")
+    page.click("form[data-testid=intake-form] button[type=submit]")
+    page.wait_for_url("**/plans/*")
+
+    page.goto(client_url + "/sessions/new")
+    banner = page.locator("[data-testid=screening-banner]")
+    assert "Anticoagulants" in banner.inner_text()
+    assert "Never advise stopping" in banner.inner_text()
+    assert "GV26" in banner.inner_text()  # left out of the plan, named up front
+    page.select_option("[data-add-needle-code]", "GV26")
+    page.select_option("[data-add-needle-side]", "midline")
+    page.click("[data-add-needle]")
+    reason = page.locator("tr[data-needle] [data-testid=override-reason]")
+    assert reason.is_visible() and reason.get_attribute("required") is not None
+    row = page.locator("tr[data-needle]").first
+    assert "bleeding" in row.inner_text().lower()  # the plan's why, shown at the row
+    page.fill("[data-testid=needles-out]", "1")
+    page.click("[data-testid=save-sign]")
+    # Without a reason the form does not go: still on the charting page.
+    assert page.url.endswith("/sessions/new")
+    reason.fill("Client insists; INR 2.2 today; pressed 2 minutes")
+    page.click("[data-testid=save-sign]")
+    page.wait_for_url(re.compile(r".*/sessions/\d+$"))
+    signed = page.locator("[data-testid=signed-needles]").inner_text()
+    assert "Override" in signed and "INR 2.2 today" in signed
+    shot(page, "13-charting-override")
+    # ... and the audit log has it.
+    page.click("text=Sign out")
+    page.wait_for_url("**/login")
+    sign_in(page, "alice")
+    page.goto("/admin/audit")
+    audit_text = page.locator("main").inner_text()
+    assert "session.override" in audit_text and "INR 2.2 today" in audit_text
 
 
 def test_reception_and_admin_views(page: Any) -> None:

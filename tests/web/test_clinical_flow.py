@@ -13,7 +13,11 @@ from .webhelpers import csrf_of
 def _screening_no(**yes: str) -> dict[str, str]:
     from acuface.planner import questionnaire
 
-    out = {f"s_{q.id}": "no" for q in questionnaire().screening_questions if q.kind == "yes_no"}
+    out = {
+        f"s_{q.id}": "no"
+        for q in questionnaire().screening_questions
+        if q.kind in ("yes_no", "pregnancy")
+    }
     out.update({f"s_{k}": v for k, v in yes.items()})
     return out
 
@@ -114,6 +118,8 @@ def test_chart_sign_amend_and_record_a_bruise(flow) -> None:  # noqa: ANN001
             "retention_minutes": "25",
             "technique": "0.16x13 mm, transverse",
             "subjective": "slept badly",
+            "needles_out": "3",
+            "aftercare": ["bruise_care", "medicines_unchanged"],
             "sign_now": "0",
         },
         follow_redirects=False,
@@ -127,6 +133,7 @@ def test_chart_sign_amend_and_record_a_bruise(flow) -> None:  # noqa: ANN001
         ("ST2", "left", 2),
         ("LI20", "right", 1),
     }  # repeated clicks add up
+    assert s["needles_out"] == 3 and s["aftercare"] == ["bruise_care", "medicines_unchanged"]
     assert (
         c.post(
             f"/sessions/{sid}/sign", data={"csrf_token": tok}, follow_redirects=False

@@ -69,8 +69,10 @@ def test_practitioner_flow_on_postgresql(pg_app, obama_path) -> None:  # noqa: A
             "session_date": date.today().isoformat(),
             "plan_id": plan_id,
             "needles": [{"point_code": "ST6", "side": "left", "count": 1}],
+            "needles_out": 1,
         },
     ).json()
+    assert s["needles"][0]["technique"]  # the plan's technique, recorded with the needle
     assert c.post(f"/api/sessions/{s['id']}/sign", headers={"X-CSRF-Token": api}).status_code == 200
     r = c.patch(
         f"/api/sessions/{s['id']}", headers={"X-CSRF-Token": api}, json={"retention_minutes": 30}

@@ -27,6 +27,7 @@ def client_id(web_env) -> int:  # noqa: ANN001
                 session_date=date(2026, 3, 2),
                 practitioner_id=web_env["ids"]["pat"],
                 needles=[NeedleIn(point_code="ST2", side="left")],
+                needles_out=1,
             ),
         )
         svc.sign_session(session=s, actor=actor, session_id=visit.id)

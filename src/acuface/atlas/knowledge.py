@@ -324,6 +324,10 @@ class ScreeningRule(_Record):
         default_factory=list,
         description="Concern names for which this question must be answered (red flags).",
     )
+    offered_zones: list[Zone] = Field(
+        default_factory=list,
+        description="For zones/procedure answers: the zones a form offers (empty: the face's).",
+    )
     effects: list[Effect] = Field(min_length=1)
 
 
@@ -456,6 +460,13 @@ class SessionDefaults(_Record):
         return self
 
 
+class AftercareItem(_Record):
+    """One piece of aftercare a treatment note can record as given."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=10)
+
+
 class PracticeFile(BaseModel):
     """The layout of ``practice.yaml``: the practice's defaults for planning."""
 
@@ -464,6 +475,25 @@ class PracticeFile(BaseModel):
     budget: BudgetDefault
     course: CourseDefault
     session: SessionDefaults
+    aftercare: list[AftercareItem] = Field(min_length=1)
+
+
+class AdverseEventKind(_Record):
+    """A kind of adverse event a treatment note can record."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=20)
+    label: str = Field(min_length=3)
+    description: str = Field(min_length=10)
+    action: str = Field(min_length=10, description="What to do, in plain words.")
+    serious: bool = Field(default=False, description="Needs medical attention or a referral.")
+
+
+class AdverseEventsFile(BaseModel):
+    """The layout of ``adverse_events.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    events: list[AdverseEventKind] = Field(min_length=1)
 
 
 class OutcomeScale(_Record):
@@ -509,6 +539,7 @@ class Knowledge(BaseModel):
     screening: ScreeningFile
     practice: PracticeFile
     scales: ScalesFile
+    adverse_events: AdverseEventsFile
 
     @cached_property
     def concerns_by_name(self) -> dict[str, Concern]:
@@ -534,6 +565,23 @@ class Knowledge(BaseModel):
     def scales_by_name(self) -> dict[str, OutcomeScale]:
         """Outcome scale name -> scale, in file order."""
         return {scale.name: scale for scale in self.scales.scales}
+
+    def scales_for(self, concern_names: list[str]) -> list[OutcomeScale]:
+        """Return the outcome scales that fit any of *concern_names*, then the general ones."""
+        names = set(concern_names)
+        fitting = [s for s in self.scales.scales if names.intersection(s.concerns)]
+        general = [s for s in self.scales.scales if not s.concerns]
+        return fitting + general
+
+    @cached_property
+    def adverse_events_by_id(self) -> dict[str, AdverseEventKind]:
+        """Adverse event kind id -> kind, in file order."""
+        return {e.id: e for e in self.adverse_events.events}
+
+    @cached_property
+    def aftercare_by_id(self) -> dict[str, AftercareItem]:
+        """Aftercare id -> item, in file order."""
+        return {a.id: a for a in self.practice.aftercare}
 
     @cached_property
     def evidence_text(self) -> dict[str, str]:
@@ -615,6 +663,15 @@ SCALES: DataFile[ScalesFile] = register(
         package="acuface.atlas",
         filename="scales.yaml",
         description="outcome scales the clinic records, and the concerns they fit",
+    )
+)
+ADVERSE_EVENTS: DataFile[AdverseEventsFile] = register(
+    DataFile(
+        name="adverse_events",
+        model=AdverseEventsFile,
+        package="acuface.atlas",
+        filename="adverse_events.yaml",
+        description="adverse events a treatment note records, and what to do",
     )
 )
 #: Data files whose content decides a plan (hashed into ``Plan.knowledge_digest``).
@@ -716,6 +773,7 @@ def _build_knowledge() -> Knowledge:
         screening=SCREENING.load(),
         practice=PRACTICE.load(),
         scales=SCALES.load(),
+        adverse_events=ADVERSE_EVENTS.load(),
     )
     _cross_check(knowledge)
     return knowledge
@@ -748,5 +806,5 @@ def knowledge_json_schemas() -> dict[str, str]:
         Schema file name (``"concerns.schema.json"`` ...) -> JSON text ending in a
         newline, stable across runs so committed copies compare byte for byte.
     """
-    files = (CONCERNS, PATTERNS, SCREENING, PRACTICE, SCALES)
+    files = (CONCERNS, PATTERNS, SCREENING, PRACTICE, SCALES, ADVERSE_EVENTS)
     return {f.schema_name: f.schema_text() for f in files}

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from acuface.atlas.knowledge import load_knowledge
 from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.photostore import PhotoStore, PreparedPhoto, get_photo_store, prepare_photo
@@ -109,6 +110,30 @@ def _needles_from_plan(plan: PlanSnapshot, rng: random.Random) -> list[NeedleIn]
             continue
         needles.extend(NeedleIn(point_code=point.code, side=side) for side in point.sides)
     return needles
+
+
+def _demo_screening(
+    rng: random.Random, *, female: bool, age: int, concerns: list[str]
+) -> dict[str, Any]:
+    """Screening answers of an invented client: every critical question answered.
+
+    Most answers are "no"; a few clients are on blood thinners, needle-shy, or (women
+    of child-bearing age) pregnant, so the demo shows what screening does.
+    """
+    knowledge = load_knowledge()
+    names = set(concerns)
+    answers: dict[str, Any] = {
+        rule.id: False
+        for rule in knowledge.screening.rules
+        if rule.critical or names.intersection(rule.critical_for)
+    }
+    if age >= 55 and rng.random() < 0.2:
+        answers["anticoagulants"] = True
+    if rng.random() < 0.1:
+        answers["needle_phobia_fainting"] = True
+    if female and 25 <= age <= 42 and rng.random() < 0.15:
+        answers["pregnancy"] = {"week": rng.randint(10, 32)}
+    return answers
 
 
 def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
@@ -253,7 +278,17 @@ def load_demo(
                     client_id=client.id,
                     data=ConsentCreate(kind=kind, signed_on=first_visit, document_version="demo-1"),
                 )
-            intake_model = Intake(concerns=chosen, age=age)
+            intake_model = Intake(
+                concerns=chosen,
+                age=age,
+                # Its own generator: the rest of the demo stays as it was.
+                screening=_demo_screening(
+                    random.Random(f"{SEED}-screening-{index}"),
+                    female=female,
+                    age=age,
+                    concerns=list(chosen),
+                ),
+            )
             intake = svc.create_intake(
                 session=session,
                 actor=pract,
@@ -295,6 +330,9 @@ def load_demo(
                         retention_minutes=rng.choice((20, 25, 30)),
                         technique=rng.choice(_TECHNIQUES),
                         needles=needles,
+                        # Every needle counted out again at the end of the session.
+                        needles_out=sum(n.count for n in needles),
+                        aftercare=["no_makeup_today", "bruise_care", "medicines_unchanged"],
                         subjective=rng.choice(_SUBJECTIVE),
                         objective="Skin intact; no contraindication found today.",
                         assessment="Tolerated well." if visit else "First session.",

@@ -169,6 +169,13 @@ class TreatmentSession(Base):
     objective: Mapped[str | None] = mapped_column(Text, nullable=True)
     assessment: Mapped[str | None] = mapped_column(Text, nullable=True)
     plan_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The structured treatment note: the count of needles taken out (checked against
+    # the needles put in before signing), aftercare given (ids of practice.yaml), the
+    # latest INR for a client on warfarin, and the position treated in.
+    needles_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    aftercare: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    inr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -201,6 +208,10 @@ class SessionNeedle(Base):
     point_code: Mapped[str] = mapped_column(String(20))
     side: Mapped[str] = mapped_column(String(10))
     count: Mapped[int] = mapped_column(Integer, default=1)
+    # How the point was needled (the plan's technique unless the practitioner says
+    # otherwise), and why a point the plan left out was needled anyway.
+    technique: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     treatment_session: Mapped[TreatmentSession] = relationship(back_populates="needles")
 

@@ -8,9 +8,9 @@ the reports never touch the database layer. Input models reject unknown fields.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, overload
 
 from pydantic import (
     AfterValidator,
@@ -33,16 +33,57 @@ Role = Literal["admin", "practitioner", "reception"]
 ROLES: tuple[Role, ...] = ("admin", "practitioner", "reception")
 
 Sex = Literal["female", "male", "other", "unknown"]
-AdverseKind = Literal["bruising", "bleeding", "pain", "swelling", "itching", "fainting", "other"]
-ADVERSE_KINDS: tuple[AdverseKind, ...] = (
-    "bruising",
-    "bleeding",
-    "pain",
-    "swelling",
-    "itching",
-    "fainting",
-    "other",
-)
+
+
+def _adverse_kind(value: str) -> str:
+    kinds = load_knowledge().adverse_events_by_id
+    if value not in kinds:
+        raise ValueError(f"unknown adverse event kind {value!r}; use one of {', '.join(kinds)}")
+    return value
+
+
+def _aftercare_ids(value: list[str]) -> list[str]:
+    known = load_knowledge().aftercare_by_id
+    unknown = [item for item in value if item not in known]
+    if unknown:
+        raise ValueError(f"unknown aftercare {unknown}; use ids of {', '.join(known)}")
+    return value
+
+
+def _position_id(value: str) -> str:
+    known = load_knowledge().positions_by_id
+    if value not in known:
+        raise ValueError(f"unknown position {value!r}; use one of {', '.join(known)}")
+    return value
+
+
+#: A kind of adverse event: an id of ``atlas/data/adverse_events.yaml``.
+AdverseKind = Annotated[str, Field(max_length=20), AfterValidator(_adverse_kind)]
+#: Aftercare given: ids of ``practice.yaml``'s ``aftercare``.
+AftercareIds = Annotated[list[str], Field(max_length=20), AfterValidator(_aftercare_ids)]
+#: A treatment position: an id of ``practice.yaml``'s ``session.positions``.
+PositionId = Annotated[str, Field(max_length=20), AfterValidator(_position_id)]
+
+
+class _AdverseKindsFromData(Sequence[str]):
+    """The adverse event kinds of ``atlas/data/adverse_events.yaml``, read on first use."""
+
+    def _ids(self) -> list[str]:
+        return list(load_knowledge().adverse_events_by_id)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._ids()[index]
+
+    def __len__(self) -> int:
+        return len(self._ids())
+
+
+#: Every adverse event kind, in file order (forms list them so).
+ADVERSE_KINDS: Sequence[str] = _AdverseKindsFromData()
 Severity = Literal["mild", "moderate", "severe"]
 ConsentKind = Literal["treatment", "photography", "data_processing", "research", "other"]
 PhotoView = Literal[
@@ -330,6 +371,14 @@ class NeedleIn(_Input):
     point_code: str = Field(min_length=1, max_length=20)
     side: Side
     count: int = Field(default=1, ge=1, le=20)
+    technique: str | None = Field(
+        default=None, max_length=300, description="How it was needled (default: the plan's)."
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why a point the plan left out was needled anyway (required then).",
+    )
 
     @field_validator("point_code")
     @classmethod
@@ -363,6 +412,8 @@ class NeedleDTO(_Out):
     point_code: str
     side: Side
     count: int
+    technique: str | None = None
+    override_reason: str | None = None
 
 
 class SessionCreate(_Input):
@@ -379,6 +430,12 @@ class SessionCreate(_Input):
     objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     plan_note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    needles_out: int | None = Field(
+        default=None, ge=0, le=MAX_NEEDLES_PER_SESSION, description="Needles counted out."
+    )
+    aftercare: AftercareIds | None = None
+    inr: float | None = Field(default=None, ge=0.5, le=10, description="Latest INR (warfarin).")
+    position: PositionId | None = None
 
     @model_validator(mode="after")
     def _needle_total(self) -> SessionCreate:
@@ -403,6 +460,12 @@ class SessionUpdate(_Input):
     objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     plan_note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    needles_out: int | None = Field(
+        default=None, ge=0, le=MAX_NEEDLES_PER_SESSION, description="Needles counted out."
+    )
+    aftercare: AftercareIds | None = None
+    inr: float | None = Field(default=None, ge=0.5, le=10, description="Latest INR (warfarin).")
+    position: PositionId | None = None
 
     @model_validator(mode="after")
     def _needle_total(self) -> SessionUpdate:
@@ -440,6 +503,10 @@ class SessionDTO(_Out):
     objective: str | None
     assessment: str | None
     plan_note: str | None
+    needles_out: int | None = None
+    aftercare: list[str] = Field(default_factory=list)
+    inr: float | None = None
+    position: str | None = None
     status: SessionStatus
     signed_at: datetime | None
     signed_by_id: int | None
@@ -450,8 +517,13 @@ class SessionDTO(_Out):
 
     @property
     def needle_total(self) -> int:
-        """Needles placed in total."""
+        """Needles placed in total (the count in)."""
         return sum(n.count for n in self.needles)
+
+    @property
+    def overrides(self) -> list[NeedleDTO]:
+        """Needles at points the plan left out, each with its reason."""
+        return [n for n in self.needles if n.override_reason]
 
 
 class ScheduleEntryDTO(_Out):

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from acuface.atlas.knowledge import Concern, Knowledge, load_knowledge
-from acuface.atlas.models import Zone
+from acuface.atlas.models import FACIAL_ZONE_ORDER, Zone
 from acuface.errors import InvalidAnswers, UnknownConcern
 
 ALL_ZONES: tuple[str, ...] = get_args(Zone)
@@ -371,6 +371,9 @@ class QuestionItem(BaseModel):
     label: str | None = None
     critical: bool = False
     critical_for: list[str] = Field(default_factory=list)
+    zones: list[str] = Field(
+        default_factory=list, description="For zones/procedure questions: the zones to offer."
+    )
 
 
 class FindingItem(BaseModel):
@@ -409,6 +412,11 @@ def questionnaire(knowledge: Knowledge | None = None) -> Questionnaire:
                 label=rule.label,
                 critical=rule.critical,
                 critical_for=list(rule.critical_for),
+                zones=(
+                    list(rule.offered_zones or FACIAL_ZONE_ORDER)
+                    if rule.answer in ("zones", "procedure")
+                    else []
+                ),
             )
             for rule in knowledge.screening.rules
         ],

@@ -57,11 +57,14 @@ from acuface.clinic.services.photos import (
     read_photo_bytes,
 )
 from acuface.clinic.services.sessions import (
+    ChartGuidance,
     amend_session,
+    chart_guidance,
     create_session,
     get_session,
     list_schedule,
     list_sessions,
+    session_guidance,
     set_needles,
     sign_session,
     update_session,
@@ -82,6 +85,9 @@ from acuface.clinic.services.users import (
 )
 
 __all__ = [
+    "ChartGuidance",
+    "chart_guidance",
+    "session_guidance",
     "accounts_with_published_password",
     "add_measurement",
     "add_photo",

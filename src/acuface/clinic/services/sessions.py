@@ -5,18 +5,28 @@ place. Later corrections are amendments, new dated entries by a named author
 that sit beside the original. The services refuse edits of signed sessions
 (:class:`~acuface.errors.RecordLocked`) and a database trigger refuses them too.
 
+Charting follows the session's plan: a needle at a point the plan left out
+(for safety, a limit, the budget or the practitioner's removal) needs an
+override with a reason, which is kept with the needle and in the audit log;
+a planned point takes the plan's technique unless another is given. A note
+with needles is signed only once the needles counted out match the needles
+put in (or a missing or stuck needle is recorded as an adverse event).
+
 In this module ``session`` is the database session and ``session_id`` the id of
 a treatment session.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.atlas import load_atlas
+from acuface.atlas.knowledge import load_knowledge
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, allowed, authorize
 from acuface.clinic.schemas import (
@@ -54,11 +64,201 @@ def _needle_rows(needles: list[NeedleIn]) -> list[m.SessionNeedle]:
         check_needle_total(needles)
     except ValueError as exc:
         raise InvalidRecord(f"Too many needles: {exc}.") from None
-    merged: dict[tuple[str, str], int] = {}
+    merged: dict[tuple[str, str], m.SessionNeedle] = {}
     for needle in needles:
         key = (canonical_point_code(needle.point_code), needle.side)
-        merged[key] = merged.get(key, 0) + needle.count
-    return [m.SessionNeedle(point_code=c, side=s, count=n) for (c, s), n in merged.items()]
+        row = merged.get(key)
+        if row is None:
+            merged[key] = m.SessionNeedle(
+                point_code=key[0],
+                side=key[1],
+                count=needle.count,
+                technique=needle.technique,
+                override_reason=needle.override_reason,
+            )
+            continue
+        row.count += needle.count
+        row.technique = row.technique or needle.technique
+        row.override_reason = row.override_reason or needle.override_reason
+    return list(merged.values())
+
+
+def _plan_doc(session: Session, plan_id: int | None) -> dict[str, Any] | None:
+    plan = session.get(m.Plan, plan_id) if plan_id is not None else None
+    return plan.plan if plan is not None else None
+
+
+def follow_plan(
+    rows: list[m.SessionNeedle], plan_doc: dict[str, Any] | None
+) -> list[dict[str, str]]:
+    """Check charted needles against the session's plan; return the overrides made.
+
+    A planned point without a technique takes the plan's. A point the plan left
+    out needs an ``override_reason``.
+
+    Raises
+    ------
+    InvalidRecord
+        A point the plan excluded, charted without a reason (the message says why
+        the plan left it out).
+    """
+    if plan_doc is None:
+        return []
+    excluded = {e["code"]: e["why"] for e in plan_doc.get("excluded", [])}
+    techniques = {
+        p["code"]: _technique_text(p["technique"])
+        for p in plan_doc.get("points", [])
+        if p.get("technique")
+    }
+    overrides: list[dict[str, str]] = []
+    for row in rows:
+        if row.point_code in techniques and not row.technique:
+            row.technique = techniques[row.point_code]
+        why = excluded.get(row.point_code)
+        if why is None:
+            continue
+        reason = (row.override_reason or "").strip()
+        if not reason:
+            raise InvalidRecord(
+                f"{row.point_code} was left out of this session's plan ({why}). Needling it "
+                "needs an override: give the reason."
+            )
+        row.override_reason = reason
+        overrides.append(
+            {"point": row.point_code, "side": row.side, "reason": reason, "plan_excluded": why}
+        )
+    return overrides
+
+
+def _technique_text(technique: dict[str, Any]) -> str:
+    low, high = technique["depth_cun"]
+    retain = "retained" if technique.get("retain", True) else "not retained"
+    text = (
+        f"{technique['name']}: {technique['angle']} {low:g}-{high:g} cun, "
+        f"{technique['needle']}, {retain}"
+    )
+    return text[:300]
+
+
+def _audit_overrides(
+    session: Session, actor: Actor, row: m.TreatmentSession, overrides: list[dict[str, str]]
+) -> None:
+    for override in overrides:
+        audit(
+            session,
+            actor,
+            "session.override",
+            "session",
+            row.id,
+            client_id=row.client_id,
+            detail=override,
+        )
+
+
+@dataclass(frozen=True)
+class ChartGuidance:
+    """What the charting page shows from the session's plan (screening and techniques).
+
+    Attributes
+    ----------
+    banner : list of str
+        Screening that applies to this client (rule labels with what they ask), the
+        restrictions and the position; first a "Not final" line while critical
+        questions are unanswered.
+    unanswered : list of str
+        Labels of the critical questions the plan could not ask.
+    excluded : dict of str to str
+        Point code -> why the plan left it out (charting it needs a reason).
+    techniques : dict of str to str
+        Point code -> the plan's technique for it, in one line.
+    planned_needles : int or None
+        Needles the plan counts, for the running total.
+    """
+
+    banner: list[str]
+    unanswered: list[str]
+    excluded: dict[str, str]
+    techniques: dict[str, str]
+    planned_needles: int | None
+
+
+def chart_guidance(plan_doc: dict[str, Any] | None) -> ChartGuidance:
+    """Return the screening banner, exclusions and techniques of a stored plan."""
+    if not plan_doc:
+        return ChartGuidance([], [], {}, {}, None)
+    labels = {rule.id: rule.label for rule in load_knowledge().screening.rules}
+    unanswered = [labels.get(r, r) for r in plan_doc.get("screening_unanswered") or []]
+    positive = [labels.get(r, r) for r in plan_doc.get("screening_positive") or []]
+    banner: list[str] = []
+    if unanswered:
+        banner.append(
+            "Not final: the plan was made without answers to " + ", ".join(unanswered) + "."
+        )
+    cautions = [str(c) for c in plan_doc.get("cautions") or []]
+    for label in positive:
+        said = [c.split(": ", 1)[1] for c in cautions if c.startswith(f"{label}: ")]
+        banner.append(f"{label}: {' '.join(said)}" if said else label)
+    banner.extend(f"Technique: {r}." for r in plan_doc.get("restrictions") or [])
+    session_doc = plan_doc.get("session") or {}
+    if session_doc.get("position_why"):
+        asked = ", ".join(labels.get(r, r) for r in session_doc["position_why"])
+        banner.append(f"Position: {session_doc['position_label']} ({asked}).")
+    excluded = {str(e["code"]): str(e["why"]) for e in plan_doc.get("excluded") or []}
+    techniques = {
+        str(p["code"]): _technique_text(p["technique"])
+        for p in plan_doc.get("points") or []
+        if p.get("technique")
+    }
+    planned = plan_doc.get("needle_count")
+    return ChartGuidance(
+        banner=banner,
+        unanswered=unanswered,
+        excluded=excluded,
+        techniques=techniques,
+        planned_needles=int(planned) if planned is not None else None,
+    )
+
+
+def session_guidance(*, session: Session, actor: Actor, plan_id: int | None) -> ChartGuidance:
+    """Return :func:`chart_guidance` for a stored plan (clinical roles only)."""
+    authorize(actor, Action.READ_SESSIONS)
+    return chart_guidance(_plan_doc(session, plan_id))
+
+
+#: Adverse events that explain a needles-out count short of the count in.
+_COUNT_EVENTS = ("forgotten_needle", "stuck_needle")
+
+
+def check_needle_count(session: Session, row: m.TreatmentSession) -> None:
+    """Refuse to sign a note whose needles out do not match the needles in.
+
+    Raises
+    ------
+    InvalidRecord
+        Needles were charted but not counted out, or the counts differ and no
+        missing or stuck needle is recorded for the session.
+    """
+    needles_in = sum(n.count for n in row.needles)
+    if needles_in == 0:
+        return
+    if row.needles_out is None:
+        raise InvalidRecord(
+            f"Count the needles out before signing: {needles_in} went in; record how many "
+            "came out (needles_out)."
+        )
+    if row.needles_out == needles_in:
+        return
+    explained = session.scalar(
+        select(m.AdverseEvent.id).where(
+            m.AdverseEvent.session_id == row.id, m.AdverseEvent.kind.in_(_COUNT_EVENTS)
+        )
+    )
+    if explained is None:
+        raise InvalidRecord(
+            f"{needles_in} needles went in but {row.needles_out} came out: search the client, "
+            "couch and floor; record a forgotten or stuck needle as an adverse event before "
+            "signing."
+        )
 
 
 def _to_dto(row: m.TreatmentSession) -> SessionDTO:
@@ -77,6 +277,10 @@ def _to_dto(row: m.TreatmentSession) -> SessionDTO:
         objective=row.objective,
         assessment=row.assessment,
         plan_note=row.plan_note,
+        needles_out=row.needles_out,
+        aftercare=list(row.aftercare or []),
+        inr=row.inr,
+        position=row.position,
         status=row.status,
         signed_at=row.signed_at,
         signed_by_id=row.signed_by_id,
@@ -134,7 +338,9 @@ def create_session(
     fields = data.model_dump(exclude={"needles", "practitioner_id"})
     row = m.TreatmentSession(client_id=client_id, practitioner_id=practitioner_id, **fields)
     row.needles = _needle_rows(data.needles)
+    overrides = follow_plan(row.needles, _plan_doc(session, data.plan_id))
     add_audited(session, actor, row, record_type="session")
+    _audit_overrides(session, actor, row, overrides)
     return _to_dto(row)
 
 
@@ -220,8 +426,11 @@ def update_session(
     )
     for field, value in changes.items():
         setattr(row, field, value)
+    overrides: list[dict[str, str]] = []
     if data.needles is not None:
-        row.needles = _needle_rows(data.needles)
+        needles = _needle_rows(data.needles)
+        overrides = follow_plan(needles, _plan_doc(session, row.plan_id))
+        row.needles = needles
         changes["needles"] = len(data.needles)
     row.updated_at = m.utcnow()
     session.flush()
@@ -234,6 +443,7 @@ def update_session(
         client_id=row.client_id,
         detail={"fields": sorted(changes)},
     )
+    _audit_overrides(session, actor, row, overrides)
     return _to_dto(row)
 
 
@@ -251,6 +461,7 @@ def sign_session(*, session: Session, actor: Actor, session_id: int) -> SessionD
     authorize(actor, Action.SIGN_SESSIONS)
     row = _session_row(session, session_id)
     _unsigned(row)
+    check_needle_count(session, row)
     now = m.utcnow()
     row.signed_at = now
     row.signed_by_id = actor.user_id
@@ -283,10 +494,19 @@ def amend_session(
             f"An amendment's text and reason have at most {MAX_NOTE_CHARS} characters."
         )
     corrected = None
+    overrides: list[dict[str, str]] = []
     if needles is not None:
+        rows = _needle_rows(needles)
+        overrides = follow_plan(rows, _plan_doc(session, row.plan_id))
         corrected = [
-            {"point_code": n.point_code, "side": n.side, "count": n.count}
-            for n in _needle_rows(needles)
+            {
+                "point_code": n.point_code,
+                "side": n.side,
+                "count": n.count,
+                "technique": n.technique,
+                "override_reason": n.override_reason,
+            }
+            for n in rows
         ]
     amendment = m.SessionAmendment(
         session_id=row.id,
@@ -308,4 +528,5 @@ def amend_session(
         client_id=row.client_id,
         detail={"amendment_id": amendment.id},
     )
+    _audit_overrides(session, actor, row, overrides)
     return _to_dto(row)

@@ -62,14 +62,20 @@ def intake_from_form(form: Any, qn: Any) -> dict[str, Any]:
     for rule in qn.screening_questions:
         key = f"s_{rule.id}"
         label = rule.label or rule.id
-        if rule.kind == "yes_no":
+        if rule.kind in ("yes_no", "pregnancy"):
             v = form.get(key)
             if v not in ("yes", "no"):
                 missing[rule.id] = label
                 continue
             screening[rule.id] = v == "yes"
+            week_raw = str(form.get(f"{key}_week") or "").strip()
+            if rule.kind == "pregnancy" and v == "yes" and week_raw:
+                try:
+                    screening[rule.id] = {"week": int(week_raw)}
+                except ValueError:
+                    raise InvalidAnswers(f"{label}: the week must be a number.") from None
         else:
-            zones = [z for z in form.getlist(f"{key}_zone") if z in FACE_ZONES]
+            zones = [z for z in form.getlist(f"{key}_zone") if z in rule.zones]
             if rule.kind == "zones":
                 screening[rule.id] = zones or False
             else:

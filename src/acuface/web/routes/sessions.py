@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acuface.atlas import load_atlas
+from acuface.atlas.knowledge import load_knowledge
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import (
     ADVERSE_KINDS,
@@ -64,25 +65,43 @@ def _opt_time(value: Any) -> time | None:
 
 
 def parse_needles(form: Any) -> list[NeedleIn]:
-    """Read the repeated ``needle_code``/``needle_side``/``needle_count`` fields."""
+    """Read the repeated ``needle_code``/``needle_side``/``needle_count`` fields.
+
+    Each row may carry a ``needle_reason`` (why a point the plan left out is
+    needled anyway); the service decides whether one is needed.
+    """
     codes = form.getlist("needle_code")
     sides = form.getlist("needle_side")
     counts = form.getlist("needle_count")
-    if not (len(codes) == len(sides) == len(counts)):
+    reasons = form.getlist("needle_reason") or [""] * len(codes)
+    if not (len(codes) == len(sides) == len(counts) == len(reasons)):
         raise InvalidAnswers("The needle rows are incomplete; reload the page and try again.")
-    merged: dict[tuple[str, str], int] = {}
-    for code, side, count in zip(codes, sides, counts, strict=True):
+    merged: dict[tuple[str, str], tuple[int, str]] = {}
+    for code, side, count, reason in zip(codes, sides, counts, reasons, strict=True):
         if not str(code).strip():
             continue
         n = _opt_int(count) or 0
         if n <= 0:
             continue
         key = (normalise_code(str(code)), str(side))
-        merged[key] = merged.get(key, 0) + n
+        before, why = merged.get(key, (0, ""))
+        merged[key] = (before + n, why or str(reason).strip())
     try:
-        return [NeedleIn(point_code=c, side=s, count=n) for (c, s), n in merged.items()]
+        return [
+            NeedleIn(point_code=c, side=s, count=n, override_reason=why or None)
+            for (c, s), (n, why) in merged.items()
+        ]
     except ValidationError as exc:
         raise InvalidAnswers(f"A needle row is invalid: {exc.errors()[0]['msg']}") from None
+
+
+def _opt_float(value: Any) -> float | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise InvalidAnswers(f"{value!r} is not a number.") from None
 
 
 def _session_fields(form: Any) -> dict[str, Any]:
@@ -94,6 +113,10 @@ def _session_fields(form: Any) -> dict[str, Any]:
     values["start_time"] = _opt_time(form.get("start_time"))
     values["session_date"] = _opt_date(form.get("session_date"), date.today())
     values["plan_id"] = _opt_int(form.get("plan_id"))
+    values["needles_out"] = _opt_int(form.get("needles_out"))
+    values["inr"] = _opt_float(form.get("inr"))
+    values["position"] = str(form.get("position") or "").strip() or None
+    values["aftercare"] = [str(a) for a in form.getlist("aftercare")] or None
     return values
 
 
@@ -185,6 +208,10 @@ def _chart_context(
         else None
     )
     atlas = load_atlas()
+    knowledge = load_knowledge()
+    guidance = svc.session_guidance(
+        session=session, actor=actor, plan_id=plan.id if plan is not None else None
+    )
     return {
         "client": client,
         "plan": plan,
@@ -193,7 +220,12 @@ def _chart_context(
         "fm": fm,
         "all_points": list(atlas.points.values()),
         "plan_codes": plan_codes,
+        "guidance": guidance,
+        "aftercare_items": knowledge.practice.aftercare,
+        "aftercare_text": {a.id: a.text for a in knowledge.practice.aftercare},
+        "positions": list(knowledge.positions_by_id.values()),
         "adverse_kinds": ADVERSE_KINDS,
+        "adverse_labels": {e.id: e.label for e in knowledge.adverse_events.events},
         "severities": SEVERITIES,
         "today": date.today(),
     }

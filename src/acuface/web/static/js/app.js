@@ -68,6 +68,21 @@
   }
 
   // ---- session charting: needles table ---------------------------------
+  function guidance() {
+    var g = document.getElementById("chart-guidance");
+    return g ? JSON.parse(g.textContent) : { excluded: {}, techniques: {} };
+  }
+  function updateTotal() {
+    var total = 0;
+    document.querySelectorAll("[data-needles] [name=needle_count]").forEach(function (c) {
+      total += parseInt(c.value || "0", 10) || 0;
+    });
+    var t = document.querySelector("[data-needle-total]");
+    if (t) t.textContent = String(total);
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.matches && e.target.matches("[name=needle_count]")) updateTotal();
+  });
   function addNeedle(code, side) {
     var tbody = document.querySelector("[data-needles] tbody");
     if (!tbody) return;
@@ -77,17 +92,32 @@
       if (r.querySelector("[name=needle_code]").value === code && r.querySelector("[name=needle_side]").value === side) {
         var c = r.querySelector("[name=needle_count]");
         c.value = String(Math.min(20, parseInt(c.value || "0", 10) + 1));
+        updateTotal();
         return;
       }
     }
+    var g = guidance();
     var tpl = document.getElementById("needle-row-template");
     var row = tpl.content.firstElementChild.cloneNode(true);
     row.querySelector("[name=needle_code]").value = code;
     row.querySelector("[data-code-label]").textContent = code;
     row.querySelector("[name=needle_side]").value = side;
-    tbody.appendChild(row);
+    row.querySelector("[data-technique]").textContent = g.techniques[code] || "";
+    if (g.excluded[code]) {
+      // The plan left this point out: needling it is an override with a reason.
+      var box = row.querySelector("[data-override]");
+      box.classList.remove("hidden");
+      row.querySelector("[data-override-why]").textContent = g.excluded[code];
+      var reason = row.querySelector("[name=needle_reason]");
+      reason.required = true;
+      tbody.appendChild(row);
+      reason.focus();
+    } else {
+      tbody.appendChild(row);
+    }
     var empty = document.querySelector("[data-needles-empty]");
     if (empty) empty.classList.add("hidden");
+    updateTotal();
   }
   document.addEventListener("click", function (e) {
     var t = e.target;
@@ -95,6 +125,7 @@
       e.preventDefault();
       var row = t.closest("tr");
       if (row) row.remove();
+      updateTotal();
     }
     if (t && t.matches && t.matches("[data-add-needle]")) {
       e.preventDefault();
