@@ -321,7 +321,6 @@ class Plan(BaseModel):
             "excluded": [{"code": e.code, "why": e.why} for e in self.excluded],
             "cautions": list(self.cautions),
             "screening_unanswered": list(self.screening_unanswered),
-            "screening_positive": list(self.screening_positive),
             "patterns": [
                 {
                     "name": p.name,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +51,7 @@ from acuface.clinic.services._common import (
     read_client_record,
 )
 from acuface.errors import InvalidRecord, RecordLocked
+from acuface.planner.snapshot import PlanSnapshot, SnapshotTechnique
 
 
 def canonical_point_code(code: str) -> str:
@@ -83,14 +83,12 @@ def _needle_rows(needles: list[NeedleIn]) -> list[m.SessionNeedle]:
     return list(merged.values())
 
 
-def _plan_doc(session: Session, plan_id: int | None) -> dict[str, Any] | None:
+def _plan_snapshot(session: Session, plan_id: int | None) -> PlanSnapshot | None:
     plan = session.get(m.Plan, plan_id) if plan_id is not None else None
-    return plan.plan if plan is not None else None
+    return PlanSnapshot.read(plan.plan) if plan is not None else None
 
 
-def follow_plan(
-    rows: list[m.SessionNeedle], plan_doc: dict[str, Any] | None
-) -> list[dict[str, str]]:
+def follow_plan(rows: list[m.SessionNeedle], plan: PlanSnapshot | None) -> list[dict[str, str]]:
     """Check charted needles against the session's plan; return the overrides made.
 
     A planned point without a technique takes the plan's. A point the plan left
@@ -102,14 +100,10 @@ def follow_plan(
         A point the plan excluded, charted without a reason (the message says why
         the plan left it out).
     """
-    if plan_doc is None:
+    if plan is None:
         return []
-    excluded = {e["code"]: e["why"] for e in plan_doc.get("excluded", [])}
-    techniques = {
-        p["code"]: _technique_text(p["technique"])
-        for p in plan_doc.get("points", [])
-        if p.get("technique")
-    }
+    excluded = {e.code: e.why for e in plan.excluded}
+    techniques = {p.code: technique_text(p.technique) for p in plan.points if p.technique}
     overrides: list[dict[str, str]] = []
     for row in rows:
         if row.point_code in techniques and not row.technique:
@@ -130,13 +124,11 @@ def follow_plan(
     return overrides
 
 
-def _technique_text(technique: dict[str, Any]) -> str:
-    low, high = technique["depth_cun"]
-    retain = "retained" if technique.get("retain", True) else "not retained"
-    text = (
-        f"{technique['name']}: {technique['angle']} {low:g}-{high:g} cun, "
-        f"{technique['needle']}, {retain}"
-    )
+def technique_text(technique: SnapshotTechnique) -> str:
+    """Return a plan technique in one line, as recorded with a needle."""
+    low, high = technique.depth_cun
+    retain = "retained" if technique.retain else "not retained"
+    text = f"{technique.name}: {technique.angle} {low:g}-{high:g} cun, {technique.needle}, {retain}"
     return text[:300]
 
 
@@ -182,47 +174,38 @@ class ChartGuidance:
     planned_needles: int | None
 
 
-def chart_guidance(plan_doc: dict[str, Any] | None) -> ChartGuidance:
+def chart_guidance(plan: PlanSnapshot | None) -> ChartGuidance:
     """Return the screening banner, exclusions and techniques of a stored plan."""
-    if not plan_doc:
+    if plan is None:
         return ChartGuidance([], [], {}, {}, None)
     labels = {rule.id: rule.label for rule in load_knowledge().screening.rules}
-    unanswered = [labels.get(r, r) for r in plan_doc.get("screening_unanswered") or []]
-    positive = [labels.get(r, r) for r in plan_doc.get("screening_positive") or []]
+    unanswered = [labels.get(r, r) for r in plan.screening_unanswered]
+    positive = [labels.get(r, r) for r in plan.screening_positive]
     banner: list[str] = []
     if unanswered:
         banner.append(
             "Not final: the plan was made without answers to " + ", ".join(unanswered) + "."
         )
-    cautions = [str(c) for c in plan_doc.get("cautions") or []]
     for label in positive:
-        said = [c.split(": ", 1)[1] for c in cautions if c.startswith(f"{label}: ")]
+        said = [c.split(": ", 1)[1] for c in plan.cautions if c.startswith(f"{label}: ")]
         banner.append(f"{label}: {' '.join(said)}" if said else label)
-    banner.extend(f"Technique: {r}." for r in plan_doc.get("restrictions") or [])
-    session_doc = plan_doc.get("session") or {}
-    if session_doc.get("position_why"):
-        asked = ", ".join(labels.get(r, r) for r in session_doc["position_why"])
-        banner.append(f"Position: {session_doc['position_label']} ({asked}).")
-    excluded = {str(e["code"]): str(e["why"]) for e in plan_doc.get("excluded") or []}
-    techniques = {
-        str(p["code"]): _technique_text(p["technique"])
-        for p in plan_doc.get("points") or []
-        if p.get("technique")
-    }
-    planned = plan_doc.get("needle_count")
+    banner.extend(f"Technique: {r}." for r in plan.restrictions)
+    if plan.session is not None and plan.session.position_why:
+        asked = ", ".join(labels.get(r, r) for r in plan.session.position_why)
+        banner.append(f"Position: {plan.session.position_label} ({asked}).")
     return ChartGuidance(
         banner=banner,
         unanswered=unanswered,
-        excluded=excluded,
-        techniques=techniques,
-        planned_needles=int(planned) if planned is not None else None,
+        excluded={e.code: e.why for e in plan.excluded},
+        techniques={p.code: technique_text(p.technique) for p in plan.points if p.technique},
+        planned_needles=plan.needle_count,
     )
 
 
 def session_guidance(*, session: Session, actor: Actor, plan_id: int | None) -> ChartGuidance:
     """Return :func:`chart_guidance` for a stored plan (clinical roles only)."""
     authorize(actor, Action.READ_SESSIONS)
-    return chart_guidance(_plan_doc(session, plan_id))
+    return chart_guidance(_plan_snapshot(session, plan_id))
 
 
 #: Adverse events that explain a needles-out count short of the count in.
@@ -338,7 +321,7 @@ def create_session(
     fields = data.model_dump(exclude={"needles", "practitioner_id"})
     row = m.TreatmentSession(client_id=client_id, practitioner_id=practitioner_id, **fields)
     row.needles = _needle_rows(data.needles)
-    overrides = follow_plan(row.needles, _plan_doc(session, data.plan_id))
+    overrides = follow_plan(row.needles, _plan_snapshot(session, data.plan_id))
     add_audited(session, actor, row, record_type="session")
     _audit_overrides(session, actor, row, overrides)
     return _to_dto(row)
@@ -429,7 +412,7 @@ def update_session(
     overrides: list[dict[str, str]] = []
     if data.needles is not None:
         needles = _needle_rows(data.needles)
-        overrides = follow_plan(needles, _plan_doc(session, row.plan_id))
+        overrides = follow_plan(needles, _plan_snapshot(session, row.plan_id))
         row.needles = needles
         changes["needles"] = len(data.needles)
     row.updated_at = m.utcnow()
@@ -497,7 +480,7 @@ def amend_session(
     overrides: list[dict[str, str]] = []
     if needles is not None:
         rows = _needle_rows(needles)
-        overrides = follow_plan(rows, _plan_doc(session, row.plan_id))
+        overrides = follow_plan(rows, _plan_snapshot(session, row.plan_id))
         corrected = [
             {
                 "point_code": n.point_code,
