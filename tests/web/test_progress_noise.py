@@ -7,13 +7,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from acuface.clinic.services.progress import measurement_changes
 from acuface.skin.repeatability import repeatability_coefficient
-from acuface.web.routes.progress import _measurement_context
 
 
 def _m(region: str, metric: str, day: int, value: float) -> SimpleNamespace:
     return SimpleNamespace(
-        region=region, metric=metric, value=value, measured_at=datetime(2026, 11, day, 10)
+        region=region,
+        metric=metric,
+        value=value,
+        unit=None,
+        measured_at=datetime(2026, 11, day, 10),
     )
 
 
@@ -29,14 +33,13 @@ def test_changes_are_judged_against_the_repeatability_coefficient() -> None:
         _m("made_up_region", "wrinkle_index", 1, 1.0),
         _m("made_up_region", "wrinkle_index", 20, 5.0),  # never measured: no verdict
     ]
-    ctx = _measurement_context(rows, "wrinkle_index", "forehead")
-    table = {row["region"]: row for row in ctx["mtable"]}
-    assert table["forehead"]["real"] is True
-    assert table["forehead"]["noise"] == pytest.approx(rc)
-    assert table["left_cheek"]["real"] is False
-    assert table["made_up_region"]["real"] is None and table["made_up_region"]["noise"] is None
+    table = {row.region: row for row in measurement_changes(rows)}  # type: ignore[arg-type]
+    assert table["forehead"].beyond is True
+    assert table["forehead"].noise == pytest.approx(rc)
+    assert table["left_cheek"].beyond is False
+    assert table["made_up_region"].beyond is None and table["made_up_region"].noise is None
 
 
 def test_a_single_measurement_has_no_verdict() -> None:
-    ctx = _measurement_context([_m("forehead", "wrinkle_index", 1, 1.0)], "wrinkle_index", None)
-    assert ctx["mtable"][0]["real"] is None
+    rows = measurement_changes([_m("forehead", "wrinkle_index", 1, 1.0)])  # type: ignore[list-item]
+    assert rows[0].beyond is None

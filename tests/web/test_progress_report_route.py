@@ -64,3 +64,26 @@ def test_reception_is_refused(rita, client_id: int) -> None:  # noqa: ANN001
 
 def test_unknown_client_is_404(pat) -> None:  # noqa: ANN001
     assert pat.get("/clients/999999/progress/report.pdf").status_code == 404
+
+
+def test_page_and_report_draw_the_same_chart_from_one_summary(web_env, pat, client_id) -> None:  # noqa: ANN001
+    import re
+
+    from acuface.clinic import db
+    from acuface.clinic.schemas import Actor
+    from acuface.reports.progress import build_progress_report, render_progress_html
+
+    page = pat.get(f"/clients/{client_id}/progress").text
+    with db.session_scope(web_env["app"].state.engine) as s:
+        report = build_progress_report(
+            session=s, actor=Actor.system(source="test"), client_id=client_id
+        )
+    html = render_progress_html(report)
+    # One chart function over one summary: the same rating, drawn the same way, in both.
+    dot = "Satisfaction 0-10: 7 on 2026-03-02"
+    assert dot in page and dot in html
+    titles = [g.title for g in report.rating_groups]
+    assert titles == ["Ratings 0–10"]
+    for title in titles:
+        assert re.search(rf'<svg class="chart"[^>]*aria-label="{title}"', page)
+        assert re.search(rf'<svg class="chart"[^>]*aria-label="{title}"', html)

@@ -19,6 +19,7 @@ Versions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,3 +86,45 @@ class FaceMapSnapshot(Snapshot):
     def of(cls, face_map: FaceMap) -> FaceMapSnapshot:
         """Return the snapshot of a face map the locator just made."""
         return cls.model_validate({**face_map.to_json(), "schema_version": cls.current_version()})
+
+
+def face_box(
+    points: Sequence[PointSnapshot],
+    width: int,
+    height: int,
+    *,
+    margin: float,
+    max_share: float | None = None,
+) -> tuple[int, int, int, int] | None:
+    """Return the box ``(x0, y0, w, h)`` around located points plus a margin.
+
+    Parameters
+    ----------
+    points : sequence of PointSnapshot
+        Located points (``x``, ``y`` in image pixels).
+    width, height : int
+        Image size in pixels; the box is clipped to it.
+    margin : float, keyword-only
+        Extra space on every side as a share of the points' larger extent.
+    max_share : float, optional, keyword-only
+        ``None`` when the box would cover more than this share of the image
+        (cutting would then gain nothing).
+
+    Returns
+    -------
+    tuple of int or None
+        ``None`` without points, or for a box under 16 px on a side.
+    """
+    if not points:
+        return None
+    xs = [p.x for p in points]
+    ys = [p.y for p in points]
+    extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+    pad = extent * margin
+    x0, x1 = max(0, int(min(xs) - pad)), min(width, int(max(xs) + pad))
+    y0, y1 = max(0, int(min(ys) - pad)), min(height, int(max(ys) + pad))
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return None
+    if max_share is not None and (x1 - x0) * (y1 - y0) > max_share * width * height:
+        return None
+    return x0, y0, x1 - x0, y1 - y0

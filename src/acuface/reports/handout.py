@@ -15,13 +15,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jinja2
-
 from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.planner import Plan
 from acuface.planner.snapshot import PlanSnapshot
 from acuface.reports.pdf import html_to_pdf
+from acuface.reports.templating import environment
 
 #: Sources the fixed text of the template cites (besides those of the outcomes).
 _TEMPLATE_SOURCES = ("yun2013", "jung2021", "baumler2021", "camargo2021")
@@ -38,17 +37,6 @@ _ZONE_WORDS = {
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    loader = jinja2.PackageLoader("acuface.reports", "templates")
-    return jinja2.Environment(
-        loader=loader,
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _css() -> str:
     return (
         resources.files("acuface.reports")
@@ -183,7 +171,7 @@ def render_handout_html(plan: Plan | PlanSnapshot, *, client_name: str | None = 
     str
         HTML with inline CSS, printable on A4.
     """
-    template = _environment().get_template("handout.html")
+    template = environment().get_template("handout.html")
     return template.render(**handout_context(plan, client_name=client_name))
 
 

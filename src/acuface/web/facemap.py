@@ -8,7 +8,7 @@ display size, without inline styles (the CSP forbids them).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from PIL import Image
 
 from acuface.atlas import load_atlas
 from acuface.errors import InvalidAnswers
-from acuface.locator.snapshot import FaceMapSnapshot, PointSnapshot
+from acuface.locator.snapshot import FaceMapSnapshot, face_box
 
 
 @dataclass(frozen=True)
@@ -59,40 +59,6 @@ class FaceMapView:
     info: dict[str, dict[str, Any]] = field(default_factory=dict)
     radius: float = 6.0
     font_px: float = 9.0
-
-
-def face_crop(
-    points: Sequence[PointSnapshot], width: int, height: int, *, margin: float = 0.22
-) -> tuple[int, int, int, int] | None:
-    """Return the box ``(x0, y0, w, h)`` around the located points plus a margin.
-
-    Parameters
-    ----------
-    points : sequence of PointSnapshot
-        Located points (``x``, ``y`` in image pixels).
-    width, height : int
-        Image size in pixels; the box is clipped to it.
-    margin : float
-        Extra space on every side as a share of the points' larger extent.
-
-    Returns
-    -------
-    tuple of int or None
-        ``None`` when there are no points or the box would be most of the image anyway.
-    """
-    xs = [p.x for p in points]
-    ys = [p.y for p in points]
-    if not xs:
-        return None
-    extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
-    pad = extent * margin
-    x0 = max(0, int(min(xs) - pad))
-    y0 = max(0, int(min(ys) - pad))
-    x1 = min(width, int(max(xs) + pad + 1))
-    y1 = min(height, int(max(ys) + pad + 1))
-    if (x1 - x0) * (y1 - y0) > 0.8 * width * height or x1 - x0 < 16 or y1 - y0 < 16:
-        return None
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def crop_jpeg(data: bytes, crop: str | None, width: int, height: int) -> bytes:
@@ -187,7 +153,8 @@ def build_facemap(
     primary = face_map.primary if face_map is not None else None
     if primary is None:
         return view
-    view.crop = face_crop(primary.points, view.width, view.height)
+    # The page shows the face region only; a box of most of the photo gains nothing.
+    view.crop = face_box(primary.points, view.width, view.height, margin=0.22, max_share=0.8)
     if view.crop is not None:
         scale = max(view.crop[2], view.crop[3])
         view.radius = max(2.5, scale * 0.011)

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from acuface.clinic.access import Action, allowed
+from acuface.reports.charts import line_chart
 from acuface.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -50,6 +51,8 @@ templates.env.filters["json_script"] = _tojson_script
 # ``{% if can(user, Action.OPEN_ADMIN_PAGES) %}``.
 templates.env.globals["can"] = allowed
 templates.env.globals["Action"] = Action
+# The printed progress report draws its charts with the same function.
+templates.env.globals["line_chart"] = line_chart
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:

@@ -56,6 +56,7 @@ from acuface.clinic.services.photos import (
     pose_warnings,
     read_photo_bytes,
 )
+from acuface.clinic.services.progress import ProgressSummary, progress_summary
 from acuface.clinic.services.sessions import (
     ChartGuidance,
     amend_session,
@@ -88,6 +89,8 @@ __all__ = [
     "ChartGuidance",
     "chart_guidance",
     "session_guidance",
+    "ProgressSummary",
+    "progress_summary",
     "accounts_with_published_password",
     "add_measurement",
     "add_photo",
