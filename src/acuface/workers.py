@@ -47,6 +47,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import resource
 import signal
 import threading
 import time
@@ -124,8 +125,6 @@ def _child_main(
     if nice:
         os.nice(nice)
     if memory_mb is not None:
-        import resource
-
         limit = int(memory_mb) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
