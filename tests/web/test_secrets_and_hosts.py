@@ -20,7 +20,7 @@ from itsdangerous import TimestampSigner
 from acuface.cli.web import check_bind_address
 from acuface.config import KNOWN_SECRETS, SECRET_FILE, Settings
 from acuface.errors import ConfigError
-from acuface.web.main import SESSION_COOKIE
+from acuface.web.login_sessions import SESSION_COOKIE
 
 PUBLISHED = next(iter(KNOWN_SECRETS))
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     RESET_PASSWORD = "reset other users' passwords"
     READ_AUDIT = "read the audit log"
     OPEN_ADMIN_PAGES = "open the administration pages"
+    MANAGE_SESSIONS = "see and end users' sign-in sessions"
     # --- clients (identity and contact) and the day's schedule
     READ_CLIENTS = "see clients"
     EDIT_CLIENTS = "add or edit clients"
@@ -85,6 +86,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.RESET_PASSWORD: _ADMIN,
         Action.READ_AUDIT: _ADMIN,
         Action.OPEN_ADMIN_PAGES: _ADMIN,
+        Action.MANAGE_SESSIONS: _ADMIN,
         Action.READ_CLIENTS: _ALL,
         Action.EDIT_CLIENTS: _ALL,
         Action.DELETE_CLIENT: _CLINICAL,

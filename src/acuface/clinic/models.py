@@ -99,6 +99,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Raised when the password, role or active state changes: sign-in sessions
+    #: started under an older value are over (whichever store keeps them).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Client(Base):
@@ -358,6 +361,41 @@ class AuditEntry(Base):
     client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LoginSession(Base):
+    """A web sign-in session (server side; the cookie holds only its random id, signed).
+
+    Keyed by the SHA-256 of the id, so that reading this table gives no usable
+    cookie. ``user_id`` is NULL for a visitor not signed in who has a message
+    waiting (after signing out). Not part of backups: sessions are short-lived.
+    """
+
+    __tablename__ = "login_sessions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    last_seen_at: Mapped[float] = mapped_column(Float, index=True)
+    ip: Mapped[str] = mapped_column(String(100))
+    user_agent: Mapped[str] = mapped_column(String(300))
+    data: Mapped[str] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """A fixed-window counter of failed sign-ins (one key per account, address or device).
+
+    Shared by every server process; ``expires_at`` is Unix time in seconds.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 #: Tables in an order that respects foreign keys (parents first); backup/restore uses it.

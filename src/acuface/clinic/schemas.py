@@ -242,6 +242,23 @@ class UserDTO(_Out):
     last_login_at: datetime | None = None
 
 
+class LoginSessionDTO(_Out):
+    """A signed-in web session as the administrator's list shows it.
+
+    ``key`` is the store key (a hash of the session id, never the id itself).
+    """
+
+    key: str
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    started_at: datetime
+    last_seen_at: datetime
+    ip: str
+    user_agent: str
+
+
 # --- clients -----------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ and the route inventory test lists those routes by name.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +20,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed, roles_for
 from acuface.clinic.schemas import Actor, UserDTO
 from acuface.errors import AcufaceError, PermissionDenied
+from acuface.web import login_sessions
 from acuface.web.security import (
     CSRF_FORM_FIELD,
     CSRF_HEADER,
@@ -30,11 +30,6 @@ from acuface.web.security import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-SESSION_USER = "uid"
-SESSION_USERNAME = "uname"
-SESSION_LOGIN_AT = "login_at"
-SESSION_SEEN_AT = "seen_at"
 
 
 def public(endpoint: F) -> F:
@@ -49,7 +44,11 @@ def is_public(endpoint: object) -> bool:
 
 
 def client_ip(request: HTTPConnection) -> str:
-    """Return the peer address (no proxy headers are trusted: the app serves a clinic LAN)."""
+    """Return the client address.
+
+    The peer address, or the one a trusted proxy names in ``X-Forwarded-For``
+    (``ACUFACE_TRUSTED_PROXIES``; the app rewrites the peer address only then).
+    """
     return request.client.host if request.client else "unknown"
 
 
@@ -66,28 +65,25 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _load_user(request: HTTPConnection, session: Session) -> UserDTO:
-    """Return the signed-in, active user of *request* or raise :class:`LoginRequired`."""
+    """Return the signed-in, active user of *request* or raise :class:`LoginRequired`.
+
+    The session middleware has already refused expired sessions; here the user
+    must still exist, be active, and have the session epoch the session began
+    with (a password reset, role change or deactivation since then ends it).
+    """
     cached = getattr(request.state, "user", None)
     if isinstance(cached, UserDTO):
         return cached
-
-    sess = request.session
-    uid = sess.get(SESSION_USER)
-    if not isinstance(uid, int):
+    if request.scope["type"] == "websocket":
+        login_sessions.refresh(request)  # a long-lived view re-checks the store
+    record = login_sessions.state_of(request).record
+    if record is None or record.user_id is None:
         raise LoginRequired("Please sign in.")
-    settings = request.app.state.web_settings
-    now = time.time()
-    login_at = float(sess.get(SESSION_LOGIN_AT, 0))
-    seen_at = float(sess.get(SESSION_SEEN_AT, 0))
-    if now - login_at > settings.session_max_s or now - seen_at > settings.session_idle_s:
-        sess.clear()
+    user = svc.load_session_user(session=session, user_id=record.user_id, epoch=record.epoch)
+    if user is None:  # removed, deactivated, or its password or role changed
+        if request.scope["type"] == "http":
+            login_sessions.end(request)
         raise LoginRequired("Your session has ended. Please sign in again.")
-    user = svc.load_session_user(session=session, user_id=uid)
-    if user is None:  # removed or deactivated since signing in
-        sess.clear()
-        raise LoginRequired("Please sign in; this account is no longer active.")
-    if now - seen_at > 60:  # refresh the idle timer at most once a minute
-        sess[SESSION_SEEN_AT] = now
     request.state.user = user
     return user
 

@@ -1,6 +1,6 @@
 """The FastAPI application factory.
 
-``create_app()`` wires settings, the database engine, the signed session cookie,
+``create_app()`` wires settings, the database engine, the server-side sessions,
 security headers, the app-wide sign-in and CSRF dependencies, the page routes and
 the JSON API (OpenAPI at ``/api/openapi.json``, signed-in users only).
 """
@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -27,10 +26,12 @@ import acuface
 from acuface.clinic import db
 from acuface.clinic.analysis import AnalysisLimits, AnalysisPool
 from acuface.clinic.photostore import get_photo_store
+from acuface.clinic.signins import session_store
 from acuface.config import Settings
 from acuface.errors import AcufaceError, WorkerPoolBusy
 from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
 from acuface.web.live import LiveHub
+from acuface.web.login_sessions import ServerSessionMiddleware
 from acuface.web.routes import ROUTERS
 from acuface.web.security import (
     BodySizeLimitMiddleware,
@@ -45,7 +46,6 @@ from acuface.web.templating import render
 from acuface.workers import WorkerLimits
 
 STATIC_DIR = Path(__file__).parent / "static"
-SESSION_COOKIE = "acuface_session"
 
 
 def _error_response(
@@ -161,7 +161,7 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     -------
     FastAPI
         The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store``,
-        ``rate_limiter`` and ``live_hub`` (live camera views).
+        ``session_store``, ``rate_limiter`` and ``live_hub`` (live camera views).
     """
     if isinstance(settings, WebSettings):
         ws = settings
@@ -209,13 +209,16 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
         max_failures_per_ip=ws.login_max_failures_per_ip,
         window_s=ws.login_window_s,
     )
+    # Sessions live in the database (or Redis): every server process sees the
+    # same ones, and ending one ends it for every copy of its cookie.
+    app.state.session_store = session_store(engine, ws.core.redis_url)
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=ws.core.signing_key(),
-        session_cookie=SESSION_COOKIE,
-        max_age=ws.session_max_s,
-        same_site="lax",
-        https_only=ws.cookie_secure,
+        ServerSessionMiddleware,
+        store=app.state.session_store,
+        secret=ws.core.signing_key(),
+        idle_s=ws.session_idle_s,
+        max_s=ws.session_max_s,
+        secure=ws.cookie_secure,
     )
     # Uploads may be max_upload_bytes; the rest of a multipart body is small.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=ws.max_upload_bytes + 256 * 1024)

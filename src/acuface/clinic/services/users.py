@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
-from acuface.clinic.schemas import ROLES, Actor, Role, UserDTO
+from acuface.clinic.schemas import ROLES, Actor, LoginSessionDTO, Role, UserDTO
 from acuface.clinic.services._common import audit, get_or_404
+from acuface.clinic.signins import LoginSessionRecord
 from acuface.config import get_settings
 from acuface.errors import DuplicateRecord, InvalidRecord
 
@@ -181,6 +183,11 @@ def accounts_with_published_password(*, session: Session) -> list[str]:
     return names
 
 
+def session_epoch(*, session: Session, user_id: int) -> int:
+    """Return the user's current session epoch (stored with a new web session)."""
+    return int(session.get(m.User, user_id).session_epoch)  # type: ignore[union-attr]
+
+
 def get_user(*, session: Session, actor: Actor, user_id: int) -> UserDTO:
     """Return one user."""
     authorize(actor, Action.READ_USERS)
@@ -209,6 +216,8 @@ def set_user_active(*, session: Session, actor: Actor, user_id: int, active: boo
     user = get_or_404(session, m.User, user_id, "user")
     if user.id == actor.user_id and not active:
         raise InvalidRecord("You cannot deactivate your own account.")
+    if user.is_active != active:
+        user.session_epoch += 1  # deactivation ends the account's sessions
     user.is_active = active
     session.flush()
     audit(session, actor, "user.update", "user", user.id, detail={"is_active": active})
@@ -222,6 +231,8 @@ def set_user_role(*, session: Session, actor: Actor, user_id: int, role: Role) -
     user = get_or_404(session, m.User, user_id, "user")
     if user.id == actor.user_id:
         raise InvalidRecord("You cannot change your own role.")
+    if user.role != role:
+        user.session_epoch += 1  # sessions signed in under the old role end
     user.role = role
     session.flush()
     audit(session, actor, "user.update", "user", user.id, detail={"role": role})
@@ -247,17 +258,85 @@ def set_password(
         authorize(actor, Action.RESET_PASSWORD)
     _check_password(new_password)
     user.password_hash = _hasher.hash(new_password)
+    # Every session of the account ends, also one opened by whoever knew the old
+    # password; the web app signs the user in again when they changed their own.
+    user.session_epoch += 1
     session.flush()
     audit(session, actor, "user.update", "user", user.id, detail="password changed")
 
 
-def load_session_user(*, session: Session, user_id: int) -> UserDTO | None:
+def load_session_user(*, session: Session, user_id: int, epoch: int) -> UserDTO | None:
     """Return the signed-in user for a web session, or ``None`` (no actor, no audit).
 
-    ``None`` also for a deactivated account, so deactivation ends its sessions at
-    the next request.
+    ``None`` also for a deactivated account and for a session begun before the
+    account's password, role or active state last changed (*epoch* older than
+    the user's ``session_epoch``), so those changes end its sessions at the next
+    request, in every server process and whichever store keeps the sessions.
     """
     user = session.get(m.User, user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.session_epoch != epoch:
         return None
+    return UserDTO.model_validate(user)
+
+
+def list_login_sessions(
+    *, session: Session, actor: Actor, records: Sequence[LoginSessionRecord]
+) -> list[LoginSessionDTO]:
+    """Return the sessions still valid among *records* (from the session store), audited.
+
+    A session whose user is gone, inactive, or whose epoch is older than the
+    user's (password, role or state changed since) is over even if the store
+    still has it, and is left out.
+    """
+    authorize(actor, Action.MANAGE_SESSIONS)
+    ids = {r.user_id for r in records if r.user_id is not None}
+    users = {u.id: u for u in session.scalars(select(m.User).where(m.User.id.in_(ids)))}
+    out = []
+    for r in records:
+        user = users.get(r.user_id) if r.user_id is not None else None
+        if user is None or not user.is_active or user.session_epoch != r.epoch:
+            continue
+        out.append(
+            LoginSessionDTO(
+                key=r.key,
+                user_id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role,
+                started_at=datetime.fromtimestamp(r.created_at, UTC),
+                last_seen_at=datetime.fromtimestamp(r.last_seen_at, UTC),
+                ip=r.ip,
+                user_agent=r.user_agent,
+            )
+        )
+    audit(session, actor, "login_session.list", "login_session", detail={"count": len(out)})
+    return out
+
+
+def record_session_ended(
+    *, session: Session, actor: Actor, user_id: int | None, key: str, found: bool
+) -> None:
+    """Audit an administrator ending one sign-in session (by its store key)."""
+    authorize(actor, Action.MANAGE_SESSIONS)
+    audit(
+        session,
+        actor,
+        "login_session.end",
+        "user",
+        user_id,
+        detail={"session": key[:12], "found": found},
+    )
+
+
+def end_user_sessions(*, session: Session, actor: Actor, user_id: int) -> UserDTO:
+    """End every sign-in session of a user (admin): raises the user's session epoch.
+
+    Sessions in any store and any server process stop working at their next
+    request; the caller also deletes them from the store so the list is true.
+    """
+    authorize(actor, Action.MANAGE_SESSIONS)
+    user = get_or_404(session, m.User, user_id, "user")
+    user.session_epoch += 1
+    session.flush()
+    audit(session, actor, "login_session.end_all", "user", user.id)
     return UserDTO.model_validate(user)

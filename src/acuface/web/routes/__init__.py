@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from acuface.web.routes import (
+    admin_sessions,
     admin_users,
     atlas,
     auth,
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     progress.router,
     atlas.router,
     admin_users.router,
+    admin_sessions.router,
     # Each resource's JSON endpoints live beside its pages, under /api.
     auth.api,
     today.api,

@@ -6,13 +6,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import ROLES, Role
+from acuface.web import login_sessions
 from acuface.web.deps import AdminActor, RecordId, SessionDep
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+
+
+def _forget_sessions(request: Request, session: Session, user_id: int) -> None:
+    """Delete the user's sessions from the store after a change that ended them.
+
+    The service already raised the user's session epoch, which ends them in
+    every process; committing it first also frees SQLite's write lock for the
+    store. Deleting keeps the administrator's session list true.
+    """
+    session.commit()
+    login_sessions.store_of(request).delete_user(user_id)
 
 
 @router.get("/admin/users", name="admin_users")
@@ -53,8 +66,9 @@ def admin_user_active(
     user_id: RecordId,
     active: Annotated[bool, Form()],
 ) -> Response:
-    """Activate or deactivate a user (their sessions end at their next request)."""
+    """Activate or deactivate a user (deactivation ends their sessions)."""
     user = svc.set_user_active(session=session, actor=actor, user_id=user_id, active=active)
+    _forget_sessions(request, session, user_id)
     flash(
         request, f"{user.username} is now {'active' if user.is_active else 'inactive'}.", "success"
     )
@@ -69,8 +83,9 @@ def admin_user_role(
     user_id: RecordId,
     role: Annotated[Role, Form()],
 ) -> Response:
-    """Change a user's role."""
+    """Change a user's role (their sessions end: they sign in again under the new role)."""
     user = svc.set_user_role(session=session, actor=actor, user_id=user_id, role=role)
+    _forget_sessions(request, session, user_id)
     flash(request, f"{user.username} is now {user.role}.", "success")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -83,8 +98,9 @@ def admin_user_password(
     user_id: RecordId,
     new_password: Annotated[str, Form(min_length=8, max_length=1000)],
 ) -> Response:
-    """Reset a user's password."""
+    """Reset a user's password (their sessions end)."""
     svc.set_password(session=session, actor=actor, user_id=user_id, new_password=new_password)
+    _forget_sessions(request, session, user_id)
     flash(request, "Password reset. Tell the user through a safe channel.", "success")
     return RedirectResponse("/admin/users", status_code=303)
 

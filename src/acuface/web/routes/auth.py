@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,12 +11,9 @@ from pydantic import BaseModel
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
 from acuface.clinic.schemas import UserDTO
+from acuface.web import login_sessions
 from acuface.web.deps import (
     API_ERRORS,
-    SESSION_LOGIN_AT,
-    SESSION_SEEN_AT,
-    SESSION_USER,
-    SESSION_USERNAME,
     CurrentUser,
     SessionDep,
     api_router,
@@ -34,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 @public
 def login_form(request: Request, next: str = "/today") -> Response:  # noqa: A002
     """Show the sign-in form (or go straight on when already signed in)."""
-    if isinstance(request.session.get(SESSION_USER), int):
+    if login_sessions.signed_in_user_id(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "auth/login.html", {"next": safe_next(next), "user": None})
 
@@ -68,18 +64,12 @@ def login(
             status_code=401,
         )
     limiter.reset(ip, username)
-    # A fresh session on sign-in (new CSRF token too): nothing from before carries over.
-    request.session.clear()
-    now = time.time()
-    request.session.update(
-        {
-            SESSION_USER: user.id,
-            SESSION_USERNAME: user.username,
-            SESSION_LOGIN_AT: now,
-            SESSION_SEEN_AT: now,
-        }
-    )
-    csrf_token(request.session)
+    epoch = svc.session_epoch(session=session, user_id=user.id)
+    # The sign-in is on record before the session exists (and SQLite's write lock
+    # is free for the session store, which may be this same database).
+    session.commit()
+    # A fresh session on sign-in (new id, new CSRF token): nothing from before carries over.
+    login_sessions.start(request, user, epoch=epoch, ip=ip)
     dest = safe_next(next)
     if not allowed(user, Action.OPEN_CLINICAL_PAGES) and dest.startswith(("/atlas", "/admin")):
         dest = "/today"
@@ -88,8 +78,8 @@ def login(
 
 @router.post("/logout", name="logout")
 def logout(request: Request) -> Response:
-    """End the session."""
-    request.session.clear()
+    """End the session: the store forgets it, so no copy of the cookie works any more."""
+    login_sessions.end(request)
     flash(request, "You have signed out.", "info")
     return RedirectResponse("/login", status_code=303)
 
