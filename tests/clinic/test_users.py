@@ -130,8 +130,20 @@ def test_change_own_password_needs_current(
 def test_load_session_user(session: Session, users: dict[str, Actor]) -> None:
     rita_id = users["rita"].user_id
     assert rita_id is not None
-    loaded = svc.load_session_user(session=session, user_id=rita_id)
+    epoch = svc.session_epoch(session=session, user_id=rita_id)
+    loaded = svc.load_session_user(session=session, user_id=rita_id, epoch=epoch)
     assert loaded is not None and loaded.username == "rita" and loaded.role == "reception"
-    assert svc.load_session_user(session=session, user_id=9999) is None
-    svc.set_user_active(session=session, actor=users["admin"], user_id=rita_id, active=False)
-    assert svc.load_session_user(session=session, user_id=rita_id) is None
+    assert svc.load_session_user(session=session, user_id=9999, epoch=0) is None
+    # A password, role or state change raises the epoch: older sessions are over.
+    admin = users["admin"]
+    svc.set_user_role(session=session, actor=admin, user_id=rita_id, role="practitioner")
+    assert svc.load_session_user(session=session, user_id=rita_id, epoch=epoch) is None
+    epoch = svc.session_epoch(session=session, user_id=rita_id)
+    svc.set_password(session=session, actor=admin, user_id=rita_id, new_password="new password 1")
+    assert svc.load_session_user(session=session, user_id=rita_id, epoch=epoch) is None
+    epoch = svc.session_epoch(session=session, user_id=rita_id)
+    assert svc.load_session_user(session=session, user_id=rita_id, epoch=epoch) is not None
+    svc.set_user_active(session=session, actor=admin, user_id=rita_id, active=False)
+    epoch2 = svc.session_epoch(session=session, user_id=rita_id)
+    assert epoch2 == epoch + 1
+    assert svc.load_session_user(session=session, user_id=rita_id, epoch=epoch2) is None
