@@ -180,6 +180,12 @@ class DuplicateRecord(ClinicError):
     http_status = 409
 
 
+class AuditUnavailable(ClinicError):
+    """The audit entry of a read could not be written, so the read is not answered."""
+
+    http_status = 503
+
+
 class ConfigError(AcufaceError):
     """Settings are missing or unsafe (e.g. a default secret in production)."""
 

@@ -6,6 +6,10 @@ app runs), a busy timeout instead of immediate "database is locked" errors, and
 ``synchronous=FULL`` because these are health records and a commit must survive
 a power cut. PostgreSQL is used as configured by ``DATABASE_URL``.
 
+Transactions stay short: a read takes no write lock at all (its audit entry is
+group-committed after it, :mod:`acuface.clinic.auditlog`), and the Python driver
+begins a write transaction only at the first INSERT, UPDATE or DELETE.
+
 Migrations are Alembic scripts packaged in :mod:`acuface.clinic.migrations`,
 configured here in code so that ``acuface db upgrade`` works from an installed
 package without an ``alembic.ini``.
@@ -30,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from acuface import private
+from acuface.clinic import auditlog
 from acuface.config import get_settings
 from acuface.errors import AcufaceError, InvalidRecord, SchemaOutOfDate
 
@@ -101,6 +106,7 @@ def _unwrap_acuface_error(context: Any) -> None:
 def _install_guards(engine: Engine) -> None:
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     event.listen(engine, "handle_error", _unwrap_acuface_error)
+    auditlog.instrument_engine(engine)
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -128,11 +134,20 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             # -shm files take the same mode.
             private.touch_file(Path(parsed.database))
         kwargs.setdefault("json_serializer", _json_dumps)
+        if parsed.database and parsed.database != ":memory:":
+            # One connection per request thread (the server runs up to 40 sync
+            # routes at once): SQLite connections are cheap, waiting for one is not.
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         _install_guards(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Enough for the request threads of one server process; each of N processes
+    # (serve --workers N) has its own pool, within PostgreSQL's max_connections.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("json_serializer", _json_dumps)
     engine = create_engine(url, **kwargs)
     _install_guards(engine)
@@ -151,12 +166,19 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def get_sessionmaker(engine: Engine | None = None) -> sessionmaker[Session]:
-    """Return a session factory bound to *engine* (objects stay usable after commit)."""
+    """Return a session factory bound to *engine* (objects stay usable after commit).
+
+    Its sessions hold the audit entries of reads until their transaction ends and
+    group-commit them then (:mod:`acuface.clinic.auditlog`): a read never takes
+    the write lock.
+    """
     engine = engine or get_engine()
     with _lock:
         maker = _makers.get(engine)
         if maker is None:
-            maker = _makers[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+            maker = _makers[engine] = sessionmaker(
+                bind=engine, expire_on_commit=False, class_=auditlog.AuditedSession
+            )
         return maker
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuface.clinic import auditlog
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import Actor
@@ -27,24 +28,29 @@ def audit(
     client_id: int | None = None,
     detail: dict[str, Any] | str | None = None,
 ) -> None:
-    """Append one audit entry in the caller's transaction.
+    """Append one audit entry: in the caller's transaction if it writes, else right after it.
 
-    ``detail`` must not repeat clinical content: it names fields or counts.
+    A write's entry commits with the write. A read's entry is committed (grouped
+    with other requests' entries) when the caller's transaction ends, before the
+    caller goes on, without the read ever taking the database's write lock; see
+    :mod:`acuface.clinic.auditlog`. ``detail`` must not repeat clinical content:
+    it names fields or counts.
     """
     if isinstance(detail, dict):
         detail = json.dumps(detail, sort_keys=True, default=str)
-    session.add(
-        m.AuditEntry(
-            user_id=actor.user_id,
-            username=actor.username,
-            role=actor.role,
-            action=action,
-            record_type=record_type,
-            record_id=None if record_id is None else str(record_id),
-            client_id=client_id,
-            source=actor.source,
-            detail=detail,
-        )
+    auditlog.record(
+        session,
+        {
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "role": actor.role,
+            "action": action,
+            "record_type": record_type,
+            "record_id": None if record_id is None else str(record_id),
+            "client_id": client_id,
+            "source": actor.source,
+            "detail": detail,
+        },
     )
 
 

@@ -1,0 +1,63 @@
+"""Start a real ``acuface serve`` process on loopback (for tests that kill it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .webhelpers import free_port
+
+
+class Server:
+    """An ``acuface serve`` child process on a free loopback port."""
+
+    def __init__(self, data_dir: Path, *, database_url: str | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "ACUFACE_DATA_DIR": str(data_dir),
+            "ACUFACE_ENV": "dev",
+            "ACUFACE_ANALYSIS_WORKERS": "1",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("ACUFACE_DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = data_dir / f"server-{self.port}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "acuface.cli.main", "serve", "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"acuface serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError(f"acuface serve did not answer: {self.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
