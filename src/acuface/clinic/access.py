@@ -34,6 +34,7 @@ class Action(StrEnum):
     READ_AUDIT = "read the audit log"
     OPEN_ADMIN_PAGES = "open the administration pages"
     MANAGE_SESSIONS = "see and end users' sign-in sessions"
+    EDIT_CLINIC_SETTINGS = "change the clinic settings"
     # --- clients (identity and contact) and the day's schedule
     READ_CLIENTS = "see clients"
     EDIT_CLIENTS = "add or edit clients"
@@ -87,6 +88,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.READ_AUDIT: _ADMIN,
         Action.OPEN_ADMIN_PAGES: _ADMIN,
         Action.MANAGE_SESSIONS: _ADMIN,
+        Action.EDIT_CLINIC_SETTINGS: _ADMIN,
         Action.READ_CLIENTS: _ALL,
         Action.EDIT_CLIENTS: _ALL,
         Action.DELETE_CLIENT: _CLINICAL,

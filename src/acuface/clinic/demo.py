@@ -33,6 +33,7 @@ from acuface.clinic.schemas import (
     Actor,
     AdverseEventCreate,
     ClientCreate,
+    ClinicSettingsUpdate,
     ConsentCreate,
     IntakeCreate,
     NeedleIn,
@@ -57,6 +58,15 @@ DEMO_USERS = (
     ("lian", "practitioner", "Lian Chen, L.Ac."),
     ("marco", "practitioner", "Marco Ferri, L.Ac."),
     ("rosa", "reception", "Rosa Delgado"),
+)
+
+#: The demo clinic's identity (a reserved phone number and an example.org address).
+DEMO_CLINIC = ClinicSettingsUpdate(
+    name="Lotus Facial Acupuncture (demo)",
+    address="12 Example Street\nSpringfield",
+    phone="+44 7700 900000",
+    email="reception@example.org",
+    rooms=["Room 1", "Room 2"],
 )
 
 _GIVEN = (
@@ -228,6 +238,7 @@ def load_demo(
                     display_name=display,
                 )
             actors[username] = Actor.from_user(user, source="demo-data")
+        svc.update_clinic_settings(session=session, actor=system, data=DEMO_CLINIC)
     practitioners = [actors["hana"], actors["lian"], actors["marco"]]
 
     n_sessions = n_photos = 0

@@ -398,6 +398,31 @@ class LoginThrottle(Base):
     expires_at: Mapped[float] = mapped_column(Float)
 
 
+class ClinicSettings(Base):
+    """The clinic's settings: one row (id 1), written by an admin.
+
+    Hours, closed days, kinds and rooms are JSON validated by
+    :class:`~acuface.clinic.schemas.ClinicSettingsUpdate` on the way in. The logo is
+    a small PNG kept as base64 text so that backups (JSON lines) carry it unchanged.
+    """
+
+    __tablename__ = "clinic_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    closed_days: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    appointment_kinds: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    rooms: Mapped[list[str]] = mapped_column(JsonType)
+    logo_png_b64: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
 #: Tables in an order that respects foreign keys (parents first); backup/restore uses it.
 TABLE_ORDER: tuple[str, ...] = (
     "users",
@@ -412,5 +437,6 @@ TABLE_ORDER: tuple[str, ...] = (
     "measurements",
     "outcome_ratings",
     "consents",
+    "clinic_settings",
     "audit_log",
 )

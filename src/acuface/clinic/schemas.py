@@ -7,10 +7,12 @@ the reports never touch the database layer. Input models reject unknown fields.
 
 from __future__ import annotations
 
+import base64
 import getpass
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal, overload
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -827,3 +829,171 @@ class LiveViewDTO(_Out):
 
     client_id: int | None
     plan_id: int | None
+
+
+# --- clinic settings (identity, hours, closed days, appointment kinds, rooms) ----
+
+WEEKDAYS: tuple[str, ...] = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+#: Largest clinic logo accepted (bytes of the uploaded file).
+MAX_LOGO_BYTES = 1_000_000
+#: Closed days one clinic keeps (holidays of a few years).
+MAX_CLOSED_DAYS = 400
+
+
+def _timezone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use a name like Europe/Berlin") from None
+    return value
+
+
+#: An IANA time zone name (``Europe/Berlin``); opening hours are wall-clock times there.
+TimeZoneName = Annotated[str, Field(max_length=60), AfterValidator(_timezone_name)]
+
+
+class DayHours(BaseModel):
+    """Opening hours of one weekday; both ``None`` means closed that weekday."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    opens: time | None = None
+    closes: time | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> DayHours:
+        if (self.opens is None) != (self.closes is None):
+            raise ValueError("give both the opening and the closing time, or neither (closed)")
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValueError(f"closing time {self.closes:%H:%M} is not after {self.opens:%H:%M}")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the clinic opens at all on this weekday."""
+        return self.opens is not None
+
+
+class ClosedDay(BaseModel):
+    """A date the clinic is closed (a holiday, training, a move)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: date
+    reason: str = Field(default="", max_length=200)
+
+
+class AppointmentKind(BaseModel):
+    """A kind of appointment and its default length."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
+    label: str = Field(min_length=1, max_length=60)
+    duration_min: int = Field(ge=5, le=480)
+
+
+#: Monday to Friday 09:00-18:00, Saturday 09:00-13:00, Sunday closed.
+DEFAULT_HOURS: tuple[DayHours, ...] = (
+    *(DayHours(opens=time(9), closes=time(18)) for _ in range(5)),
+    DayHours(opens=time(9), closes=time(13)),
+    DayHours(),
+)
+DEFAULT_KINDS: tuple[AppointmentKind, ...] = (
+    AppointmentKind(id="first_visit", label="First visit", duration_min=90),
+    AppointmentKind(id="treatment", label="Treatment", duration_min=60),
+    AppointmentKind(id="follow_up", label="Follow-up", duration_min=30),
+)
+
+
+class _SettingsFields(BaseModel):
+    name: str = Field(default="Acuface clinic", min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    timezone: TimeZoneName = "UTC"
+    opening_hours: list[DayHours] = Field(
+        default_factory=lambda: list(DEFAULT_HOURS), min_length=7, max_length=7
+    )
+    closed_days: list[ClosedDay] = Field(default_factory=list, max_length=MAX_CLOSED_DAYS)
+    appointment_kinds: list[AppointmentKind] = Field(
+        default_factory=lambda: list(DEFAULT_KINDS), min_length=1, max_length=30
+    )
+    rooms: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+    @model_validator(mode="after")
+    def _unique(self) -> _SettingsFields:
+        kinds = [k.id for k in self.appointment_kinds]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("appointment kind ids must be unique")
+        if len(set(self.rooms)) != len(self.rooms):
+            raise ValueError("room names must be unique")
+        return self
+
+
+class ClinicSettingsUpdate(_SettingsFields, _Input):
+    """The clinic's settings as an admin saves them (every field; the logo apart).
+
+    ``opening_hours`` has seven entries, Monday first.
+    """
+
+
+class ClinicSettingsDTO(_SettingsFields, _Out):
+    """The clinic's settings: identity, opening hours, closed days, appointment kinds, rooms.
+
+    The logo is read apart (:func:`acuface.clinic.services.get_clinic_logo`); ``has_logo``
+    says whether there is one.
+    """
+
+    has_logo: bool = False
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def hours_on(self, day: date) -> DayHours:
+        """Return the opening hours of *day*'s weekday (closed days not considered)."""
+        return self.opening_hours[day.weekday()]
+
+    def closed_reason(self, day: date) -> str | None:
+        """Return why the clinic is closed on *day* (``""`` if no reason given) or None."""
+        for closed in self.closed_days:
+            if closed.day == day:
+                return closed.reason
+        if not self.hours_on(day).is_open:
+            return f"closed on {WEEKDAYS[day.weekday()]}s"
+        return None
+
+    def kind(self, kind_id: str) -> AppointmentKind | None:
+        """Return the appointment kind *kind_id*, or None when it is not configured."""
+        return next((k for k in self.appointment_kinds if k.id == kind_id), None)
+
+    def kind_label(self, kind_id: str) -> str:
+        """Return the label of *kind_id* (the id itself, made readable, when unknown)."""
+        found = self.kind(kind_id)
+        return found.label if found else kind_id.replace("_", " ").capitalize()
+
+
+class ClinicLogo(_Out):
+    """The clinic's logo: a PNG at most 600 px on its longer side."""
+
+    content_type: str
+    data: bytes
+
+    @property
+    def data_uri(self) -> str:
+        """The logo as a ``data:`` URI (for printed documents, which fetch nothing)."""
+        return f"data:{self.content_type};base64,{base64.b64encode(self.data).decode('ascii')}"

@@ -70,6 +70,12 @@ from acuface.clinic.services.sessions import (
     sign_session,
     update_session,
 )
+from acuface.clinic.services.settings import (
+    get_clinic_logo,
+    get_clinic_settings,
+    set_clinic_logo,
+    update_clinic_settings,
+)
 from acuface.clinic.services.timeline import client_timeline
 from acuface.clinic.services.users import (
     accounts_with_published_password,
@@ -114,6 +120,8 @@ __all__ = [
     "create_session",
     "create_user",
     "get_client",
+    "get_clinic_logo",
+    "get_clinic_settings",
     "get_intake",
     "get_photo",
     "get_plan",
@@ -148,6 +156,7 @@ __all__ = [
     "record_consent",
     "resolve_adverse_event",
     "save_plan",
+    "set_clinic_logo",
     "set_needles",
     "set_password",
     "set_user_active",
@@ -156,6 +165,7 @@ __all__ = [
     "soft_delete_client",
     "undelete_client",
     "update_client",
+    "update_clinic_settings",
     "update_session",
     "withdraw_consent",
 ]

@@ -19,6 +19,7 @@ from acuface.web.routes import (
     plans,
     progress,
     sessions,
+    settings,
     today,
 )
 
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     atlas.router,
     admin_users.router,
     admin_sessions.router,
+    settings.router,
     # Each resource's JSON endpoints live beside its pages, under /api.
     auth.api,
     today.api,
@@ -45,4 +47,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     progress.api,
     photos.api,
     atlas.api,
+    settings.api,
 )

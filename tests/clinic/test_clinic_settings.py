@@ -1,0 +1,117 @@
+"""Clinic settings: defaults until saved, admin-only changes, audited, typed on the way out.
+
+Who may do what: ``admin`` changes the settings; ``alice`` (practitioner) and ``rita``
+(reception) read them (the calendar needs them) but may not change them.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, time
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acuface.clinic import models as m
+from acuface.clinic import services as svc
+from acuface.clinic.schemas import (
+    Actor,
+    AppointmentKind,
+    ClinicSettingsDTO,
+    ClinicSettingsUpdate,
+    ClosedDay,
+    DayHours,
+)
+from acuface.errors import InvalidRecord, PermissionDenied
+
+
+def _update(**changes: object) -> ClinicSettingsUpdate:
+    base = ClinicSettingsDTO().model_dump(exclude={"has_logo", "updated_at", "updated_by"})
+    return ClinicSettingsUpdate(**{**base, **changes})
+
+
+def test_defaults_until_an_admin_saves(session: Session, alice: Actor) -> None:
+    cs = svc.get_clinic_settings(session=session)
+    assert [k.duration_min for k in cs.appointment_kinds] == [90, 60, 30]
+    assert cs.kind("first_visit").label == "First visit"  # type: ignore[union-attr]
+    assert cs.closed_reason(date(2026, 12, 6)) == "closed on Sundays"  # a Sunday
+    assert cs.closed_reason(date(2026, 12, 7)) is None  # a Monday
+    assert cs.hours_on(date(2026, 12, 5)) == DayHours(opens=time(9), closes=time(13))
+    assert not cs.has_logo and cs.updated_by is None
+
+
+def test_admin_saves_and_every_change_is_audited(
+    session: Session, admin: Actor, alice: Actor, rita: Actor
+) -> None:
+    data = _update(
+        name="Lotus Clinic",
+        address="Gartenstr. 4, Berlin",
+        phone="+49 30 1234567",
+        timezone="Europe/Berlin",
+        closed_days=[ClosedDay(day=date(2026, 12, 24), reason="Christmas Eve")],
+        appointment_kinds=[
+            AppointmentKind(id="first_visit", label="First visit", duration_min=75),
+            AppointmentKind(id="treatment", label="Treatment", duration_min=45),
+        ],
+        rooms=["Room 1", "Room 2"],
+    )
+    for who in (alice, rita):
+        with pytest.raises(PermissionDenied, match="change the clinic settings"):
+            svc.update_clinic_settings(session=session, actor=who, data=data)
+    saved = svc.update_clinic_settings(session=session, actor=admin, data=data)
+    session.commit()
+    again = svc.get_clinic_settings(session=session)
+    assert again == saved
+    assert again.name == "Lotus Clinic" and again.zone.key == "Europe/Berlin"
+    assert again.closed_reason(date(2026, 12, 24)) == "Christmas Eve"
+    assert [k.duration_min for k in again.appointment_kinds] == [75, 45]
+    assert again.rooms == ["Room 1", "Room 2"] and again.updated_by == "admin"
+    entry = session.scalars(
+        select(m.AuditEntry).where(m.AuditEntry.action == "settings.update")
+    ).one()
+    assert "closed_days" in (entry.detail or "") and "name" in (entry.detail or "")
+    assert "rooms" in (entry.detail or "") and "opening_hours" not in (entry.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"timezone": "Mars/Olympus"}, "unknown time zone"),
+        ({"opening_hours": [DayHours()] * 6}, "at least 7"),
+        (
+            {"appointment_kinds": [{"id": "x", "label": "X", "duration_min": 2}]},
+            "greater than or equal to 5",
+        ),
+        ({"rooms": ["A", "A"]}, "room names must be unique"),
+    ],
+)
+def test_invalid_settings_are_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _update(**changes)
+
+
+def test_hours_must_close_after_they_open() -> None:
+    with pytest.raises(ValueError, match="not after 09:00"):
+        DayHours(opens=time(9), closes=time(8))
+    with pytest.raises(ValueError, match="both"):
+        DayHours(opens=time(9))
+
+
+def test_logo_is_kept_as_a_small_png(session: Session, admin: Actor, alice: Actor) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 400), (10, 120, 110)).save(buf, format="JPEG")
+    with pytest.raises(PermissionDenied):
+        svc.set_clinic_logo(session=session, actor=alice, data=buf.getvalue())
+    with pytest.raises(InvalidRecord, match="not an image"):
+        svc.set_clinic_logo(session=session, actor=admin, data=b"%PDF-1.4 not a logo")
+    assert svc.get_clinic_logo(session=session) is None
+    svc.set_clinic_logo(session=session, actor=admin, data=buf.getvalue())
+    logo = svc.get_clinic_logo(session=session)
+    assert logo is not None and svc.get_clinic_settings(session=session).has_logo
+    with Image.open(io.BytesIO(logo.data)) as img:
+        assert img.format == "PNG" and img.size == (600, 150)
+    assert logo.data_uri.startswith("data:image/png;base64,iVBOR")
+    svc.set_clinic_logo(session=session, actor=admin, data=None)
+    assert svc.get_clinic_logo(session=session) is None
