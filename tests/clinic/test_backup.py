@@ -32,15 +32,23 @@ def test_round_trip_into_empty_dir(
     tmp_path: Path,
 ) -> None:
     archive = tmp_path / "clinic-backup.tar"
+    before = _snapshot(engine, store)
     report = backup(archive, engine=engine, store=store)
     assert report.photos == 2 and report.rows > 20
-    before = _snapshot(engine, store)
     assert len(before[0]["treatment_sessions"]) == 1 and len(before[1]) == 2
+    # The backup itself is on record in the clinic it copied.
+    made = _snapshot(engine, store)[0]["audit_log"][-1]
+    assert made["action"] == "backup.create" and made["username"].startswith("system:")
+    assert '"file": "clinic-backup.tar"' in made["detail"]
 
     target_store = LocalPhotoStore(tmp_path / "restored" / "photos")
     restore(archive, engine=empty_engine, store=target_store)
     after = _snapshot(empty_engine, target_store)
-    assert after[0] == before[0]  # every row of every table, every column
+    # Every row of every table, every column; the restore is audited on top.
+    restored_audit = after[0].pop("audit_log")
+    assert restored_audit[:-1] == before[0].pop("audit_log")
+    assert restored_audit[-1]["action"] == "backup.restore"
+    assert after[0] == before[0]
     assert after[1] == before[1]  # every photo, byte for byte
     db.check_schema_current(empty_engine)
     # The restored database still guards signed notes and keeps working.
@@ -60,6 +68,11 @@ def test_restore_refuses_non_empty_target(
     backup(archive, engine=engine, store=store)
     with pytest.raises(BackupError, match="Refusing"):
         restore(archive, engine=engine, store=store)
+    with engine.connect() as conn:
+        last = conn.execute(
+            sa.text("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+        ).one()
+    assert last.action == "backup.restore_refused" and "Refusing" in last.detail
 
 
 def test_damaged_archive_is_refused(
@@ -124,8 +137,8 @@ def test_force_restore_replaces_sqlite_but_not_postgres(
     portrait_paths: list[Path],
 ) -> None:
     archive = tmp_path / "b.tar"
-    backup(archive, engine=engine, store=store)
     before = _snapshot(engine, store)
+    backup(archive, engine=engine, store=store)
     # Later changes: a new client with a new photo.
     c = svc.create_client(
         session=session, actor=alice, data=ClientCreate(given_name="La", family_name="Ter")
@@ -145,4 +158,7 @@ def test_force_restore_replaces_sqlite_but_not_postgres(
             restore(archive, engine=engine, store=store, force=True)
         return
     restore(archive, engine=engine, store=store, force=True)
-    assert _snapshot(engine, store) == before
+    after = _snapshot(engine, store)
+    assert after[0]["audit_log"][-1]["action"] == "backup.restore"
+    assert after[0].pop("audit_log")[:-1] == before[0].pop("audit_log")
+    assert after == before

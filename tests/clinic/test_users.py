@@ -39,15 +39,24 @@ def test_authenticate_and_failed_attempts(
     assert (
         svc.authenticate(session=session, username="nobody", password="x", ip="192.0.2.9") is None
     )
+    # A password typed into the name field is not kept as text in the audit trail.
+    typed = "Secret-Typed-Into-The-Name-Field"
+    assert svc.authenticate(session=session, username=typed, password="x", ip="192.0.2.9") is None
     session.commit()
     assert svc.count_failed_logins(session=session, since=since, username="alice") == 1
-    assert svc.count_failed_logins(session=session, since=since, ip="192.0.2.9") == 1
-    assert svc.count_failed_logins(session=session, since=since) == 2
+    assert svc.count_failed_logins(session=session, since=since, ip="192.0.2.9") == 2
+    assert svc.count_failed_logins(session=session, since=since) == 3
     log = svc.list_audit(session=session, actor=users["admin"], action="login_failed")
+    nobody = svc.unknown_name("nobody", None)
     assert {(e.username, e.source) for e in log} == {
         ("alice", "192.0.2.1"),
-        ("nobody", "192.0.2.9"),
+        (nobody, "192.0.2.9"),
+        (svc.unknown_name(typed.lower(), None), "192.0.2.9"),
     }
+    assert nobody.startswith("unknown:") and len(nobody) == 24
+    for e in log:
+        assert "nobody" not in (e.username + (e.detail or ""))
+        assert typed.lower() not in (e.username + (e.detail or "")).lower()
 
 
 def test_inactive_user_cannot_log_in(

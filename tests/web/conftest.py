@@ -34,8 +34,7 @@ def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
 @pytest.fixture()
 def app(web_env: dict[str, object]):  # noqa: ANN201
     a = web_env["app"]
-    a.state.rate_limiter._pair.clear()  # type: ignore[attr-defined]
-    a.state.rate_limiter._ip.clear()  # type: ignore[attr-defined]
+    a.state.login_throttle.clear()  # type: ignore[attr-defined]
     return a
 
 

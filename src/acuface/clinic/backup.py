@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -32,7 +33,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import Date, Time
 
 import acuface
@@ -40,10 +42,16 @@ from acuface import private
 from acuface.clinic import db
 from acuface.clinic import models as m
 from acuface.clinic.photostore import LocalPhotoStore, PhotoStore, get_photo_store, sha256_hex
+from acuface.clinic.schemas import Actor
+from acuface.clinic.services._common import audit
 from acuface.errors import ClinicError
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "acuface-backup"
 FORMAT = 1
+#: Tables a backup leaves out: sign-in sessions and throttle counters.
+EPHEMERAL_TABLES = ("login_sessions", "login_throttle")
 
 
 class BackupError(ClinicError):
@@ -153,9 +161,14 @@ def backup(
                     tables = dump_tables(conn)
             finally:
                 snap_engine.dispose()
-            # Leave a self-contained file (no -wal) in the archive.
+            # Leave a self-contained file (no -wal) in the archive, without the
+            # sign-in sessions and counters (short-lived, never restored).
             conn2 = sqlite3.connect(str(snapshot))
             conn2.execute("PRAGMA journal_mode=DELETE")
+            for table in EPHEMERAL_TABLES:
+                conn2.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            conn2.commit()
+            conn2.execute("VACUUM")
             conn2.close()
             db_bytes: bytes | None = snapshot.read_bytes()
         else:
@@ -199,12 +212,19 @@ def backup(
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
     os.replace(tmp, dest)
-    return BackupReport(
+    report = BackupReport(
         tables=len(tables),
         rows=sum(len(r) for r in tables.values()),
         photos=len(hashes),
         bytes=dest.stat().st_size,
     )
+    try:
+        _audit(engine, "backup.create", dest, report)
+    except OperationalError:
+        # The archive is complete; a writer held the database's lock for longer
+        # than the busy timeout. Say so rather than fail a good backup.
+        logger.warning("backup %s written but not audited: the database stayed locked", dest)
+    return report
 
 
 class _Archive:
@@ -300,11 +320,45 @@ def restore(
     """Restore a backup into an empty target (SQLite: or over one, with ``force``)."""
     archive = Path(archive)
     reader = _Archive(archive)
+    engine = engine or db.get_engine()
     try:
         reader.verify()
-        return _restore(reader, engine or db.get_engine(), store or get_photo_store(), force)
+        report = _restore(reader, engine, store or get_photo_store(), force)
+    except BackupError as exc:
+        _audit(engine, "backup.restore_refused", archive, None, reason=exc.message)
+        raise
     finally:
         reader.close()
+    with db.session_scope(engine) as session:
+        # Sessions and counters of the restored copy's time must not come back.
+        for model in (m.LoginSession, m.LoginThrottle):
+            session.execute(delete(model))
+    _audit(engine, "backup.restore", archive, report)
+    return report
+
+
+def _audit(
+    engine: Engine,
+    action: str,
+    path: Path,
+    report: BackupReport | None,
+    *,
+    reason: str | None = None,
+) -> None:
+    """Audit a backup or restore (or a refused restore) as the local operator.
+
+    A refused restore into a database without the schema cannot be recorded
+    there; the command's error message is then the only trace.
+    """
+    detail: dict[str, Any] = {"file": path.name}
+    if report is not None:
+        detail.update(rows=report.rows, photos=report.photos, bytes=report.bytes)
+    if reason is not None:
+        detail["reason"] = reason[:200]
+    if db.current_revision(engine) is None:
+        return
+    with db.session_scope(engine) as session:
+        audit(session, Actor.system(), action, "backup", detail=detail)
 
 
 def _restore(reader: _Archive, engine: Engine, store: PhotoStore, force: bool) -> BackupReport:

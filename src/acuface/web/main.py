@@ -7,36 +7,42 @@ the JSON API (OpenAPI at ``/api/openapi.json``, signed-in users only).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import acuface
 from acuface.clinic import db
+from acuface.clinic import services as svc
 from acuface.clinic.analysis import AnalysisLimits, AnalysisPool
 from acuface.clinic.photostore import get_photo_store
-from acuface.clinic.signins import session_store
+from acuface.clinic.schemas import Actor, UserDTO
+from acuface.clinic.signins import session_store, throttle_storage
 from acuface.config import Settings
 from acuface.errors import AcufaceError, WorkerPoolBusy
-from acuface.web.deps import auth_gate, csrf_protect, error_status, is_api
+from acuface.web.deps import auth_gate, client_ip, csrf_protect, error_status, is_api
 from acuface.web.live import LiveHub
 from acuface.web.login_sessions import ServerSessionMiddleware
 from acuface.web.routes import ROUTERS
 from acuface.web.security import (
     BodySizeLimitMiddleware,
-    LoginRateLimiter,
+    KnownDevices,
     LoginRequired,
+    LoginThrottle,
     SecurityHeadersMiddleware,
     TooManyAttempts,
     safe_next,
@@ -46,6 +52,7 @@ from acuface.web.templating import render
 from acuface.workers import WorkerLimits
 
 STATIC_DIR = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
 
 
 def _error_response(
@@ -54,6 +61,36 @@ def _error_response(
     if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
         return JSONResponse(payload, status_code=status)
     return render(request, "error.html", {"title": title, "message": message}, status_code=status)
+
+
+def _audit_refusal(request: Request, status: int, reason: str) -> None:
+    """Audit a 403 or 404 answer in a short transaction of its own (runs in a thread)."""
+    user = getattr(request.state, "user", None)
+    ip = client_ip(request)
+    actor = Actor.from_user(user, ip) if isinstance(user, UserDTO) else None
+    try:
+        with db.session_scope(request.app.state.engine) as session:
+            svc.record_refusal(
+                session=session,
+                actor=actor,
+                source=ip,
+                status=status,
+                method=request.method,
+                path=request.url.path,
+                reason=reason,
+            )
+    except SQLAlchemyError:
+        # The answer still goes out; the failure is in the server log.
+        logger.exception("could not audit a refused request to %s", request.url.path)
+
+
+async def _audit_if_refused(request: Request, status: int, reason: str, *, any_path: bool) -> None:
+    """Audit 403s, and 404s of services (or of any client path when *any_path* is false)."""
+    if status not in (403, 404):
+        return
+    if status == 404 and not any_path and svc.client_of_path(request.url.path) is None:
+        return  # a mistyped page or a missing static file is not a probe of a record
+    await anyio.to_thread.run_sync(_audit_refusal, request, status, reason)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -83,6 +120,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AcufaceError)
     async def _acuface_error(request: Request, exc: AcufaceError) -> Response:
         status = error_status(exc)
+        await _audit_if_refused(request, status, type(exc).__name__, any_path=True)
         titles = {
             403: "Not allowed",
             404: "Not found",
@@ -125,6 +163,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail) if exc.detail else "Request failed."
+        await _audit_if_refused(request, exc.status_code, "HTTPException", any_path=False)
         resp = _error_response(
             request,
             exc.status_code,
@@ -161,7 +200,8 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     -------
     FastAPI
         The app; ``app.state`` holds ``web_settings``, ``engine``, ``photo_store``,
-        ``session_store``, ``rate_limiter`` and ``live_hub`` (live camera views).
+        ``session_store``, ``login_throttle``, ``known_devices`` and ``live_hub``
+        (live camera views).
     """
     if isinstance(settings, WebSettings):
         ws = settings
@@ -204,9 +244,15 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
             ),
         ),
     )
-    app.state.rate_limiter = LoginRateLimiter(
-        max_failures=ws.login_max_failures,
-        max_failures_per_ip=ws.login_max_failures_per_ip,
+    secret = ws.core.signing_key()
+    app.state.known_devices = KnownDevices(secret)
+    # Counters shared by every server process (database, or Redis when configured).
+    app.state.login_throttle = LoginThrottle(
+        throttle_storage(engine, ws.core.redis_url),
+        pepper=app.state.known_devices.pepper,
+        per_account=ws.login_max_failures,
+        per_address=ws.login_max_failures_per_ip,
+        per_device=ws.login_max_failures_per_device,
         window_s=ws.login_window_s,
     )
     # Sessions live in the database (or Redis): every server process sees the
@@ -215,7 +261,7 @@ def create_app(settings: Settings | WebSettings | None = None) -> FastAPI:
     app.add_middleware(
         ServerSessionMiddleware,
         store=app.state.session_store,
-        secret=ws.core.signing_key(),
+        secret=secret,
         idle_s=ws.session_idle_s,
         max_s=ws.session_max_s,
         secure=ws.cookie_secure,

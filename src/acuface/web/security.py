@@ -1,23 +1,23 @@
-"""Security machinery: CSRF tokens, login rate limiting, security headers.
+"""Security machinery: CSRF tokens, sign-in throttling, security headers.
 
-The session itself is Starlette's ``SessionMiddleware``: a cookie signed with
-``itsdangerous`` (HttpOnly, SameSite=Lax, Secure unless disabled for plain-http
-development). The cookie holds only the user id, sign-in time, last-seen time and
-the CSRF token; the user and role are re-read from the clinic services on every
-request so that deactivating a user ends their sessions at once.
+Sessions themselves are server-side (:mod:`acuface.web.login_sessions`); the
+CSRF token lives in the session, so it changes at every sign-in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import Storage
+from limits.strategies import FixedWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -96,82 +96,159 @@ def check_csrf(session: MutableMapping[str, Any], supplied: str | None) -> None:
         raise CsrfError("The form's security token does not match. Reload the page and try again.")
 
 
-class LoginRateLimiter:
-    """In-memory sign-in failure counter per (address, user name) and per address.
+def name_digest(pepper: bytes, username: str) -> str:
+    """Return a keyed hash of a typed user name (32 hex characters).
 
-    Sliding window: after ``max_failures`` failures for one user name from one
-    address within ``window_s`` seconds, further attempts for that pair are refused
-    until the oldest failure leaves the window. A wider per-address limit stops
-    one address from trying many user names. A successful sign-in clears the
-    pair's failures. State lives in this process only (one server process serves
-    a clinic); a restart forgets it.
+    Counters and the audit trail keep unknown names only in this form: people
+    sometimes type their password into the name field.
+    """
+    name = username.strip().lower()
+    return hmac.new(pepper, b"name:" + name.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class KnownDevices:
+    """The known-device cookie: which accounts have signed in from this browser.
+
+    After a successful sign-in the browser gets ``acuface_device``, signed with
+    the app's key, holding a random device id and keyed hashes of the accounts
+    that signed in on it. A sign-in attempt for one of those accounts from that
+    browser is counted against the device only, never against the account or the
+    address, so an attacker guessing (or spraying names) from the clinic's own
+    address cannot lock the staff out of their usual browsers. (OWASP's "device
+    cookies" defence against online guessing.)
+    """
+
+    COOKIE = "acuface_device"
+    MAX_NAMES = 10
+
+    def __init__(self, secret: str, *, max_age_s: int = 180 * 24 * 3600) -> None:
+        self.serializer = URLSafeTimedSerializer(secret, salt="acuface.device")
+        self.pepper = hmac.new(secret.encode(), b"acuface.names", hashlib.sha256).digest()
+        self.max_age_s = max_age_s
+
+    def _load(self, value: str | None) -> dict[str, Any] | None:
+        if not value:
+            return None
+        try:
+            data = self.serializer.loads(value, max_age=self.max_age_s)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("d"), str):
+            return None
+        names = data.get("u")
+        return (
+            {"d": data["d"], "u": [n for n in names if isinstance(n, str)]}
+            if isinstance(names, list)
+            else None
+        )
+
+    def trusted(self, value: str | None, username: str) -> str | None:
+        """Return the device id when this browser has signed in as *username* before."""
+        data = self._load(value)
+        if data is None or name_digest(self.pepper, username) not in data["u"]:
+            return None
+        return str(data["d"])
+
+    def remember(self, value: str | None, username: str) -> str:
+        """Return the cookie value after *username* signed in on this browser."""
+        data = self._load(value) or {"d": secrets.token_urlsafe(16), "u": []}
+        digest = name_digest(self.pepper, username)
+        names = [n for n in data["u"] if n != digest] + [digest]
+        return self.serializer.dumps({"d": data["d"], "u": names[-self.MAX_NAMES :]})
+
+
+class LoginThrottle:
+    """Sign-in guessing limits that slow brute force but cannot lock the clinic out.
+
+    Fixed windows of ``window_s`` seconds (the ``limits`` library's strategy, on
+    storage every server process shares: the database or Redis):
+
+    - per **account**: ``per_account`` failures, from browsers that have not
+      signed in as that account before (brute force of one account is slow);
+    - per **address**: ``per_address`` failures over all names from such
+      browsers (spraying; also bounds the password-hashing work one address
+      can cause);
+    - per **known device** and account: ``per_device`` failures.
+
+    A browser that signed in as the account before (see :class:`KnownDevices`)
+    is only subject to its own device limit: the practitioner at the reception
+    PC still signs in while someone behind the same proxy guesses. A throttled
+    attempt is refused before its password is checked, so it can neither succeed
+    nor reveal anything.
 
     Parameters
     ----------
-    max_failures : int
-        Failures allowed per (address, user name) per window.
-    max_failures_per_ip : int
-        Failures allowed per address per window, over all user names.
-    window_s : float
+    storage : limits storage
+        Where the counters live (:func:`acuface.clinic.signins.throttle_storage`).
+    pepper : bytes
+        Key of the user-name hashes in counter keys.
+    per_account, per_address, per_device : int
+        Failures allowed per window.
+    window_s : int
         Window length in seconds.
-    clock : callable, optional
-        Returns the current time in seconds; tests pass a fake clock.
     """
 
     def __init__(
         self,
+        storage: Storage,
         *,
-        max_failures: int = 5,
-        max_failures_per_ip: int = 30,
-        window_s: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        pepper: bytes,
+        per_account: int = 10,
+        per_address: int = 100,
+        per_device: int = 10,
+        window_s: int = 900,
     ) -> None:
-        self.max_failures = max_failures
-        self.max_failures_per_ip = max_failures_per_ip
-        self.window_s = window_s
-        self.clock = clock
-        self._pair: dict[tuple[str, str], deque[float]] = {}
-        self._ip: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.storage = storage
+        self.limiter = FixedWindowRateLimiter(storage)
+        self.pepper = pepper
+        self.account = RateLimitItemPerSecond(per_account, window_s)
+        self.address = RateLimitItemPerSecond(per_address, window_s)
+        self.device = RateLimitItemPerSecond(per_device, window_s)
 
-    def _prune(self, q: deque[float], now: float) -> None:
-        while q and now - q[0] >= self.window_s:
-            q.popleft()
+    def _buckets(
+        self, ip: str, username: str, device: str | None
+    ) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        name = name_digest(self.pepper, username)
+        if device is not None:
+            return [(self.device, ("login-device", device, name))]
+        return [
+            (self.account, ("login-account", name)),
+            (self.address, ("login-address", ip)),
+        ]
 
-    def check(self, ip: str, username: str) -> None:
-        """Raise :class:`TooManyAttempts` if this address/user may not try now."""
-        now = self.clock()
-        key = (ip, username.strip().lower())
-        with self._lock:
-            for q, limit in (
-                (self._pair.get(key), self.max_failures),
-                (self._ip.get(ip), self.max_failures_per_ip),
-            ):
-                if q is None:
-                    continue
-                self._prune(q, now)
-                if len(q) >= limit:
-                    wait_s = max(1, int(self.window_s - (now - q[0]) + 0.999))
-                    minutes = max(1, round(wait_s / 60))
-                    raise TooManyAttempts(
-                        f"Too many failed sign-in attempts. Sign-in is paused for about "
-                        f"{minutes} minute{'s' if minutes != 1 else ''}; "
-                        "ask an administrator if you have forgotten your password.",
-                        retry_after_s=wait_s,
-                    )
+    def check(self, *, ip: str, username: str, device: str | None) -> None:
+        """Raise :class:`TooManyAttempts` if this attempt may not be tried now.
 
-    def record_failure(self, ip: str, username: str) -> None:
-        """Count one failed sign-in."""
-        now = self.clock()
-        key = (ip, username.strip().lower())
-        with self._lock:
-            self._pair.setdefault(key, deque()).append(now)
-            self._ip.setdefault(ip, deque()).append(now)
+        Parameters
+        ----------
+        ip : str
+            Client address.
+        username : str
+            The name typed.
+        device : str or None
+            The known-device id when this browser signed in as *username* before.
+        """
+        for item, ids in self._buckets(ip, username, device):
+            if not self.limiter.test(item, *ids):
+                reset_at = self.limiter.get_window_stats(item, *ids).reset_time
+                wait_s = max(1, int(reset_at - time.time() + 0.999))
+                minutes = max(1, round(wait_s / 60))
+                raise TooManyAttempts(
+                    f"Too many failed sign-in attempts. Sign-in is paused for about "
+                    f"{minutes} minute{'s' if minutes != 1 else ''} (except on browsers "
+                    "this account has signed in on before); ask an administrator if you "
+                    "have forgotten your password.",
+                    retry_after_s=wait_s,
+                )
 
-    def reset(self, ip: str, username: str) -> None:
-        """Forget the failures of this address/user pair (after a successful sign-in)."""
-        with self._lock:
-            self._pair.pop((ip, username.strip().lower()), None)
+    def record_failure(self, *, ip: str, username: str, device: str | None) -> None:
+        """Count one failed sign-in in every bucket the attempt belongs to."""
+        for item, ids in self._buckets(ip, username, device):
+            self.limiter.hit(item, *ids)
+
+    def clear(self) -> None:
+        """Forget every counter (tests; an administrator's reset)."""
+        self.storage.reset()
 
 
 #: Content Security Policy: everything from our own origin, no inline script or

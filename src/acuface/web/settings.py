@@ -46,11 +46,16 @@ class WebSettings:
     session_max_s : int
         A session ends this long after sign-in, active or not.
     login_max_failures : int
-        Failed sign-ins allowed per (address, user name) within ``login_window_s``.
+        Failed sign-ins allowed per account within ``login_window_s``, from browsers
+        that have not signed in as that account before.
     login_max_failures_per_ip : int
-        Failed sign-ins allowed per address over all user names (password spraying).
+        Failed sign-ins allowed per address over all user names from such browsers
+        (password spraying; bounds the hashing work one address can cause).
+    login_max_failures_per_device : int
+        Failed sign-ins allowed per account from a browser it signed in on before
+        (such a browser is not held back by the other two limits).
     login_window_s : int
-        Length of the rate-limit window in seconds.
+        Length of the throttling window in seconds.
     check_schema : bool
         Refuse to start on an out-of-date database schema.
     live_max_connections : int
@@ -64,8 +69,9 @@ class WebSettings:
     cookie_secure: bool = False
     session_idle_s: int = 2 * 3600
     session_max_s: int = 12 * 3600
-    login_max_failures: int = 5
-    login_max_failures_per_ip: int = 30
+    login_max_failures: int = 10
+    login_max_failures_per_ip: int = 100
+    login_max_failures_per_device: int = 10
     login_window_s: int = 15 * 60
     check_schema: bool = True
     live_max_connections: int = 2

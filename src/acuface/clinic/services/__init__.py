@@ -57,6 +57,7 @@ from acuface.clinic.services.photos import (
     read_photo_bytes,
 )
 from acuface.clinic.services.progress import ProgressSummary, progress_summary
+from acuface.clinic.services.refusals import client_of_path, record_refusal
 from acuface.clinic.services.sessions import (
     ChartGuidance,
     amend_session,
@@ -93,6 +94,7 @@ from acuface.clinic.services.users import (
     set_password,
     set_user_active,
     set_user_role,
+    unknown_name,
 )
 
 __all__ = [
@@ -146,6 +148,9 @@ __all__ = [
     "list_login_sessions",
     "record_session_ended",
     "end_user_sessions",
+    "unknown_name",
+    "record_refusal",
+    "client_of_path",
     "make_plan_for_intake",
     "record_intake",
     "open_live_view",

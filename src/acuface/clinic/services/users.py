@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -94,11 +96,30 @@ def create_user(
     return UserDTO.model_validate(user)
 
 
-def authenticate(*, session: Session, username: str, password: str, ip: str) -> UserDTO | None:
+def unknown_name(name: str, pepper: bytes | None) -> str:
+    """Return how the audit trail records a user name that is not an account.
+
+    A keyed hash (``unknown:`` and 16 hex characters), never the text: people
+    type passwords into the name field. Repeats of one name stay recognisable.
+    """
+    key = pepper or b"acuface.unknown-names"
+    digest = hmac.new(key, b"name:" + name.encode(), hashlib.sha256).hexdigest()
+    return f"unknown:{digest[:16]}"
+
+
+def authenticate(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    name_pepper: bytes | None = None,
+) -> UserDTO | None:
     """Check a username and password; return the user or ``None``.
 
-    Every attempt is audited (``login`` or ``login_failed`` with the name tried and
-    the IP), which also feeds :func:`count_failed_logins` for rate limiting.
+    Every attempt is audited (``login`` or ``login_failed`` with the IP). A failed
+    attempt for a name that is no account records the name only as
+    :func:`unknown_name` (keyed with *name_pepper*).
     """
     name = username.strip().lower()[:100]
     user = session.scalar(select(m.User).where(m.User.username == name))
@@ -128,7 +149,7 @@ def authenticate(*, session: Session, username: str, password: str, ip: str) -> 
         session.add(
             m.AuditEntry(
                 user_id=user.id if user else None,
-                username=name or "?",
+                username=name if user is not None else unknown_name(name, name_pepper),
                 role=user.role if user else None,
                 action="login_failed",
                 record_type="user",

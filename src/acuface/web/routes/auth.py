@@ -44,26 +44,37 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form()] = "/today",  # noqa: A002
 ) -> Response:
-    """Check the password (argon2, via the clinic services) under the rate limit."""
-    limiter = request.app.state.rate_limiter
+    """Check the password (argon2, via the clinic services) under the sign-in throttle."""
+    throttle = request.app.state.login_throttle
+    devices = request.app.state.known_devices
     ip = client_ip(request)
+    device_cookie = request.cookies.get(devices.COOKIE)
+    device = devices.trusted(device_cookie, username)
     ctx = {"next": safe_next(next), "username": username, "user": None}
     try:
-        limiter.check(ip, username)
+        throttle.check(ip=ip, username=username, device=device)
     except TooManyAttempts as exc:
         resp = render(request, "auth/login.html", {**ctx, "error": exc.message}, status_code=429)
         resp.headers["Retry-After"] = str(exc.retry_after_s)
         return resp
-    user = svc.authenticate(session=session, username=username.strip(), password=password, ip=ip)
+    user = svc.authenticate(
+        session=session,
+        username=username.strip(),
+        password=password,
+        ip=ip,
+        name_pepper=devices.pepper,
+    )
     if user is None:
-        limiter.record_failure(ip, username)
+        # The failure is on record first (and SQLite's write lock is free for the
+        # counters, which may live in this same database).
+        session.commit()
+        throttle.record_failure(ip=ip, username=username, device=device)
         return render(
             request,
             "auth/login.html",
             {**ctx, "error": "User name or password is wrong, or the account is inactive."},
             status_code=401,
         )
-    limiter.reset(ip, username)
     epoch = svc.session_epoch(session=session, user_id=user.id)
     # The sign-in is on record before the session exists (and SQLite's write lock
     # is free for the session store, which may be this same database).
@@ -73,7 +84,18 @@ def login(
     dest = safe_next(next)
     if not allowed(user, Action.OPEN_CLINICAL_PAGES) and dest.startswith(("/atlas", "/admin")):
         dest = "/today"
-    return RedirectResponse(dest, status_code=303)
+    done = RedirectResponse(dest, status_code=303)
+    # This browser is now known for this account: guessing from elsewhere (or
+    # from the same address) does not hold its next sign-in back.
+    done.set_cookie(
+        devices.COOKIE,
+        devices.remember(device_cookie, user.username),
+        max_age=devices.max_age_s,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.web_settings.cookie_secure,
+    )
+    return done
 
 
 @router.post("/logout", name="logout")
