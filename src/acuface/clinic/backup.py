@@ -44,7 +44,7 @@ from acuface.clinic import models as m
 from acuface.clinic.photostore import LocalPhotoStore, PhotoStore, get_photo_store, sha256_hex
 from acuface.clinic.schemas import Actor
 from acuface.clinic.services._common import audit
-from acuface.errors import ClinicError
+from acuface.errors import AuditUnavailable, ClinicError
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def backup(
     )
     try:
         _audit(engine, "backup.create", dest, report)
-    except OperationalError:
+    except (OperationalError, AuditUnavailable):
         # The archive is complete; a writer held the database's lock for longer
         # than the busy timeout. Say so rather than fail a good backup.
         logger.warning("backup %s written but not audited: the database stayed locked", dest)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from acuface.clinic import models as m
+from acuface.clinic import auditlog
 from acuface.clinic.schemas import Actor
 from acuface.clinic.services._common import audit
 
@@ -57,16 +57,18 @@ def record_refusal(
     if actor is not None:
         audit(session, actor, action, "request", client_id=client_id, detail=detail)
         return
-    # Nobody signed in: no role to record (written directly, as failed sign-ins are).
-    session.add(
-        m.AuditEntry(
-            user_id=None,
-            username="anonymous",
-            role=None,
-            action=action,
-            record_type="request",
-            client_id=client_id,
-            source=source[:100],
-            detail=json.dumps(detail, sort_keys=True),
-        )
+    # Nobody signed in: no role to record.
+    auditlog.record(
+        session,
+        {
+            "user_id": None,
+            "username": "anonymous",
+            "role": None,
+            "action": action,
+            "record_type": "request",
+            "record_id": None,
+            "client_id": client_id,
+            "source": source[:100],
+            "detail": json.dumps(detail, sort_keys=True),
+        },
     )
