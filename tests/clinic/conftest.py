@@ -5,10 +5,10 @@ address (``tests/pgtest.py``); each test gets its own freshly migrated schema
 (dropped afterwards). When the server does not answer, the PostgreSQL cases skip
 with the reason.
 
-Named users (who may see what):
-- ``admin`` (admin): everything, including user management, audit log, purge;
-- ``alice`` (practitioner): all clinical records;
-- ``rita`` (reception): client identity/contact and the day schedule, no clinical notes.
+Named users: ``tests/people.py`` (ada admin, pat and lian practitioners, rita
+reception); the fixtures of the same names are their actors. ``admin`` and ``alice``
+are the old names of ``ada`` and ``pat``, kept for branches written before the cast
+was shared.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate
+from people import PASSWORD, create_people
 from pgtest import PG_URL, pg_unavailable
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -128,43 +127,54 @@ def system() -> Actor:
 
 
 @pytest.fixture
-def users(session: Session, system: Actor) -> dict[str, Actor]:
-    """Actors for the named users, created in the database."""
-    out = {}
-    for name, role in (("admin", "admin"), ("alice", "practitioner"), ("rita", "reception")):
-        user = svc.create_user(
-            session=session,
-            actor=system,
-            username=name,
-            password=PASSWORD,
-            role=role,
-            display_name=name.capitalize(),
-        )
-        out[name] = Actor.from_user(user, source="10.0.0.7")
+def users(session: Session) -> dict[str, Actor]:
+    """Actors for the named users (``tests/people.py``) by username, created in the database."""
+    out = create_people(session, source="10.0.0.7")
     session.commit()
     return out
 
 
 @pytest.fixture
-def admin(users: dict[str, Actor]) -> Actor:
-    return users["admin"]
+def ada(users: dict[str, Actor]) -> Actor:
+    """The admin."""
+    return users["ada"]
 
 
 @pytest.fixture
-def alice(users: dict[str, Actor]) -> Actor:
-    return users["alice"]
+def pat(users: dict[str, Actor]) -> Actor:
+    """The practitioner who keeps the test client's records."""
+    return users["pat"]
+
+
+@pytest.fixture
+def lian(users: dict[str, Actor]) -> Actor:
+    """A second practitioner."""
+    return users["lian"]
 
 
 @pytest.fixture
 def rita(users: dict[str, Actor]) -> Actor:
+    """Reception."""
     return users["rita"]
 
 
 @pytest.fixture
-def client_id(session: Session, alice: Actor) -> int:
+def admin(ada: Actor) -> Actor:
+    """Old name of :func:`ada`."""
+    return ada
+
+
+@pytest.fixture
+def alice(pat: Actor) -> Actor:
+    """Old name of :func:`pat` (in these tests alice was the practitioner)."""
+    return pat
+
+
+@pytest.fixture
+def client_id(session: Session, pat: Actor) -> int:
     c = svc.create_client(
         session=session,
-        actor=alice,
+        actor=pat,
         data=ClientCreate(given_name="Mara", family_name="Lindqvist", email="mara@example.org"),
     )
     session.commit()
@@ -193,7 +203,7 @@ def _fast_password_hashing() -> Iterator[None]:
 @pytest.fixture
 def full_record(
     session: Session,
-    alice: Actor,
+    pat: Actor,
     client_id: int,
     store: LocalPhotoStore,
     portrait_paths: list[Path],
@@ -214,13 +224,13 @@ def full_record(
 
     svc.record_consent(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=ConsentCreate(kind="treatment", signed_on=date(2026, 1, 5), document_version="v2"),
     )
     intake = svc.create_intake(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=IntakeCreate(
             intake_date=date(2026, 1, 5),
@@ -230,7 +240,7 @@ def full_record(
     )
     plan = svc.save_plan(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         intake_id=intake.id,
         plan=make_plan(Intake(concerns=["jaw_tension"], age=46)),
@@ -238,7 +248,7 @@ def full_record(
     )
     s = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(
             session_date=date(2026, 1, 12),
@@ -258,13 +268,11 @@ def full_record(
             needles_out=3,
         ),
     )
-    svc.sign_session(session=session, actor=alice, session_id=s.id)
-    svc.amend_session(
-        session=session, actor=alice, session_id=s.id, text="Client phoned: ache 3/10."
-    )
+    svc.sign_session(session=session, actor=pat, session_id=s.id)
+    svc.amend_session(session=session, actor=pat, session_id=s.id, text="Client phoned: ache 3/10.")
     ev = svc.record_adverse_event(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=AdverseEventCreate(
             kind="bruising",
@@ -276,12 +284,12 @@ def full_record(
         ),
     )
     svc.resolve_adverse_event(
-        session=session, actor=alice, event_id=ev.id, resolved_date=date(2026, 1, 16)
+        session=session, actor=pat, event_id=ev.id, resolved_date=date(2026, 1, 16)
     )
     photos = [
         svc.add_photo(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=p.read_bytes(),
             session_id=s.id,
@@ -293,7 +301,7 @@ def full_record(
     ]
     svc.add_measurement(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=MeasurementCreate(
             metric="wrinkle_index",
@@ -306,13 +314,13 @@ def full_record(
     )
     svc.add_rating(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=RatingCreate(scale="tmj_pain", value=6, rated_on=date(2026, 1, 12), session_id=s.id),
     )
     svc.add_rating(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=RatingCreate(scale="gais_practitioner", value=3, rated_on=date(2026, 1, 12)),
     )

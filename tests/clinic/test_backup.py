@@ -52,12 +52,12 @@ def test_round_trip_into_empty_dir(
     assert after[1] == before[1]  # every photo, byte for byte
     db.check_schema_current(empty_engine)
     # The restored database still guards signed notes and keeps working.
-    alice = Actor(user_id=2, username="alice", role="practitioner", source="test")
+    pat = Actor(user_id=2, username="pat", role="practitioner", source="test")
     with db.session_scope(empty_engine) as s:
-        got = svc.get_session(session=s, actor=alice, session_id=full_record["session"])
+        got = svc.get_session(session=s, actor=pat, session_id=full_record["session"])
         assert got.status == "signed" and len(got.needles) == 3
         svc.create_client(
-            session=s, actor=alice, data=ClientCreate(given_name="New", family_name="One")
+            session=s, actor=pat, data=ClientCreate(given_name="New", family_name="One")
         )
 
 
@@ -98,7 +98,7 @@ def test_damaged_archive_is_refused(
 def test_backup_while_a_writer_holds_a_transaction(
     engine: sa.Engine,
     session: Session,
-    alice: Actor,
+    pat: Actor,
     store: LocalPhotoStore,
     full_record: dict[str, int],
     tmp_path: Path,
@@ -106,7 +106,7 @@ def test_backup_while_a_writer_holds_a_transaction(
 ) -> None:
     # The app is "running": a write transaction is open and not yet committed.
     svc.create_client(
-        session=session, actor=alice, data=ClientCreate(given_name="Un", family_name="Committed")
+        session=session, actor=pat, data=ClientCreate(given_name="Un", family_name="Committed")
     )
     session.flush()
     archive = tmp_path / "live.tar"
@@ -129,7 +129,7 @@ def test_backup_while_a_writer_holds_a_transaction(
 def test_force_restore_replaces_sqlite_but_not_postgres(
     engine: sa.Engine,
     session: Session,
-    alice: Actor,
+    pat: Actor,
     store: LocalPhotoStore,
     full_record: dict[str, int],
     tmp_path: Path,
@@ -141,11 +141,11 @@ def test_force_restore_replaces_sqlite_but_not_postgres(
     backup(archive, engine=engine, store=store)
     # Later changes: a new client with a new photo.
     c = svc.create_client(
-        session=session, actor=alice, data=ClientCreate(given_name="La", family_name="Ter")
+        session=session, actor=pat, data=ClientCreate(given_name="La", family_name="Ter")
     )
     svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=c.id,
         data=portrait_paths[5].read_bytes(),
         analyse=False,

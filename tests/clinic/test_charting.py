@@ -33,61 +33,61 @@ def _draft(session: Session, actor: Actor, client_id: int) -> int:
     return s.id
 
 
-def test_draft_edit_sign_then_locked(session: Session, alice: Actor, client_id: int) -> None:
-    sid = _draft(session, alice, client_id)
+def test_draft_edit_sign_then_locked(session: Session, pat: Actor, client_id: int) -> None:
+    sid = _draft(session, pat, client_id)
     edited = svc.update_session(
-        session=session, actor=alice, session_id=sid, data=SessionUpdate(assessment="Better.")
+        session=session, actor=pat, session_id=sid, data=SessionUpdate(assessment="Better.")
     )
     assert edited.assessment == "Better." and edited.subjective == "Jaw tight in the mornings."
-    signed = svc.sign_session(session=session, actor=alice, session_id=sid)
+    signed = svc.sign_session(session=session, actor=pat, session_id=sid)
     session.commit()
-    assert signed.status == "signed" and signed.signed_by == "alice" and signed.signed_at
+    assert signed.status == "signed" and signed.signed_by == "pat" and signed.signed_at
     with pytest.raises(RecordLocked):
         svc.update_session(
-            session=session, actor=alice, session_id=sid, data=SessionUpdate(assessment="x")
+            session=session, actor=pat, session_id=sid, data=SessionUpdate(assessment="x")
         )
     with pytest.raises(RecordLocked):
-        svc.set_needles(session=session, actor=alice, session_id=sid, needles=[])
+        svc.set_needles(session=session, actor=pat, session_id=sid, needles=[])
     with pytest.raises(RecordLocked):
-        svc.sign_session(session=session, actor=alice, session_id=sid)
+        svc.sign_session(session=session, actor=pat, session_id=sid)
 
 
-def test_amendment_keeps_original(session: Session, alice: Actor, client_id: int) -> None:
-    sid = _draft(session, alice, client_id)
+def test_amendment_keeps_original(session: Session, pat: Actor, client_id: int) -> None:
+    sid = _draft(session, pat, client_id)
     with pytest.raises(InvalidRecord):
-        svc.amend_session(session=session, actor=alice, session_id=sid, text="too early")
-    svc.sign_session(session=session, actor=alice, session_id=sid)
+        svc.amend_session(session=session, actor=pat, session_id=sid, text="too early")
+    svc.sign_session(session=session, actor=pat, session_id=sid)
     session.commit()
     amended = svc.amend_session(
         session=session,
-        actor=alice,
+        actor=pat,
         session_id=sid,
         text="ST6 on the right was not needled (client flinched).",
         reason="charting error",
         needles=[NeedleIn(point_code="ST6", side="left")],
     )
     session.commit()
-    again = svc.get_session(session=session, actor=alice, session_id=sid)
+    again = svc.get_session(session=session, actor=pat, session_id=sid)
     # The signed original is unchanged...
     assert [(n.point_code, n.side) for n in again.needles] == [("ST6", "left"), ("ST6", "right")]
     assert again.subjective == "Jaw tight in the mornings."
     # ...and the amendment sits beside it, dated and attributed.
     assert len(amended.amendments) == len(again.amendments) == 1
     a = again.amendments[0]
-    assert a.author == "alice" and a.reason == "charting error" and a.created_at >= again.signed_at
+    assert a.author == "pat" and a.reason == "charting error" and a.created_at >= again.signed_at
     assert [(n.point_code, n.side) for n in a.needles or []] == [("ST6", "left")]
 
 
 def test_database_guard_refuses_direct_update(
-    session: Session, engine: sa.Engine, alice: Actor, client_id: int
+    session: Session, engine: sa.Engine, pat: Actor, client_id: int
 ) -> None:
-    sid = _draft(session, alice, client_id)
+    sid = _draft(session, pat, client_id)
     # Before signing, a direct update works (the guard only protects signed notes).
     with engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE treatment_sessions SET technique='even' WHERE id=:i"), {"i": sid}
         )
-    svc.sign_session(session=session, actor=alice, session_id=sid)
+    svc.sign_session(session=session, actor=pat, session_id=sid)
     session.commit()
     for statement in (
         "UPDATE treatment_sessions SET subjective='rewritten' WHERE id=:i",
@@ -106,7 +106,7 @@ def test_database_guard_refuses_direct_update(
 
 
 def test_audit_log_is_append_only(
-    session: Session, engine: sa.Engine, alice: Actor, client_id: int
+    session: Session, engine: sa.Engine, pat: Actor, client_id: int
 ) -> None:
     with engine.connect() as conn:
         n = conn.execute(sa.text("SELECT COUNT(*) FROM audit_log")).scalar()
@@ -125,13 +125,13 @@ def test_audit_log_is_append_only(
         )
 
 
-def test_unknown_point_code_rejected(session: Session, alice: Actor, client_id: int) -> None:
+def test_unknown_point_code_rejected(session: Session, pat: Actor, client_id: int) -> None:
     from acuface.errors import UnknownPointCode
 
     with pytest.raises(UnknownPointCode):
         svc.create_session(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=SessionCreate(
                 session_date=date(2026, 2, 3), needles=[NeedleIn(point_code="ST99", side="left")]

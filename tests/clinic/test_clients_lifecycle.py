@@ -16,48 +16,48 @@ from acuface.errors import InvalidRecord, NotFound, PermissionDenied
 
 
 def test_soft_delete_hides_but_keeps(
-    session: Session, alice: Actor, admin: Actor, rita: Actor, full_record: dict[str, int]
+    session: Session, pat: Actor, ada: Actor, rita: Actor, full_record: dict[str, int]
 ) -> None:
     cid = full_record["client"]
     with pytest.raises(PermissionDenied):
         svc.soft_delete_client(session=session, actor=rita, client_id=cid, retention_note="x")
     with pytest.raises(InvalidRecord):
-        svc.soft_delete_client(session=session, actor=alice, client_id=cid, retention_note=" ")
+        svc.soft_delete_client(session=session, actor=pat, client_id=cid, retention_note=" ")
     deleted = svc.soft_delete_client(
-        session=session, actor=alice, client_id=cid, retention_note="Moved abroad; keep 8 years."
+        session=session, actor=pat, client_id=cid, retention_note="Moved abroad; keep 8 years."
     )
     assert (
         deleted.deleted_at is not None and deleted.retention_note == "Moved abroad; keep 8 years."
     )
-    assert svc.list_clients(session=session, actor=alice) == []
+    assert svc.list_clients(session=session, actor=pat) == []
     with pytest.raises(NotFound):
-        svc.list_sessions(session=session, actor=alice, client_id=cid)
-    kept = svc.get_client(session=session, actor=admin, client_id=cid, include_deleted=True)
+        svc.list_sessions(session=session, actor=pat, client_id=cid)
+    kept = svc.get_client(session=session, actor=ada, client_id=cid, include_deleted=True)
     assert kept.family_name == "Lindqvist"
-    assert [c.id for c in svc.list_clients(session=session, actor=admin, include_deleted=True)] == [
+    assert [c.id for c in svc.list_clients(session=session, actor=ada, include_deleted=True)] == [
         cid
     ]
-    svc.undelete_client(session=session, actor=admin, client_id=cid)
-    assert len(svc.list_sessions(session=session, actor=alice, client_id=cid)) == 1
+    svc.undelete_client(session=session, actor=ada, client_id=cid)
+    assert len(svc.list_sessions(session=session, actor=pat, client_id=cid)) == 1
 
 
 def test_purge_removes_rows_and_photo_files(
     session: Session,
     engine: sa.Engine,
-    alice: Actor,
-    admin: Actor,
+    pat: Actor,
+    ada: Actor,
     store: LocalPhotoStore,
     full_record: dict[str, int],
     portrait_paths: list[Path],
 ) -> None:
     cid = full_record["client"]
     other = svc.create_client(
-        session=session, actor=alice, data=ClientCreate(given_name="O", family_name="Ther")
+        session=session, actor=pat, data=ClientCreate(given_name="O", family_name="Ther")
     )
     # The other client shares one photo file (same bytes): it must survive the purge.
     shared = svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=other.id,
         data=portrait_paths[0].read_bytes(),
         analyse=False,
@@ -66,8 +66,8 @@ def test_purge_removes_rows_and_photo_files(
     session.commit()
     assert len(list(store.iter_hashes())) == 2
     with pytest.raises(PermissionDenied):
-        svc.purge_client(session=session, actor=alice, client_id=cid, store=store)
-    report = svc.purge_client(session=session, actor=admin, client_id=cid, store=store)
+        svc.purge_client(session=session, actor=pat, client_id=cid, store=store)
+    report = svc.purge_client(session=session, actor=ada, client_id=cid, store=store)
     assert report.rows_deleted["clients"] == 1 and report.rows_deleted["session_needles"] == 3
     assert report.photo_files_deleted == 1
     # Files go only when the deletion commits.
@@ -86,7 +86,7 @@ def test_purge_removes_rows_and_photo_files(
             ).scalar()
             assert n == 0, table
     # The audit trail keeps the fact of the purge.
-    actions = [e.action for e in svc.list_audit(session=session, actor=admin, client_id=cid)]
+    actions = [e.action for e in svc.list_audit(session=session, actor=ada, client_id=cid)]
     assert "client.purge" in actions and "client.create" in actions
 
 
@@ -95,14 +95,14 @@ def test_reception_schedule_has_no_notes(
 ) -> None:
     day = svc.list_schedule(session=session, actor=rita, day=date(2026, 1, 12))
     assert [(e.client_name, e.status, e.practitioner) for e in day] == [
-        ("Mara Lindqvist", "signed", "Alice")
+        ("Mara Lindqvist", "signed", "Pat Moreau")
     ]
     assert not hasattr(day[0], "subjective")
     assert svc.list_schedule(session=session, actor=rita, day=date(2026, 1, 13)) == []
 
 
-def test_timeline_newest_first(session: Session, alice: Actor, full_record: dict[str, int]) -> None:
-    items = svc.client_timeline(session=session, actor=alice, client_id=full_record["client"])
+def test_timeline_newest_first(session: Session, pat: Actor, full_record: dict[str, int]) -> None:
+    items = svc.client_timeline(session=session, actor=pat, client_id=full_record["client"])
     kinds = {i.kind for i in items}
     assert {
         "consent",
@@ -118,17 +118,17 @@ def test_timeline_newest_first(session: Session, alice: Actor, full_record: dict
 
 
 def test_links_to_other_clients_are_refused(
-    session: Session, alice: Actor, full_record: dict[str, int]
+    session: Session, pat: Actor, full_record: dict[str, int]
 ) -> None:
     from acuface.clinic.schemas import RatingCreate
 
     other = svc.create_client(
-        session=session, actor=alice, data=ClientCreate(given_name="A", family_name="B")
+        session=session, actor=pat, data=ClientCreate(given_name="A", family_name="B")
     )
     with pytest.raises(InvalidRecord, match="another client"):
         svc.add_rating(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=other.id,
             data=RatingCreate(
                 scale="satisfaction",
@@ -140,7 +140,7 @@ def test_links_to_other_clients_are_refused(
     with pytest.raises(InvalidRecord, match="outside"):
         svc.add_rating(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=other.id,
             data=RatingCreate(scale="gais_client", value=7, rated_on=date(2026, 1, 1)),
         )

@@ -1,6 +1,6 @@
 """Clinic settings: defaults until saved, admin-only changes, audited, typed on the way out.
 
-Who may do what: ``admin`` changes the settings; ``alice`` (practitioner) and ``rita``
+Who may do what: ``ada`` (admin) changes the settings; ``pat`` (practitioner) and ``rita``
 (reception) read them (the calendar needs them) but may not change them.
 """
 
@@ -32,7 +32,7 @@ def _update(**changes: object) -> ClinicSettingsUpdate:
     return ClinicSettingsUpdate(**{**base, **changes})
 
 
-def test_defaults_until_an_admin_saves(session: Session, alice: Actor) -> None:
+def test_defaults_until_an_admin_saves(session: Session, pat: Actor) -> None:
     cs = svc.get_clinic_settings(session=session)
     assert [k.duration_min for k in cs.appointment_kinds] == [90, 60, 30]
     assert cs.kind("first_visit").label == "First visit"  # type: ignore[union-attr]
@@ -43,7 +43,7 @@ def test_defaults_until_an_admin_saves(session: Session, alice: Actor) -> None:
 
 
 def test_admin_saves_and_every_change_is_audited(
-    session: Session, admin: Actor, alice: Actor, rita: Actor
+    session: Session, ada: Actor, pat: Actor, rita: Actor
 ) -> None:
     data = _update(
         name="Lotus Clinic",
@@ -57,17 +57,17 @@ def test_admin_saves_and_every_change_is_audited(
         ],
         rooms=["Room 1", "Room 2"],
     )
-    for who in (alice, rita):
+    for who in (pat, rita):
         with pytest.raises(PermissionDenied, match="change the clinic settings"):
             svc.update_clinic_settings(session=session, actor=who, data=data)
-    saved = svc.update_clinic_settings(session=session, actor=admin, data=data)
+    saved = svc.update_clinic_settings(session=session, actor=ada, data=data)
     session.commit()
     again = svc.get_clinic_settings(session=session)
     assert again == saved
     assert again.name == "Lotus Clinic" and again.zone.key == "Europe/Berlin"
     assert again.closed_reason(date(2026, 12, 24)) == "Christmas Eve"
     assert [k.duration_min for k in again.appointment_kinds] == [75, 45]
-    assert again.rooms == ["Room 1", "Room 2"] and again.updated_by == "admin"
+    assert again.rooms == ["Room 1", "Room 2"] and again.updated_by == "ada"
     entry = session.scalars(
         select(m.AuditEntry).where(m.AuditEntry.action == "settings.update")
     ).one()
@@ -99,19 +99,19 @@ def test_hours_must_close_after_they_open() -> None:
         DayHours(opens=time(9))
 
 
-def test_logo_is_kept_as_a_small_png(session: Session, admin: Actor, alice: Actor) -> None:
+def test_logo_is_kept_as_a_small_png(session: Session, ada: Actor, pat: Actor) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (1600, 400), (10, 120, 110)).save(buf, format="JPEG")
     with pytest.raises(PermissionDenied):
-        svc.set_clinic_logo(session=session, actor=alice, data=buf.getvalue())
+        svc.set_clinic_logo(session=session, actor=pat, data=buf.getvalue())
     with pytest.raises(InvalidRecord, match="not an image"):
-        svc.set_clinic_logo(session=session, actor=admin, data=b"%PDF-1.4 not a logo")
+        svc.set_clinic_logo(session=session, actor=ada, data=b"%PDF-1.4 not a logo")
     assert svc.get_clinic_logo(session=session) is None
-    svc.set_clinic_logo(session=session, actor=admin, data=buf.getvalue())
+    svc.set_clinic_logo(session=session, actor=ada, data=buf.getvalue())
     logo = svc.get_clinic_logo(session=session)
     assert logo is not None and svc.get_clinic_settings(session=session).has_logo
     with Image.open(io.BytesIO(logo.data)) as img:
         assert img.format == "PNG" and img.size == (600, 150)
     assert logo.data_uri.startswith("data:image/png;base64,iVBOR")
-    svc.set_clinic_logo(session=session, actor=admin, data=None)
+    svc.set_clinic_logo(session=session, actor=ada, data=None)
     assert svc.get_clinic_logo(session=session) is None

@@ -12,9 +12,9 @@ from acuface.clinic.schemas import Actor
 
 
 def test_fhir_bundle_validates_and_carries_points(
-    session: Session, alice: Actor, full_record: dict[str, int]
+    session: Session, pat: Actor, full_record: dict[str, int]
 ) -> None:
-    bundle = export_fhir(session=session, actor=alice, client_id=full_record["client"])
+    bundle = export_fhir(session=session, actor=pat, client_id=full_record["client"])
     parsed = validate_bundle(bundle)  # raises on any R4B violation
     assert parsed.type == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -40,13 +40,13 @@ def test_fhir_bundle_validates_and_carries_points(
 
 
 def test_fhir_with_photo_bytes(
-    session: Session, alice: Actor, full_record: dict[str, int], store
+    session: Session, pat: Actor, full_record: dict[str, int], store
 ) -> None:
     import base64
     import hashlib
 
     bundle = export_fhir(
-        session=session, actor=alice, client_id=full_record["client"], include_photo_data=True
+        session=session, actor=pat, client_id=full_record["client"], include_photo_data=True
     )
     validate_bundle(bundle)
     media = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Media"]
@@ -56,8 +56,8 @@ def test_fhir_with_photo_bytes(
         assert base64.b64decode(res["content"]["hash"]) == hashlib.sha1(data).digest()
 
 
-def test_csv_export(session: Session, alice: Actor, full_record: dict[str, int]) -> None:
-    text = export_csv(session=session, actor=alice, client_id=full_record["client"])
+def test_csv_export(session: Session, pat: Actor, full_record: dict[str, int]) -> None:
+    text = export_csv(session=session, actor=pat, client_id=full_record["client"])
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and set(rows[0]) == {"record_type", "record_id", "date", "field", "value"}
     needles = [r for r in rows if r["record_type"] == "needle" and r["field"] == "point_code"]
@@ -68,12 +68,12 @@ def test_csv_export(session: Session, alice: Actor, full_record: dict[str, int])
 
 
 def test_validation_catches_a_broken_resource(
-    session: Session, alice: Actor, full_record: dict[str, int]
+    session: Session, pat: Actor, full_record: dict[str, int]
 ) -> None:
     import pydantic
     import pytest
 
-    bundle = export_fhir(session=session, actor=alice, client_id=full_record["client"])
+    bundle = export_fhir(session=session, actor=pat, client_id=full_record["client"])
     event = next(
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"
     )

@@ -31,7 +31,7 @@ def _phone_photo(portrait: Path) -> tuple[bytes, np.ndarray]:
 
 def test_exif_gps_stripped_orientation_applied(
     session: Session,
-    alice: Actor,
+    pat: Actor,
     client_id: int,
     store: LocalPhotoStore,
     portrait_paths: list[Path],
@@ -40,7 +40,7 @@ def test_exif_gps_stripped_orientation_applied(
     original = Image.open(io.BytesIO(raw)).getexif()
     assert original.get_ifd(0x8825), "test input must carry GPS"
     photo = svc.add_photo(
-        session=session, actor=alice, client_id=client_id, data=raw, analyse=False, store=store
+        session=session, actor=pat, client_id=client_id, data=raw, analyse=False, store=store
     )
     session.commit()
     stored = store.get(photo.sha256)
@@ -58,7 +58,7 @@ def test_exif_gps_stripped_orientation_applied(
     assert photo.captured_at.isoformat() == "2025-06-01T08:30:00+00:00"
     # Reading the bytes goes through the service and is audited.
     assert (
-        svc.read_photo_bytes(session=session, actor=alice, photo_id=photo.id, store=store) == stored
+        svc.read_photo_bytes(session=session, actor=pat, photo_id=photo.id, store=store) == stored
     )
     session.commit()
     actions = [
@@ -69,49 +69,49 @@ def test_exif_gps_stripped_orientation_applied(
 
 def test_same_photo_twice_is_stored_once(
     session: Session,
-    alice: Actor,
+    pat: Actor,
     client_id: int,
     store: LocalPhotoStore,
     portrait_paths: list[Path],
 ) -> None:
     data = portrait_paths[1].read_bytes()
     a = svc.add_photo(
-        session=session, actor=alice, client_id=client_id, data=data, analyse=False, store=store
+        session=session, actor=pat, client_id=client_id, data=data, analyse=False, store=store
     )
     b = svc.add_photo(
-        session=session, actor=alice, client_id=client_id, data=data, analyse=False, store=store
+        session=session, actor=pat, client_id=client_id, data=data, analyse=False, store=store
     )
     assert a.id != b.id and a.sha256 == b.sha256
     assert list(store.iter_hashes()) == [a.sha256]
 
 
 def test_not_an_image_is_refused_and_nothing_stored(
-    session: Session, alice: Actor, client_id: int, store: LocalPhotoStore
+    session: Session, pat: Actor, client_id: int, store: LocalPhotoStore
 ) -> None:
     with pytest.raises(NotAnImage):
         svc.add_photo(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=b"%PDF-1.7 not a photo",
             analyse=False,
             store=store,
         )
     assert list(store.iter_hashes()) == []
-    assert svc.list_photos(session=session, actor=alice, client_id=client_id) == []
+    assert svc.list_photos(session=session, actor=pat, client_id=client_id) == []
 
 
 def test_reception_cannot_see_photos(
     session: Session,
     rita: Actor,
-    alice: Actor,
+    pat: Actor,
     client_id: int,
     store: LocalPhotoStore,
     portrait_paths: list[Path],
 ) -> None:
     p = svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=portrait_paths[2].read_bytes(),
         analyse=False,

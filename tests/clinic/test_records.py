@@ -15,31 +15,31 @@ from acuface.planner.snapshot import IntakeSnapshot
 
 
 def test_consent_withdrawal_keeps_the_original(
-    session: Session, alice: Actor, rita: Actor, client_id: int
+    session: Session, pat: Actor, rita: Actor, client_id: int
 ) -> None:
     c = svc.record_consent(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=ConsentCreate(kind="photography", signed_on=date(2026, 1, 5)),
     )
     with pytest.raises(InvalidRecord):
         svc.withdraw_consent(
-            session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
+            session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
         )
     w = svc.withdraw_consent(
-        session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
+        session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
     )
     assert w.granted and w.withdrawn_on == date(2026, 3, 1) and w.signed_on == date(2026, 1, 5)
     with pytest.raises(InvalidRecord, match="already withdrawn"):
         svc.withdraw_consent(
-            session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2026, 3, 2)
+            session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2026, 3, 2)
         )
     with pytest.raises(PermissionDenied):
         svc.list_consents(session=session, actor=rita, client_id=client_id)
 
 
-def test_intake_round_trip(session: Session, alice: Actor, client_id: int) -> None:
+def test_intake_round_trip(session: Session, pat: Actor, client_id: int) -> None:
     payload = {
         "concerns": [{"name": "wrinkles", "priority": 1}],
         "answers": {"cold_hands": True},
@@ -47,19 +47,19 @@ def test_intake_round_trip(session: Session, alice: Actor, client_id: int) -> No
     }
     created = svc.create_intake(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=IntakeCreate(intake_date=date(2026, 2, 1), intake=payload, notes="first visit"),
     )
     session.commit()
-    got = svc.get_intake(session=session, actor=alice, intake_id=created.id)
+    got = svc.get_intake(session=session, actor=pat, intake_id=created.id)
     assert (
         got.intake == IntakeSnapshot.read(payload)
         and got.intake.to_intake() == Intake.model_validate(payload)
         and got.intake_date == date(2026, 2, 1)
-        and got.created_by == "alice"
+        and got.created_by == "pat"
     )
-    assert [i.id for i in svc.list_intakes(session=session, actor=alice, client_id=client_id)] == [
+    assert [i.id for i in svc.list_intakes(session=session, actor=pat, client_id=client_id)] == [
         created.id
     ]
 

@@ -17,31 +17,31 @@ from acuface.clinic.schemas import (
 from acuface.errors import NotFound, PermissionDenied
 
 
-def test_client_crud_and_audit(session: Session, alice: Actor, admin: Actor) -> None:
+def test_client_crud_and_audit(session: Session, pat: Actor, ada: Actor) -> None:
     c = svc.create_client(
         session=session,
-        actor=alice,
+        actor=pat,
         data=ClientCreate(given_name="Ines", family_name="Okafor", birth_date=date(1980, 5, 2)),
     )
-    got = svc.get_client(session=session, actor=alice, client_id=c.id)
+    got = svc.get_client(session=session, actor=pat, client_id=c.id)
     assert got.name == "Ines Okafor" and got.birth_date == date(1980, 5, 2)
     up = svc.update_client(
-        session=session, actor=alice, client_id=c.id, data=ClientUpdate(phone="+44 20 7946 0000")
+        session=session, actor=pat, client_id=c.id, data=ClientUpdate(phone="+44 20 7946 0000")
     )
     assert up.phone == "+44 20 7946 0000" and up.family_name == "Okafor"
-    rows = svc.list_clients(session=session, actor=alice, search="okaf")
+    rows = svc.list_clients(session=session, actor=pat, search="okaf")
     assert [r.id for r in rows] == [c.id]
     session.commit()
-    log = svc.list_audit(session=session, actor=admin, client_id=c.id)
+    log = svc.list_audit(session=session, actor=ada, client_id=c.id)
     actions = [e.action for e in reversed(log)]
     assert actions == ["client.create", "client.read", "client.update"]
-    assert all(e.username == "alice" and e.source == "10.0.0.7" for e in log)
+    assert all(e.username == "pat" and e.source == "10.0.0.7" for e in log)
 
 
-def test_session_with_needles_and_event(session: Session, alice: Actor, client_id: int) -> None:
+def test_session_with_needles_and_event(session: Session, pat: Actor, client_id: int) -> None:
     s = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(
             session_date=date(2026, 1, 5),
@@ -55,7 +55,7 @@ def test_session_with_needles_and_event(session: Session, alice: Actor, client_i
     assert [(n.point_code, n.side, n.count) for n in s.needles] == [("ST2", "left", 2)]
     ev = svc.record_adverse_event(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=AdverseEventCreate(
             kind="bruising",
@@ -77,6 +77,6 @@ def test_reception_cannot_read_notes(session: Session, rita: Actor, client_id: i
         svc.list_sessions(session=session, actor=rita, client_id=client_id)
 
 
-def test_missing_client(session: Session, alice: Actor) -> None:
+def test_missing_client(session: Session, pat: Actor) -> None:
     with pytest.raises(NotFound):
-        svc.get_client(session=session, actor=alice, client_id=999)
+        svc.get_client(session=session, actor=pat, client_id=999)

@@ -39,13 +39,13 @@ def _plan_id(session: Session, actor: Actor, client_id: int) -> int:
 
 
 def test_charting_an_excluded_point_needs_a_reason_that_is_kept_and_audited(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
-    plan_id = _plan_id(session, alice, client_id)
+    plan_id = _plan_id(session, pat, client_id)
     with pytest.raises(InvalidRecord, match=r"GV26 was left out of this session's plan"):
         svc.create_session(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=SessionCreate(
                 session_date=date(2026, 3, 2),
@@ -56,7 +56,7 @@ def test_charting_an_excluded_point_needs_a_reason_that_is_kept_and_audited(
     session.rollback()
     s = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(
             session_date=date(2026, 3, 2),
@@ -98,11 +98,11 @@ def test_charting_an_excluded_point_needs_a_reason_that_is_kept_and_audited(
 
 
 def test_needles_out_must_match_needles_in_before_signing(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
     s = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(
             session_date=date(2026, 3, 3),
@@ -114,16 +114,16 @@ def test_needles_out_must_match_needles_in_before_signing(
     )
     session.commit()
     with pytest.raises(InvalidRecord, match="Count the needles out before signing: 2 went in"):
-        svc.sign_session(session=session, actor=alice, session_id=s.id)
+        svc.sign_session(session=session, actor=pat, session_id=s.id)
     svc.update_session(
-        session=session, actor=alice, session_id=s.id, data=SessionUpdate(needles_out=1)
+        session=session, actor=pat, session_id=s.id, data=SessionUpdate(needles_out=1)
     )
     with pytest.raises(InvalidRecord, match="2 needles went in but 1 came out"):
-        svc.sign_session(session=session, actor=alice, session_id=s.id)
+        svc.sign_session(session=session, actor=pat, session_id=s.id)
     # Found later and recorded: then the note may be signed with the short count.
     svc.record_adverse_event(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=AdverseEventCreate(
             kind="forgotten_needle",
@@ -132,16 +132,16 @@ def test_needles_out_must_match_needles_in_before_signing(
             description="Found in the hair behind the left ear after the client sat up.",
         ),
     )
-    signed = svc.sign_session(session=session, actor=alice, session_id=s.id)
+    signed = svc.sign_session(session=session, actor=pat, session_id=s.id)
     assert signed.status == "signed" and signed.needles_out == 1 and signed.needle_total == 2
 
 
 def test_structured_note_fields_are_validated_against_the_data(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
     s = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(
             session_date=date(2026, 3, 4),

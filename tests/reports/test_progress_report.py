@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from acuface.cli.main import app
+from people import PRACTITIONER, RECEPTION, create_people
 
 DATES = (date(2026, 1, 12), date(2026, 2, 9))
 
@@ -41,7 +42,6 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
     from acuface.clinic import db
     from acuface.clinic import services as svc
     from acuface.clinic.schemas import (
-        Actor,
         AdverseEventCreate,
         ClientCreate,
         MeasurementCreate,
@@ -59,24 +59,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
     get_settings.cache_clear()
     engine = db.get_engine()
     db.upgrade(engine)
-    system = Actor.system(source="test")
     with db.session_scope(engine) as s:
-        hana = svc.create_user(
-            session=s,
-            actor=system,
-            username="hana",
-            password="correct horse battery",
-            role="practitioner",
-            display_name="Hana Ito",
-        )
-        rosa = svc.create_user(
-            session=s,
-            actor=system,
-            username="rosa",
-            password="correct horse battery",
-            role="reception",
-        )
-        pract = Actor.from_user(hana, source="test")
+        people = create_people(s)
+        pract = people[PRACTITIONER.username]
         c = svc.create_client(
             session=s, actor=pract, data=ClientCreate(given_name="Mara", family_name="Lindqvist")
         )
@@ -156,7 +141,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
         "engine": engine,
         "client_id": client_id,
         "practitioner": pract,
-        "reception": Actor.from_user(rosa, source="test"),
+        "reception": people[RECEPTION.username],
     }
     engine.dispose()
     db._engines.clear()
@@ -207,7 +192,7 @@ def test_html_shows_every_section(html: str) -> None:
     assert "Mara Lindqvist" in text
     assert "12 Jan 2026" in text and "09 Feb 2026" in text
     assert "Course: 12 Jan 2026 – 09 Feb 2026" in text
-    assert "Hana Ito" in text and "ST6, EX-HN3" in text
+    assert PRACTITIONER.display_name in text and "ST6, EX-HN3" in text
     assert "Bruising moderate ST6 left 12 Jan 2026 not yet resolved" in text
     assert "not a diagnosis" in text
     assert "does not show that the treatment caused it" in text
@@ -262,7 +247,7 @@ def test_building_the_report_is_audited(clinic: dict, report) -> None:
         entries = svc.list_audit(
             session=s, actor=Actor.system(source="test"), client_id=clinic["client_id"]
         )
-    reads = {e.action for e in entries if e.username == "hana"}
+    reads = {e.action for e in entries if e.username == PRACTITIONER.username}
     assert {"client.read", "session.list", "photo.read_bytes"} <= reads
 
 

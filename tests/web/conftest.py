@@ -1,9 +1,9 @@
 """Web test fixtures: a migrated temp data directory, named users, signed-in clients.
 
-Who is who (used in every role test):
-- alice: admin. Manages users; sees everything.
-- pat: practitioner. Clients, intakes, plans, charting, photos, progress.
-- rita: reception. Schedule and client contact details only; no clinical records.
+Who is who: ``tests/people.py`` (the same cast as the clinic and report tests). The
+fixtures ``ada`` (admin), ``pat`` and ``lian`` (practitioners) and ``rita`` (reception)
+are test clients signed in as them; ``alice`` is the old name of ``ada`` (in these
+tests alice was the admin), kept for branches written before the cast was shared.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from people import ADMIN, PRACTITIONER, RECEPTION, SECOND_PRACTITIONER, Person
 from pgtest import pg_unavailable
 
 from .webhelpers import login, make_data_dir, postgres_app
@@ -43,19 +44,38 @@ def anon(app) -> TestClient:  # noqa: ANN001
     return TestClient(app, base_url="http://127.0.0.1")
 
 
+def _signed_in(app, person: Person) -> TestClient:  # noqa: ANN001
+    return login(TestClient(app, base_url="http://127.0.0.1"), person.username)
+
+
 @pytest.fixture()
-def alice(app) -> TestClient:  # noqa: ANN001
-    return login(TestClient(app, base_url="http://127.0.0.1"), "alice")
+def ada(app) -> TestClient:  # noqa: ANN001
+    """Signed in as the admin."""
+    return _signed_in(app, ADMIN)
 
 
 @pytest.fixture()
 def pat(app) -> TestClient:  # noqa: ANN001
-    return login(TestClient(app, base_url="http://127.0.0.1"), "pat")
+    """Signed in as the practitioner."""
+    return _signed_in(app, PRACTITIONER)
+
+
+@pytest.fixture()
+def lian(app) -> TestClient:  # noqa: ANN001
+    """Signed in as the second practitioner."""
+    return _signed_in(app, SECOND_PRACTITIONER)
 
 
 @pytest.fixture()
 def rita(app) -> TestClient:  # noqa: ANN001
-    return login(TestClient(app, base_url="http://127.0.0.1"), "rita")
+    """Signed in as reception."""
+    return _signed_in(app, RECEPTION)
+
+
+@pytest.fixture()
+def alice(ada: TestClient) -> TestClient:
+    """Old name of :func:`ada`."""
+    return ada
 
 
 @pytest.fixture(

@@ -64,20 +64,20 @@ def _fuzz(op: Any, client: Any, token: str, failures: list[str]) -> None:
     run()
 
 
-def test_api_has_no_server_errors_on_generated_input(alice, app) -> None:  # noqa: ANN001
+def test_api_has_no_server_errors_on_generated_input(ada, app) -> None:  # noqa: ANN001
     ops = _operations(app)
     assert len(ops) >= 20
-    token = api_token(alice)
+    token = api_token(ada)
     failures: list[str] = []
     # A client and a session exist so that generated small ids sometimes hit real records.
-    cid = alice.post(
+    cid = ada.post(
         "/api/clients",
         headers={"X-CSRF-Token": token},
         json={"given_name": "Fuzz", "family_name": "Target"},
     ).json()["id"]
     assert cid >= 1
     for op in ops:
-        _fuzz(op, alice, token, failures)
+        _fuzz(op, ada, token, failures)
     assert failures == []
 
 
@@ -90,7 +90,7 @@ def test_api_has_no_server_errors_on_generated_input(alice, app) -> None:  # noq
         "/api/atlas/points/" + "X" * 40,
     ],
 )
-def test_absurd_ids_are_clean_client_errors(alice, path: str) -> None:  # noqa: ANN001
-    r = alice.get(path)
+def test_absurd_ids_are_clean_client_errors(ada, path: str) -> None:  # noqa: ANN001
+    r = ada.get(path)
     assert r.status_code == 422
     assert r.json()["type"] == "ValidationError"

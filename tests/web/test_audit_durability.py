@@ -29,7 +29,7 @@ from pgtest import pg_unavailable
 from .realserver import Server
 from .webhelpers import PASSWORD, csrf_of, make_data_dir
 
-READERS = ("alice", "pat")
+READERS = ("ada", "pat")
 THREADS_PER_READER = 3
 CLIENTS = 600
 

@@ -341,7 +341,7 @@ def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any) -> None
     # ... and the audit log has it.
     page.click("text=Sign out")
     page.wait_for_url("**/login")
-    sign_in(page, "alice")
+    sign_in(page, "ada")
     page.goto("/admin/audit")
     audit_text = page.locator("main").inner_text()
     assert "session.override" in audit_text and "INR 2.2 today" in audit_text
@@ -354,7 +354,7 @@ def test_reception_and_admin_views(page: Any) -> None:
     assert "Not allowed" in page.locator("h1").inner_text()
     page.click("text=Sign out")
     page.wait_for_url("**/login")
-    sign_in(page, "alice")
+    sign_in(page, "ada")
     page.goto("/admin/users")
     assert page.locator("[data-testid=users]").inner_text().count("active") >= 3
     shot(page, "12-admin-users")

@@ -1,6 +1,6 @@
 """The clinic settings page and ``/api/settings``: admins change them, everyone reads them.
 
-alice (admin) saves the form and uploads the logo; pat (practitioner) and rita
+ada (admin) saves the form and uploads the logo; pat (practitioner) and rita
 (reception) read the settings through the API but get 403 on the page and on PUT.
 """
 
@@ -34,13 +34,13 @@ def _form(token: str, **extra: str) -> dict[str, object]:
     return form
 
 
-def test_admin_saves_the_settings_form(alice, pat, rita) -> None:  # noqa: ANN001
-    page = alice.get("/admin/settings")
+def test_admin_saves_the_settings_form(ada, pat, rita) -> None:  # noqa: ANN001
+    page = ada.get("/admin/settings")
     assert page.status_code == 200 and 'data-testid="settings-form"' in page.text
     tok = csrf_of(page.text)
-    r = alice.post("/admin/settings", data=_form(tok), follow_redirects=False)
+    r = ada.post("/admin/settings", data=_form(tok), follow_redirects=False)
     assert r.status_code == 303, r.text
-    for who in (alice, pat, rita):
+    for who in (ada, pat, rita):
         cs = who.get("/api/settings").json()
         assert cs["name"] == "Lotus Clinic" and cs["timezone"] == "Europe/Berlin"
         assert cs["rooms"] == ["Room 1", "Room 2"]
@@ -55,15 +55,15 @@ def test_admin_saves_the_settings_form(alice, pat, rita) -> None:  # noqa: ANN00
         }
         assert cs["opening_hours"][0] == {"opens": "08:30:00", "closes": "17:00:00"}
         assert cs["opening_hours"][6] == {"opens": None, "closes": None}
-    page = alice.get("/admin/settings").text
+    page = ada.get("/admin/settings").text
     assert "2026-12-24 Christmas Eve" in page and 'value="cupping_add_on"' in page
 
 
-def test_bad_form_input_is_a_clear_422(alice) -> None:  # noqa: ANN001
-    tok = csrf_of(alice.get("/admin/settings").text)
-    r = alice.post("/admin/settings", data=_form(tok, closed_days="24.12.2026 Christmas"))
+def test_bad_form_input_is_a_clear_422(ada) -> None:  # noqa: ANN001
+    tok = csrf_of(ada.get("/admin/settings").text)
+    r = ada.post("/admin/settings", data=_form(tok, closed_days="24.12.2026 Christmas"))
     assert r.status_code == 422 and "line 1" in r.text and "YYYY-MM-DD" in r.text
-    r = alice.post("/admin/settings", data=_form(tok, opens_2="18:00"))
+    r = ada.post("/admin/settings", data=_form(tok, opens_2="18:00"))
     assert r.status_code == 422 and "not after 18:00" in r.text
 
 
@@ -78,22 +78,22 @@ def test_only_admins_change_settings(pat, rita) -> None:  # noqa: ANN001
         assert r.status_code == 403
 
 
-def test_put_settings_api(alice) -> None:  # noqa: ANN001
-    current = alice.get("/api/settings").json()
+def test_put_settings_api(ada) -> None:  # noqa: ANN001
+    current = ada.get("/api/settings").json()
     body = {k: v for k, v in current.items() if k not in ("has_logo", "updated_at", "updated_by")}
     body["rooms"] = ["Garden room"]
-    r = alice.put("/api/settings", headers={"X-CSRF-Token": api_token(alice)}, json=body)
+    r = ada.put("/api/settings", headers={"X-CSRF-Token": api_token(ada)}, json=body)
     assert r.status_code == 200 and r.json()["rooms"] == ["Garden room"]
     body["unknown"] = 1
-    r = alice.put("/api/settings", headers={"X-CSRF-Token": api_token(alice)}, json=body)
+    r = ada.put("/api/settings", headers={"X-CSRF-Token": api_token(ada)}, json=body)
     assert r.status_code == 422
 
 
-def test_logo_upload_is_served_to_signed_in_users(alice, rita, anon) -> None:  # noqa: ANN001
-    tok = csrf_of(alice.get("/admin/settings").text)
+def test_logo_upload_is_served_to_signed_in_users(ada, rita, anon) -> None:  # noqa: ANN001
+    tok = csrf_of(ada.get("/admin/settings").text)
     buf = io.BytesIO()
     Image.new("RGB", (300, 120), (200, 30, 30)).save(buf, format="PNG")
-    r = alice.post(
+    r = ada.post(
         "/admin/settings/logo",
         data={"csrf_token": tok},
         files={"file": ("logo.png", buf.getvalue(), "image/png")},
@@ -104,6 +104,6 @@ def test_logo_upload_is_served_to_signed_in_users(alice, rita, anon) -> None:  #
     assert got.status_code == 200 and got.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(got.content)).size == (300, 120)
     assert anon.get("/clinic/logo", follow_redirects=False).status_code == 303
-    assert 'src="/clinic/logo"' in alice.get("/admin/settings").text
-    r = alice.post("/admin/settings/logo/remove", data={"csrf_token": tok}, follow_redirects=False)
+    assert 'src="/clinic/logo"' in ada.get("/admin/settings").text
+    r = ada.post("/admin/settings/logo/remove", data={"csrf_token": tok}, follow_redirects=False)
     assert r.status_code == 303 and rita.get("/clinic/logo").status_code == 404

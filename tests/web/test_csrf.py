@@ -21,7 +21,7 @@ def test_form_post_without_or_with_a_wrong_token_is_refused(pat) -> None:  # noq
 
 
 def test_a_token_from_another_session_does_not_work(app, pat) -> None:  # noqa: ANN001
-    other = login(TestClient(app, base_url="http://127.0.0.1"), "alice")
+    other = login(TestClient(app, base_url="http://127.0.0.1"), "ada")
     foreign = api_token(other)
     assert foreign != api_token(pat)
     r = pat.post("/api/clients", json=CLIENT, headers={"X-CSRF-Token": foreign})

@@ -1,6 +1,6 @@
 """The live view: the page, and the WebSocket's checks, protocol, dropping, cap and audit.
 
-Who may do what: pat (practitioner) and alice (admin) may open a live view; rita
+Who may do what: pat (practitioner) and ada (admin) may open a live view; rita
 (reception) may not; nobody may without signing in or from another site's page.
 Most protocol tests use a stand-in worker (fast, scripted); one test runs the real
 tracker in its own process and compares its answer with ``locate()``.
@@ -142,7 +142,7 @@ def test_live_page_of_an_unknown_plan_is_404(pat: TestClient) -> None:
 
 
 def test_handshake_needs_a_signed_in_clinical_user_from_our_own_page(
-    anon: TestClient, pat: TestClient, rita: TestClient, alice: TestClient, stand_in: StandIn
+    anon: TestClient, pat: TestClient, rita: TestClient, ada: TestClient, stand_in: StandIn
 ) -> None:
     assert _refused(anon, WS, ORIGIN) == 1008  # not signed in
     assert _refused(rita, WS, ORIGIN) == 1008  # reception: no clinical content
@@ -152,7 +152,7 @@ def test_handshake_needs_a_signed_in_clinical_user_from_our_own_page(
     assert _refused(pat, WS + "?plan=999999", ORIGIN) == 1008
     assert _refused(pat, WS + "?client=abc", ORIGIN) == 1008
     assert stand_in.starts == 0  # no worker was started for any refused handshake
-    with alice.websocket_connect(WS, headers=ORIGIN) as ws:
+    with ada.websocket_connect(WS, headers=ORIGIN) as ws:
         assert _ready(ws)["codes"] == ["GV25"]
 
 
@@ -246,13 +246,13 @@ def test_a_tracker_crash_is_one_error_answer_then_a_fresh_tracker(
 
 
 def test_live_views_are_capped(
-    app: Any, pat: TestClient, alice: TestClient, stand_in: StandIn
+    app: Any, pat: TestClient, ada: TestClient, stand_in: StandIn
 ) -> None:
     hub = app.state.live_hub
     assert hub.max_connections == 2  # the default
     with pat.websocket_connect(WS, headers=ORIGIN) as first:
         _ready(first)
-        with alice.websocket_connect(WS, headers=ORIGIN) as second:
+        with ada.websocket_connect(WS, headers=ORIGIN) as second:
             _ready(second)
             with pat.websocket_connect(WS, headers=ORIGIN) as third:
                 busy = third.receive_json()

@@ -2,7 +2,7 @@
 
 Before: the session lived in the signed cookie itself, so a cookie copied before
 logout (or before a password reset or role change) kept reading and writing for
-hours. Who is who: alice (admin) manages sessions; pat (practitioner) and rita
+hours. Who is who: ada (admin) manages sessions; pat (practitioner) and rita
 (reception) are the users whose sessions end.
 """
 
@@ -99,14 +99,14 @@ def test_signing_in_again_gives_a_new_id(app, pat) -> None:  # noqa: ANN001
     ],
 )
 def test_reset_role_change_and_deactivation_end_the_users_sessions(
-    app, web_env, alice, path: str, form: dict[str, str]
+    app, web_env, ada, path: str, form: dict[str, str]
 ) -> None:  # noqa: ANN001
     victim = login(TestClient(app, base_url="http://127.0.0.1"), "rita")
     other = login(TestClient(app, base_url="http://127.0.0.1"), "rita")  # a second browser
-    token = api_token(alice)
+    token = api_token(ada)
     rita_id = web_env["ids"]["rita"]
     try:
-        r = alice.post(
+        r = ada.post(
             f"/admin/users/{rita_id}/{path}",
             data={**form, "csrf_token": token},
             follow_redirects=False,
@@ -114,7 +114,7 @@ def test_reset_role_change_and_deactivation_end_the_users_sessions(
         assert r.status_code == 303
         for browser in (victim, other):
             assert browser.get("/api/me").status_code == 401
-        assert alice.get("/api/me").status_code == 200  # the admin's own session goes on
+        assert ada.get("/api/me").status_code == 200  # the admin's own session goes on
     finally:
         _restore_rita(app, rita_id)
 
@@ -144,19 +144,19 @@ def test_a_change_made_elsewhere_ends_sessions_too(app, web_env, rita) -> None: 
     assert rita.get("/api/me").status_code == 401
 
 
-def test_admin_sees_and_ends_sessions(app, web_env, alice) -> None:  # noqa: ANN001
+def test_admin_sees_and_ends_sessions(app, web_env, ada) -> None:  # noqa: ANN001
     ua = "Mozilla/5.0 (reception desk) " + uuid.uuid4().hex[:6]
     desk = TestClient(app, base_url="http://127.0.0.1", headers={"user-agent": ua})
     login(desk, "rita")
     laptop = login(TestClient(app, base_url="http://127.0.0.1"), "rita")
-    page = alice.get("/admin/sessions")
+    page = ada.get("/admin/sessions")
     assert page.status_code == 200
     assert ua in page.text and "rita" in page.text and "testclient" in page.text
-    assert "this session" in page.text  # alice's own row is marked
+    assert "this session" in page.text  # ada's own row is marked
     token = csrf_of(page.text)
     # End one: the desk browser is out, the laptop still in.
     desk_sid = desk.cookies[SESSION_COOKIE].rsplit(".", 2)[0]
-    r = alice.post(
+    r = ada.post(
         f"/admin/sessions/{session_key(desk_sid)}/end",
         data={"csrf_token": token},
         follow_redirects=False,
@@ -164,17 +164,17 @@ def test_admin_sees_and_ends_sessions(app, web_env, alice) -> None:  # noqa: ANN
     assert r.status_code == 303
     assert desk.get("/api/me").status_code == 401
     assert laptop.get("/api/me").status_code == 200
-    assert ua not in alice.get("/admin/sessions").text
+    assert ua not in ada.get("/admin/sessions").text
     # End all of rita's.
     login(desk, "rita")
-    r = alice.post(
+    r = ada.post(
         f"/admin/users/{web_env['ids']['rita']}/sessions/end",
         data={"csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303
     assert desk.get("/api/me").status_code == 401 and laptop.get("/api/me").status_code == 401
-    assert "rita" not in alice.get("/admin/sessions").text.split("<tbody>")[1]
+    assert "rita" not in ada.get("/admin/sessions").text.split("<tbody>")[1]
     actions = {
         e.action
         for e in svc.list_audit(

@@ -1,6 +1,6 @@
 """Who may see what.
 
-alice (admin): everything, including user management.
+ada (admin): everything, including user management.
 pat (practitioner): clients and all clinical records; not user management.
 rita (reception): the schedule and client contact details; never clinical records,
 photos, plans, the atlas or user management.
@@ -113,24 +113,24 @@ def test_practitioner_sees_clinical_records_not_user_admin(pat, records) -> None
     assert 'href="/admin/users"' not in pat.get("/today").text
 
 
-def test_only_the_admin_reads_the_audit_log(alice, pat, rita, records) -> None:  # noqa: ANN001
+def test_only_the_admin_reads_the_audit_log(ada, pat, rita, records) -> None:  # noqa: ANN001
     cid = records["client"]["id"]
     pat.get(f"/sessions/{records['session']['id']}")  # a read that must be audited
-    page = alice.get(f"/admin/audit?client_id={cid}")
+    page = ada.get(f"/admin/audit?client_id={cid}")
     assert page.status_code == 200
     assert "session.read" in page.text and "pat" in page.text
-    assert "login" in alice.get("/admin/audit?action=login").text
+    assert "login" in ada.get("/admin/audit?action=login").text
     assert pat.get("/admin/audit").status_code == 403
     assert rita.get("/admin/audit").status_code == 403
 
 
-def test_admin_manages_users_and_a_deactivated_user_is_signed_out(alice, app) -> None:  # noqa: ANN001
+def test_admin_manages_users_and_a_deactivated_user_is_signed_out(ada, app) -> None:  # noqa: ANN001
     from fastapi.testclient import TestClient
 
-    page = alice.get("/admin/users")
+    page = ada.get("/admin/users")
     assert page.status_code == 200 and "rita" in page.text
     tok = csrf_of(page.text)
-    r = alice.post(
+    r = ada.post(
         "/admin/users",
         data={
             "csrf_token": tok,
@@ -149,7 +149,7 @@ def test_admin_manages_users_and_a_deactivated_user_is_signed_out(alice, app) ->
 
     with db.session_scope(app.state.engine) as s:
         sam_id = svc.get_user_by_username(session=s, actor=Actor.system(), username="sam").id
-    r = alice.post(
+    r = ada.post(
         f"/admin/users/{sam_id}/active",
         data={"csrf_token": tok, "active": "false"},
         follow_redirects=False,

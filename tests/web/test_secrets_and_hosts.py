@@ -27,7 +27,7 @@ PUBLISHED = next(iter(KNOWN_SECRETS))
 
 def _forged_cookie(secret: str, user_id: int) -> str:
     now = time.time()
-    payload = {"uid": user_id, "uname": "alice", "login_at": now, "seen_at": now, "csrf": "x" * 43}
+    payload = {"uid": user_id, "uname": "ada", "login_at": now, "seen_at": now, "csrf": "x" * 43}
     data = base64.b64encode(json.dumps(payload).encode())
     return TimestampSigner(secret).sign(data).decode()
 
@@ -65,22 +65,22 @@ def test_published_or_short_secrets_are_refused_in_every_mode(tmp_path) -> None:
 
 def test_a_cookie_forged_with_the_published_secret_is_nobody(app, web_env) -> None:  # noqa: ANN001
     client = TestClient(app, base_url="http://127.0.0.1")
-    alice_id = web_env["ids"]["alice"]
-    client.cookies.set(SESSION_COOKIE, _forged_cookie(PUBLISHED, alice_id))
+    ada_id = web_env["ids"]["ada"]
+    client.cookies.set(SESSION_COOKIE, _forged_cookie(PUBLISHED, ada_id))
     r = client.get("/api/me")
     assert r.status_code == 401
     r = client.get("/admin/users", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
-def test_foreign_host_headers_get_400(app, alice) -> None:  # noqa: ANN001
+def test_foreign_host_headers_get_400(app, ada) -> None:  # noqa: ANN001
     # A rebinding page reaches 127.0.0.1 under its own name: the Host header shows it.
     evil = TestClient(app, base_url="http://attacker.example")
     assert evil.get("/login").status_code == 400
     assert evil.get("/healthz").status_code == 400
     # The signed-in practitioner's cookies are useless under a foreign name too.
-    alice.cookies  # noqa: B018 - the session exists on 127.0.0.1
-    r = alice.get("/api/me", headers={"host": "attacker.example"})
+    ada.cookies  # noqa: B018 - the session exists on 127.0.0.1
+    r = ada.get("/api/me", headers={"host": "attacker.example"})
     assert r.status_code == 400
     for name in ("127.0.0.1", "localhost"):
         assert TestClient(app, base_url=f"http://{name}:8000").get("/healthz").status_code == 200

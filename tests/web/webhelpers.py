@@ -11,32 +11,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-PASSWORD = "correct horse battery"
-USERS = {"alice": "admin", "pat": "practitioner", "rita": "reception"}
+from people import PASSWORD, PEOPLE
+
+#: Username -> role of the named users (``tests/people.py``).
+USERS = {p.username: p.role for p in PEOPLE}
 
 
 def make_data_dir(root: Path, database_url: str | None = None) -> tuple[object, dict[str, int]]:
-    """Migrate a fresh database (SQLite under *root* by default) and create alice, pat, rita."""
+    """Migrate a fresh database (SQLite under *root* by default) with the named users.
+
+    Returns the settings and the user ids by username (``tests/people.py``).
+    """
     from acuface.clinic import db
-    from acuface.clinic import services as svc
-    from acuface.clinic.schemas import Actor
     from acuface.config import Settings
+    from people import create_people
 
     settings = Settings(data_dir=root, env="dev", database_url=database_url)
     engine = db.make_engine(settings.sqlalchemy_url)
     db.upgrade(engine)
-    ids = {}
     with db.session_scope(engine) as s:
-        for name, role in USERS.items():
-            u = svc.create_user(
-                session=s,
-                actor=Actor.system(),
-                username=name,
-                password=PASSWORD,
-                role=role,
-                display_name=name.title(),
-            )
-            ids[name] = u.id
+        ids = {name: actor.user_id or 0 for name, actor in create_people(s, source="cli").items()}
     engine.dispose()
     return settings, ids
 
@@ -66,7 +60,7 @@ def api_token(client: TestClient) -> str:
 
 @contextmanager
 def postgres_app(root: Path, **web_overrides: object) -> Iterator[object]:
-    """The app on a fresh PostgreSQL schema with alice, pat and rita (dropped afterwards).
+    """The app on a fresh PostgreSQL schema with the named users (dropped afterwards).
 
     The caller skips first when :func:`pgtest.pg_unavailable` gives a reason.
     """
