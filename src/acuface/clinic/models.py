@@ -27,10 +27,13 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that migrations are the same on SQLite and PostgreSQL.
@@ -86,6 +89,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+#: Indexes that migrations create on some databases only and the models do not
+#: declare (SQLAlchemy cannot state them portably): the PostgreSQL trigram index of
+#: the client search (migration 0005, when pg_trgm is available).
+DATABASE_ONLY_INDEXES: frozenset[str] = frozenset({"ix_clients_search_trgm"})
+
+#: SQL of :func:`client_search_text`, as the PostgreSQL trigram index (migration 0005)
+#: has it; the expression must stay the same for the index to serve the search.
+CLIENT_SEARCH_SQL = (
+    "lower(given_name || ' ' || family_name || ' ' || coalesce(email, '') || ' ' "
+    "|| coalesce(phone, ''))"
+)
+
+
 class User(Base):
     """A person who logs in: admin, practitioner or reception."""
 
@@ -108,6 +124,9 @@ class Client(Base):
     """A client: identity, contact, notes; soft-deleted with a retention note."""
 
     __tablename__ = "clients"
+    # The client list's order. (On PostgreSQL the search has a trigram index too,
+    # see DATABASE_ONLY_INDEXES.)
+    __table_args__ = (Index("ix_clients_list_order", "family_name", "given_name", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     given_name: Mapped[str] = mapped_column(String(100))
@@ -123,6 +142,21 @@ class Client(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     retention_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def client_search_text() -> ColumnElement[str]:
+    """Return a client's name, e-mail and phone as one lower-case text (the search target)."""
+    space: ColumnElement[str] = literal_column("' '")
+    empty: ColumnElement[str] = literal_column("''")
+    return func.lower(
+        Client.given_name
+        + space
+        + Client.family_name
+        + space
+        + func.coalesce(Client.email, empty)
+        + space
+        + func.coalesce(Client.phone, empty)
+    )
 
 
 class Intake(Base):
@@ -146,7 +180,9 @@ class Plan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), nullable=True)
+    intake_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intakes.id"), nullable=True, index=True
+    )
     planner_version: Mapped[str] = mapped_column(String(50))
     plan: Mapped[dict[str, Any]] = mapped_column(JsonType)
     needle_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -162,8 +198,8 @@ class TreatmentSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True, index=True)
     session_date: Mapped[date] = mapped_column(Date, index=True)
     start_time: Mapped[time | None] = mapped_column(Time, nullable=True)
     retention_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -181,7 +217,9 @@ class TreatmentSession(Base):
     position: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
     signed_by_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -227,7 +265,7 @@ class SessionAmendment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     author: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -244,7 +282,7 @@ class AdverseEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("treatment_sessions.id"), nullable=True
+        ForeignKey("treatment_sessions.id"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(10))
@@ -265,7 +303,7 @@ class Photo(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("treatment_sessions.id"), nullable=True
+        ForeignKey("treatment_sessions.id"), nullable=True, index=True
     )
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(50))
@@ -295,9 +333,9 @@ class Measurement(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"), nullable=True)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"), nullable=True, index=True)
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("treatment_sessions.id"), nullable=True
+        ForeignKey("treatment_sessions.id"), nullable=True, index=True
     )
     metric: Mapped[str] = mapped_column(String(100))
     region: Mapped[str] = mapped_column(String(100))
@@ -316,7 +354,7 @@ class OutcomeRating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("treatment_sessions.id"), nullable=True
+        ForeignKey("treatment_sessions.id"), nullable=True, index=True
     )
     scale: Mapped[str] = mapped_column(String(50))
     value: Mapped[int] = mapped_column(Integer)
@@ -352,7 +390,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     username: Mapped[str] = mapped_column(String(100))
     role: Mapped[str | None] = mapped_column(String(20), nullable=True)
     action: Mapped[str] = mapped_column(String(50), index=True)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed, roles_for
+from acuface.clinic.paging import DEFAULT_PAGE_SIZE, PageRequest
 from acuface.clinic.schemas import Actor, UserDTO
 from acuface.errors import AcufaceError, PermissionDenied
 from acuface.web import login_sessions
@@ -188,6 +189,18 @@ def error_status(exc: AcufaceError) -> int:
 #: A record id in a path: positive and within a 32-bit signed integer, so that an
 #: absurd id is a clean 422 rather than a database overflow.
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def page_query(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1_000_000)] = DEFAULT_PAGE_SIZE,
+) -> PageRequest:
+    """Return the page asked for in the query string (``?page=&size=``), size capped."""
+    return PageRequest.of(page, size)
+
+
+#: The page of a paged list (clients, audit, photos, sessions).
+PageDep = Annotated[PageRequest, Depends(page_query)]
 
 
 #: Error answers every JSON endpoint documents (each is ``{"type", "message"}``).

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -44,6 +45,13 @@ def _tojson_script(value: Any) -> Markup:
     return Markup(text)  # noqa: S704 - escaped above; the block is data, never executed
 
 
+def _page_url(request: Request, page: int) -> str:
+    """Return the current page's URL with its filters kept and another page number."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    params.append(("page", str(page)))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 templates.env.filters["date"] = _fmt_date
 templates.env.filters["datetime"] = _fmt_datetime
 templates.env.filters["json_script"] = _tojson_script
@@ -53,6 +61,8 @@ templates.env.globals["can"] = allowed
 templates.env.globals["Action"] = Action
 # The printed progress report draws its charts with the same function.
 templates.env.globals["line_chart"] = line_chart
+# Links of the one pager macro (templates/_pager.html).
+templates.env.globals["page_url"] = _page_url
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:

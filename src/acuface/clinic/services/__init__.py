@@ -13,12 +13,19 @@ from acuface.clinic.services.adverse_events import (
     record_adverse_event,
     resolve_adverse_event,
 )
-from acuface.clinic.services.audit import list_audit
+from acuface.clinic.services.audit import (
+    AuditFilter,
+    audit_csv_lines,
+    list_audit,
+    page_audit,
+    record_audit_export,
+)
 from acuface.clinic.services.clients import (
     count_clients,
     create_client,
     get_client,
     list_clients,
+    page_clients,
     purge_client,
     soft_delete_client,
     undelete_client,
@@ -53,6 +60,7 @@ from acuface.clinic.services.photos import (
     check_photo_target,
     get_photo,
     list_photos,
+    page_photos,
     pose_warnings,
     read_photo_bytes,
 )
@@ -66,6 +74,7 @@ from acuface.clinic.services.sessions import (
     get_session,
     list_schedule,
     list_sessions,
+    page_sessions,
     session_guidance,
     set_needles,
     sign_session,
@@ -132,7 +141,14 @@ __all__ = [
     "get_user_by_username",
     "latest_plan",
     "list_adverse_events",
+    "AuditFilter",
+    "audit_csv_lines",
     "list_audit",
+    "page_audit",
+    "page_clients",
+    "page_photos",
+    "page_sessions",
+    "record_audit_export",
     "list_clients",
     "list_consents",
     "list_intakes",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import auditlog
@@ -67,7 +67,23 @@ def live_client(session: Session, client_id: int, *, include_deleted: bool = Fal
     client = session.get(m.Client, client_id)
     if client is None or (client.deleted_at is not None and not include_deleted):
         raise NotFound(f"No client with id {client_id}.")
+    # Keep the row for the session's life: the services hand out DTOs, so nothing
+    # else holds it, and the identity map (weak) would forget it and re-read it
+    # for each service a page calls.
+    session.info.setdefault(_PINNED, {})[client_id] = client
     return client
+
+
+_PINNED = "acuface_clients"
+
+
+def _unpin(session: Session) -> None:
+    # Only for the transaction: the next one reads the client afresh.
+    session.info.pop(_PINNED, None)
+
+
+event.listen(Session, "after_commit", _unpin)
+event.listen(Session, "after_rollback", _unpin)
 
 
 def check_belongs(row: Any, client_id: int, label: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import Select, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
+from acuface.clinic.paging import Page, PageRequest, paginate
 from acuface.clinic.photostore import get_photo_store
 from acuface.clinic.schemas import (
     Actor,
@@ -60,6 +61,46 @@ def get_client(
     return ClientDTO.model_validate(client)
 
 
+def _client_query(*, search: str | None, include_deleted: bool) -> Select[m.Client]:
+    query = select(m.Client).order_by(m.Client.family_name, m.Client.given_name, m.Client.id)
+    if not include_deleted:
+        query = query.where(m.Client.deleted_at.is_(None))
+    if search and search.strip():
+        # One expression, trigram-indexed on PostgreSQL; the pattern is a plain
+        # value (not built in SQL) so that the planner can use the index.
+        term = search.strip().lower()
+        for ch in ("\\", "%", "_"):
+            term = term.replace(ch, "\\" + ch)
+        query = query.where(m.client_search_text().like(f"%{term}%", escape="\\"))
+    return query
+
+
+def page_clients(
+    *,
+    session: Session,
+    actor: Actor,
+    search: str | None = None,
+    include_deleted: bool = False,
+    page: PageRequest | None = None,
+) -> Page[ClientSummaryDTO]:
+    """One page of clients by family and given name; *search* matches name, e-mail or phone."""
+    authorize(actor, Action.SEE_DELETED_CLIENTS if include_deleted else Action.READ_CLIENTS)
+    result = paginate(
+        session,
+        _client_query(search=search, include_deleted=include_deleted),
+        page or PageRequest(),
+        _summary,
+    )
+    audit(
+        session,
+        actor,
+        "client.list",
+        "client",
+        detail={"count": len(result.items), "page": result.page, "search": bool(search)},
+    )
+    return result
+
+
 def list_clients(
     *,
     session: Session,
@@ -69,23 +110,10 @@ def list_clients(
     limit: int = 500,
     offset: int = 0,
 ) -> list[ClientSummaryDTO]:
-    """List clients by family and given name; *search* matches name, e-mail or phone."""
+    """List clients by family and given name (at most 500 from *offset*; the JSON API)."""
     authorize(actor, Action.SEE_DELETED_CLIENTS if include_deleted else Action.READ_CLIENTS)
-    query = select(m.Client).order_by(m.Client.family_name, m.Client.given_name, m.Client.id)
-    if not include_deleted:
-        query = query.where(m.Client.deleted_at.is_(None))
-    if search and search.strip():
-        term = search.strip()
-        full = m.Client.given_name + " " + m.Client.family_name
-        query = query.where(
-            or_(
-                full.icontains(term, autoescape=True),
-                m.Client.family_name.icontains(term, autoescape=True),
-                m.Client.email.icontains(term, autoescape=True),
-                m.Client.phone.icontains(term, autoescape=True),
-            )
-        )
-    rows = list(session.scalars(query.limit(max(0, min(limit, 5000))).offset(max(0, offset))))
+    query = _client_query(search=search, include_deleted=include_deleted)
+    rows = list(session.scalars(query.limit(max(0, min(limit, 500))).offset(max(0, offset))))
     audit(
         session,
         actor,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
+from acuface.clinic.paging import Page, PageRequest, paginate
 from acuface.clinic.photostore import (
     LocalPhotoStore,
     PhotoStore,
@@ -360,6 +361,29 @@ def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[Photo
         action=Action.READ_PHOTOS,
     )
     return [PhotoDTO.model_validate(r) for r in rows]
+
+
+def page_photos(
+    *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
+) -> Page[PhotoDTO]:
+    """Return one page of a client's photos, newest first."""
+    authorize(actor, Action.READ_PHOTOS)
+    live_client(session, client_id)
+    query = (
+        select(m.Photo)
+        .where(m.Photo.client_id == client_id)
+        .order_by(m.Photo.captured_at.desc(), m.Photo.id.desc())
+    )
+    result = paginate(session, query, page or PageRequest(), PhotoDTO.model_validate)
+    audit(
+        session,
+        actor,
+        "photo.list",
+        "photo",
+        client_id=client_id,
+        detail={"count": len(result.items), "page": result.page},
+    )
+    return result
 
 
 def check_photo_store(

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, allowed, authorize
+from acuface.clinic.paging import Page, PageRequest, paginate
 from acuface.clinic.schemas import (
     MAX_NOTE_CHARS,
     Actor,
@@ -354,6 +355,29 @@ def list_sessions(*, session: Session, actor: Actor, client_id: int) -> list[Ses
     return [_to_dto(r) for r in rows]
 
 
+def page_sessions(
+    *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
+) -> Page[SessionDTO]:
+    """Return one page of a client's sessions, newest first."""
+    authorize(actor, Action.READ_SESSIONS)
+    live_client(session, client_id)
+    query = (
+        select(m.TreatmentSession)
+        .where(m.TreatmentSession.client_id == client_id)
+        .order_by(m.TreatmentSession.session_date.desc(), m.TreatmentSession.id.desc())
+    )
+    result = paginate(session, query, page or PageRequest(), _to_dto)
+    audit(
+        session,
+        actor,
+        "session.list",
+        "session",
+        client_id=client_id,
+        detail={"count": len(result.items), "page": result.page},
+    )
+    return result
+
+
 def list_schedule(
     *, session: Session, actor: Actor, day: date, practitioner_id: int | None = None
 ) -> list[ScheduleEntryDTO]:
@@ -364,6 +388,9 @@ def list_schedule(
         .join(m.Client, m.Client.id == m.TreatmentSession.client_id)
         .where(m.TreatmentSession.session_date == day, m.Client.deleted_at.is_(None))
         .order_by(m.TreatmentSession.start_time, m.TreatmentSession.id)
+        # The day list shows no needles or amendments: do not load them (a busy
+        # day's needles were most of the page's time).
+        .options(lazyload(m.TreatmentSession.needles), lazyload(m.TreatmentSession.amendments))
     )
     if practitioner_id is not None:
         query = query.where(m.TreatmentSession.practitioner_id == practitioner_id)

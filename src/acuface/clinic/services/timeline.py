@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
@@ -45,9 +45,23 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 detail=f"planner {p.planner_version}",
             )
         )
-    for s in rows(m.TreatmentSession):
-        assert isinstance(s, m.TreatmentSession)
-        total = sum(n.count for n in s.needles)
+    # Needle totals and amendments by query, not by loading every needle of every
+    # session (a client with 200 sessions has thousands).
+    totals = dict(
+        session.execute(
+            select(m.SessionNeedle.session_id, func.coalesce(func.sum(m.SessionNeedle.count), 0))
+            .join(m.TreatmentSession, m.TreatmentSession.id == m.SessionNeedle.session_id)
+            .where(m.TreatmentSession.client_id == client_id)
+            .group_by(m.SessionNeedle.session_id)
+        ).all()
+    )
+    visits = session.scalars(
+        select(m.TreatmentSession)
+        .where(m.TreatmentSession.client_id == client_id)
+        .options(lazyload(m.TreatmentSession.needles), lazyload(m.TreatmentSession.amendments))
+    )
+    for s in visits:
+        total = int(totals.get(s.id, 0))
         items.append(
             TimelineEntryDTO(
                 kind="session",
@@ -57,16 +71,26 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 detail=s.practitioner.display_name,
             )
         )
-        for a in s.amendments:
-            items.append(
-                TimelineEntryDTO(
-                    kind="amendment",
-                    record_id=a.id,
-                    at=a.created_at.date(),
-                    title=f"Amendment to session {s.id}",
-                    detail=a.author,
-                )
+    amendments = session.execute(
+        select(
+            m.SessionAmendment.id,
+            m.SessionAmendment.session_id,
+            m.SessionAmendment.created_at,
+            m.SessionAmendment.author,
+        )
+        .join(m.TreatmentSession, m.TreatmentSession.id == m.SessionAmendment.session_id)
+        .where(m.TreatmentSession.client_id == client_id)
+    )
+    for a_id, a_session, a_at, a_author in amendments:
+        items.append(
+            TimelineEntryDTO(
+                kind="amendment",
+                record_id=a_id,
+                at=a_at.date(),
+                title=f"Amendment to session {a_session}",
+                detail=a_author,
             )
+        )
     for ph in rows(m.Photo):
         assert isinstance(ph, m.Photo)
         items.append(

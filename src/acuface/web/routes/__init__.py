@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from acuface.web.routes import (
+    admin_audit,
     admin_sessions,
     admin_users,
     atlas,
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     progress.router,
     atlas.router,
     admin_users.router,
+    admin_audit.router,
     admin_sessions.router,
     settings.router,
     # Each resource's JSON endpoints live beside its pages, under /api.

@@ -1,10 +1,10 @@
-"""Administration (admin only): users (create, role, deactivate, reset password), audit log."""
+"""Administration (admin only): users (create, role, deactivate, reset password)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -103,20 +103,3 @@ def admin_user_password(
     _forget_sessions(request, session, user_id)
     flash(request, "Password reset. Tell the user through a safe channel.", "success")
     return RedirectResponse("/admin/users", status_code=303)
-
-
-@router.get("/admin/audit", name="admin_audit")
-def admin_audit(
-    request: Request,
-    session: SessionDep,
-    actor: AdminActor,
-    client_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    action: Annotated[str | None, Query(max_length=60)] = None,
-) -> Response:
-    """Show the newest audit entries (who did what to which record, when, from where)."""
-    entries = svc.list_audit(
-        session=session, actor=actor, client_id=client_id, action=action or None, limit=300
-    )
-    return render(
-        request, "admin/audit.html", {"entries": entries, "client_id": client_id, "action": action}
-    )

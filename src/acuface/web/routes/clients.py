@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
+from acuface.clinic.paging import PageRequest
 from acuface.clinic.schemas import (
     ClientCreate,
     ClientDTO,
@@ -23,6 +24,7 @@ from acuface.web.deps import (
     ActorDep,
     ClinicalActor,
     CurrentUser,
+    PageDep,
     RecordId,
     SessionDep,
     api_router,
@@ -30,6 +32,9 @@ from acuface.web.deps import (
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+
+#: Sessions shown on the client page (the rest on the client's sessions list).
+CLIENT_PAGE_SESSIONS = 20
 
 CLIENT_FIELDS = (
     "given_name",
@@ -85,19 +90,24 @@ def _invalid_form(
 
 @router.get("/clients", name="clients")
 def clients(
-    request: Request, session: SessionDep, actor: ActorDep, q: str = "", deleted: bool = False
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    deleted: bool = False,
 ) -> Response:
-    """List clients, filtered by name, e-mail or phone (``q``)."""
-    rows = svc.list_clients(
+    """List clients a page at a time, filtered by name, e-mail or phone (``q``)."""
+    result = svc.page_clients(
         session=session,
         actor=actor,
         search=q.strip() or None,
         include_deleted=deleted and allowed(actor, Action.SEE_DELETED_CLIENTS),
-        limit=500,
+        page=page,
     )
-    ctx = {"rows": rows, "q": q, "deleted": deleted}
+    ctx = {"rows": result.items, "page": result, "q": q, "deleted": deleted}
     if request.headers.get("hx-request") == "true":
-        return render(request, "clients/_rows.html", ctx)
+        return render(request, "clients/_search.html", ctx)
     return render(request, "clients/list.html", ctx)
 
 
@@ -135,11 +145,21 @@ def client_page(
     if ctx["clinical"]:
         ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
         ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
-        ctx["sessions"] = svc.list_sessions(session=session, actor=actor, client_id=client_id)
+        # The newest sessions, and the newest photo with the count; the full,
+        # paged lists are a click away.
+        ctx["sessions_page"] = svc.page_sessions(
+            session=session,
+            actor=actor,
+            client_id=client_id,
+            page=PageRequest(size=CLIENT_PAGE_SESSIONS),
+        )
+        ctx["sessions"] = ctx["sessions_page"].items
         ctx["events"] = svc.list_adverse_events(session=session, actor=actor, client_id=client_id)
-        photos = svc.list_photos(session=session, actor=actor, client_id=client_id)
-        ctx["photo"] = photos[0] if photos else None
-        ctx["photo_count"] = len(photos)
+        photos = svc.page_photos(
+            session=session, actor=actor, client_id=client_id, page=PageRequest(size=1)
+        )
+        ctx["photo"] = photos.items[0] if photos.items else None
+        ctx["photo_count"] = photos.total
         ctx["practitioners"] = [
             u
             for u in svc.list_users(session=session, actor=actor, include_inactive=False)
@@ -151,6 +171,16 @@ def client_page(
         b = client.birth_date
         ctx["age"] = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     return render(request, "clients/page.html", ctx)
+
+
+@router.get("/clients/{client_id}/sessions", name="client_sessions")
+def client_sessions(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId, page: PageDep
+) -> Response:
+    """All of a client's sessions, newest first, a page at a time."""
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    result = svc.page_sessions(session=session, actor=actor, client_id=client_id, page=page)
+    return render(request, "sessions/list.html", {"client": client, "page": result})
 
 
 @router.get("/clients/{client_id}/edit", name="client_edit")

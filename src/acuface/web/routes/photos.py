@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from acuface.clinic import services as svc
+from acuface.clinic.paging import PageRequest
 from acuface.clinic.schemas import PhotoCheckDTO, PhotoDTO, PhotoView
 from acuface.errors import AcufaceError, ImageTooLarge
 from acuface.locator import locate
@@ -61,11 +62,30 @@ def _photos_index(
     status_code : int
         HTTP status of the page (the error's status after a failed upload).
     """
-    photos = svc.list_photos(session=session, actor=actor, client_id=client.id)
-    context: dict[str, Any] = {"client": client, "photos": photos, "views": VIEWS}
+    page = PageRequest.of(*_page_numbers(request))
+    result = svc.page_photos(session=session, actor=actor, client_id=client.id, page=page)
+    context: dict[str, Any] = {
+        "client": client,
+        "photos": result.items,
+        "page": result,
+        "views": VIEWS,
+    }
     if error is not None:
         context["error"] = error
     return render(request, "photos/index.html", context, status_code=status_code)
+
+
+def _page_numbers(request: Request) -> tuple[int, int]:
+    # The upload form posts to the list's URL, so the page comes from the query.
+    def number(name: str, default: int) -> int:
+        text = request.query_params.get(name, "")
+        return int(text) if text.isdigit() and len(text) < 8 else default
+
+    return number("page", 1), number("size", PHOTOS_PER_PAGE)
+
+
+#: Photos per page of a client's photo list.
+PHOTOS_PER_PAGE = 24
 
 
 @router.get("/clients/{client_id}/photos", name="photos")
