@@ -162,6 +162,37 @@ class RecordLocked(ClinicError):
     http_status = 409
 
 
+class ConsentMissing(ClinicError):
+    """The client has no active consent of the kind this needs (409, not a role problem).
+
+    Parameters
+    ----------
+    message : str
+        What is missing and what to do.
+    client_id : int
+        Whose consent is missing.
+    kind : str
+        The consent kind needed (``treatment``, ``photography``, ``research``).
+
+    Attributes
+    ----------
+    link : str
+        Where the consent is recorded (the web shows it as a link; JSON carries it).
+    """
+
+    http_status = 409
+
+    def __init__(self, message: str, *, client_id: int, kind: str) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+        self.kind = kind
+        self.link = f"/clients/{client_id}/consents/new?kind={kind}"
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"type", "message", "kind", "link"}``."""
+        return {**super().to_dict(), "kind": self.kind, "link": self.link}
+
+
 class SchemaOutOfDate(ClinicError):
     """The database schema is older than the code; run ``acuface db upgrade``."""
 

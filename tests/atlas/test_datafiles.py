@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import acuface.clinic.consent_texts  # noqa: F401 - registers the consent texts
 import acuface.skin  # noqa: F401 - registers the skin data files
 from acuface.atlas import datafiles, load_atlas
 from acuface.atlas.datafiles import DataFile
@@ -30,6 +31,7 @@ def test_every_part_registers_its_files() -> None:
         "skin_regions",
         "skin_repeatability",
         "skin_sagging",
+        "consent_texts",
     } <= names
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import acuface.clinic.consent_texts  # noqa: F401 - registers the consent texts
+import acuface.skin  # noqa: F401 - registers the skin data files
 from acuface.atlas import datafiles, json_schemas
 
 

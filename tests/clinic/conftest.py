@@ -213,7 +213,6 @@ def full_record(
 
     from acuface.clinic.schemas import (
         AdverseEventCreate,
-        ConsentCreate,
         IntakeCreate,
         MeasurementCreate,
         NeedleIn,
@@ -221,13 +220,9 @@ def full_record(
         SessionCreate,
     )
     from acuface.planner import Intake, make_plan
+    from consenting import give_consents
 
-    svc.record_consent(
-        session=session,
-        actor=pat,
-        client_id=client_id,
-        data=ConsentCreate(kind="treatment", signed_on=date(2026, 1, 5), document_version="v2"),
-    )
+    give_consents(session, client_id, actor=pat)
     intake = svc.create_intake(
         session=session,
         actor=pat,

@@ -1,4 +1,4 @@
-"""Consents, intakes, client updates: the smaller rules."""
+"""Intakes and client updates: the smaller rules (consents: test_consents.py)."""
 
 from __future__ import annotations
 
@@ -8,35 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import Actor, ClientUpdate, ConsentCreate, IntakeCreate
-from acuface.errors import InvalidRecord, PermissionDenied
+from acuface.clinic.schemas import Actor, ClientUpdate, IntakeCreate
 from acuface.planner import Intake
 from acuface.planner.snapshot import IntakeSnapshot
-
-
-def test_consent_withdrawal_keeps_the_original(
-    session: Session, pat: Actor, rita: Actor, client_id: int
-) -> None:
-    c = svc.record_consent(
-        session=session,
-        actor=pat,
-        client_id=client_id,
-        data=ConsentCreate(kind="photography", signed_on=date(2026, 1, 5)),
-    )
-    with pytest.raises(InvalidRecord):
-        svc.withdraw_consent(
-            session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
-        )
-    w = svc.withdraw_consent(
-        session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
-    )
-    assert w.granted and w.withdrawn_on == date(2026, 3, 1) and w.signed_on == date(2026, 1, 5)
-    with pytest.raises(InvalidRecord, match="already withdrawn"):
-        svc.withdraw_consent(
-            session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2026, 3, 2)
-        )
-    with pytest.raises(PermissionDenied):
-        svc.list_consents(session=session, actor=rita, client_id=client_id)
 
 
 def test_intake_round_trip(session: Session, pat: Actor, client_id: int) -> None:

@@ -187,7 +187,8 @@ def point_command(
 
 
 def _registered_files() -> list[DataFile[Any]]:
-    """Every data file: the atlas's own and those other parts register (skin)."""
+    """Every data file: the atlas's own and those other parts register (skin, clinic)."""
+    import acuface.clinic.consent_texts  # noqa: F401 - registers the consent texts
     import acuface.skin  # noqa: F401 - registers the skin data files
     from acuface.atlas import datafiles
 

@@ -19,6 +19,7 @@ Restore checks every member's hash first, then refuses a non-empty target unless
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -35,7 +36,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.types import Date, Time
+from sqlalchemy.types import Date, LargeBinary, Time
 
 import acuface
 from acuface import private
@@ -75,6 +76,9 @@ def _encode(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        # Binary columns (drawn consent signatures) travel as base64 text.
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -87,6 +91,8 @@ def _decoder(table: Table) -> dict[str, Any]:
             out[column.name] = date.fromisoformat
         elif isinstance(column.type, Time):
             out[column.name] = time.fromisoformat
+        elif isinstance(column.type, LargeBinary):
+            out[column.name] = base64.b64decode
     return out
 
 

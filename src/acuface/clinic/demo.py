@@ -13,6 +13,7 @@ The demo password is printed by ``acuface demo-data``: development only.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import random
@@ -23,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 
 from acuface.atlas.knowledge import load_knowledge
@@ -145,6 +147,27 @@ def _demo_screening(
     if female and 25 <= age <= 42 and rng.random() < 0.15:
         answers["pregnancy"] = {"week": rng.randint(10, 32)}
     return answers
+
+
+def demo_signature(name: str) -> bytes:
+    """Return an invented signature for *name*: a PNG of a pen-like scribble.
+
+    Demo clients sign their consents too, so the consent page of the demo clinic
+    shows what a real one looks like.
+    """
+    rng = random.Random(f"{SEED}-signature-{name}")
+    img = Image.new("RGBA", (600, 180), (255, 255, 255, 0))
+    pen = ImageDraw.Draw(img)
+    x, y = 30.0, 110.0
+    points = [(x, y)]
+    for _ in range(max(6, len(name) * 2)):
+        x += rng.uniform(12, 30)
+        y = min(160.0, max(30.0, y + rng.uniform(-45, 45)))
+        points.append((x, y))
+    pen.line(points, fill=(20, 30, 90, 255), width=4, joint="curve")
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _prepare(path: str, analyse: bool) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
@@ -283,12 +306,18 @@ def load_demo(
                     notes="Demo client (invented).",
                 ),
             )
-            for kind in ("treatment", "photography", "data_processing"):
+            # Before anything else: signing notes and adding photos need these.
+            for kind in ("treatment", "photography", "research"):
                 svc.record_consent(
                     session=session,
                     actor=pract,
                     client_id=client.id,
-                    data=ConsentCreate(kind=kind, signed_on=first_visit, document_version="demo-1"),
+                    data=ConsentCreate(
+                        kind=kind,
+                        signed_by=f"{given} {family}",
+                        signed_on=first_visit,
+                        signature_png=demo_signature(f"{given} {family}"),
+                    ),
                 )
             intake_model = Intake(
                 concerns=chosen,

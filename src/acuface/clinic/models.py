@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -111,6 +112,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(50), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
+    # Printed after the name on signed notes ("Lic. Ac., MSc"); a practitioner's own.
+    credentials: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -221,6 +224,10 @@ class TreatmentSession(Base):
         ForeignKey("users.id"), nullable=True, index=True
     )
     signed_by_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The signer's credentials as they were when signing, and why someone other
+    # than the note's practitioner signed it (both kept: signer and practitioner).
+    signed_by_credentials: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    signed_for_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -366,7 +373,10 @@ class OutcomeRating(Base):
 
 
 class Consent(Base):
-    """A consent given or refused, and when it was withdrawn."""
+    """A consent given or refused, who signed and witnessed it, and when it was withdrawn.
+
+    ``document_version`` is the id of the consent text shown (``consent_texts.yaml``).
+    """
 
     __tablename__ = "consents"
 
@@ -376,7 +386,16 @@ class Consent(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     signed_on: Mapped[date] = mapped_column(Date)
     withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     document_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The name the client typed, and the signature drawn on the tablet (PNG bytes).
+    signed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # No foreign key (as in the audit log): SQLite cannot add one to an existing
+    # table without a rebuild that would drop the signed-note triggers; users are
+    # deactivated, never deleted, and the witness's name is kept beside the id.
+    witness_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    witness_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))

@@ -8,6 +8,7 @@ the reports never touch the database layer. Input models reject unknown fields.
 from __future__ import annotations
 
 import base64
+import binascii
 import getpass
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -87,7 +88,10 @@ class _AdverseKindsFromData(Sequence[str]):
 #: Every adverse event kind, in file order (forms list them so).
 ADVERSE_KINDS: Sequence[str] = _AdverseKindsFromData()
 Severity = Literal["mild", "moderate", "severe"]
+#: Kinds a stored consent may have (``data_processing`` and ``other`` are older records').
 ConsentKind = Literal["treatment", "photography", "data_processing", "research", "other"]
+#: Kinds recorded today: each has a versioned text in ``clinic/data/consent_texts.yaml``.
+NewConsentKind = Literal["treatment", "photography", "research"]
 PhotoView = Literal[
     "front", "left_oblique", "right_oblique", "left_profile", "right_profile", "other"
 ]
@@ -729,18 +733,56 @@ class RatingDTO(_Out):
     created_by: str
 
 
-class ConsentCreate(_Input):
-    """A consent given (or refused) by the client."""
+#: Largest drawn signature accepted (a tablet-sized PNG of strokes is 5-40 kB).
+MAX_SIGNATURE_BYTES = 300_000
+_DATA_URL_PNG = "data:image/png;base64,"
 
-    kind: ConsentKind
+
+def _signature_bytes(value: object) -> object:
+    """Accept PNG bytes, or (JSON, forms) base64 text with or without a data-URL prefix."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().removeprefix(_DATA_URL_PNG)
+    if not text:
+        return b""  # an empty field: no signature (the service stores None)
+    if len(text) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
+        raise ValueError(f"the signature is larger than {MAX_SIGNATURE_BYTES} bytes")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the signature must be a PNG image as base64 text") from None
+
+
+#: A drawn signature: PNG bytes (base64 text in JSON).
+SignaturePng = Annotated[
+    bytes,
+    BeforeValidator(_signature_bytes),
+    Field(max_length=MAX_SIGNATURE_BYTES, description="PNG; in JSON base64 or a data URL."),
+]
+
+
+class ConsentCreate(_Input):
+    """A consent given (or refused) by the client.
+
+    The witness is the signed-in user who records it. ``document_version`` is the
+    id of the consent text shown; left out, the kind's current text.
+    """
+
+    kind: NewConsentKind
+    signed_by: str = Field(
+        min_length=2, max_length=200, description="The client's name as they typed it."
+    )
     granted: bool = True
-    signed_on: RecordDate
+    signed_on: RecordDate | None = Field(default=None, description="Default: today.")
     document_version: str | None = Field(default=None, max_length=100)
+    signature_png: SignaturePng | None = Field(
+        default=None, description="The signature drawn on the tablet."
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
 class ConsentDTO(_Out):
-    """A stored consent."""
+    """A stored consent (the signature image itself comes from ``consent_signature``)."""
 
     id: int
     client_id: int
@@ -748,10 +790,20 @@ class ConsentDTO(_Out):
     granted: bool
     signed_on: date
     withdrawn_on: date | None
+    withdrawn_by: str | None = None
     document_version: str | None
+    signed_by: str | None = None
+    has_signature: bool = False
+    witness_id: int | None = None
+    witness_name: str | None = None
     note: str | None
     created_at: datetime
     created_by: str
+
+    @property
+    def active(self) -> bool:
+        """Given and not withdrawn."""
+        return self.granted and self.withdrawn_on is None
 
 
 # --- audit and maintenance ---------------------------------------------------

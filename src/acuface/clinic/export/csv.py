@@ -201,6 +201,8 @@ def export_csv(*, session: Session, actor: Actor, client_id: int) -> str:
                 "granted": co.granted,
                 "withdrawn_on": co.withdrawn_on,
                 "document_version": co.document_version,
+                "signed_by": co.signed_by,
+                "witness": co.witness_name,
                 "note": co.note,
             },
         )

@@ -31,6 +31,15 @@ from acuface.clinic.services.clients import (
     undelete_client,
     update_client,
 )
+from acuface.clinic.services.consents import (
+    consent_signature,
+    get_consent,
+    has_consent,
+    list_consents,
+    record_consent,
+    require_consent,
+    withdraw_consent,
+)
 from acuface.clinic.services.intakes import (
     create_intake,
     get_intake,
@@ -46,11 +55,8 @@ from acuface.clinic.services.live import close_live_view, open_live_view
 from acuface.clinic.services.outcomes import (
     add_measurement,
     add_rating,
-    list_consents,
     list_measurements,
     list_ratings,
-    record_consent,
-    withdraw_consent,
 )
 from acuface.clinic.services.photos import (
     add_photo,
@@ -123,6 +129,10 @@ __all__ = [
     "check_photo_target",
     "check_photo_store",
     "client_timeline",
+    "consent_signature",
+    "get_consent",
+    "has_consent",
+    "require_consent",
     "close_live_view",
     "count_clients",
     "count_failed_logins",

@@ -1,8 +1,6 @@
-"""Measurements, outcome ratings and consents."""
+"""Measurements and outcome ratings (consents: :mod:`acuface.clinic.services.consents`)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -11,8 +9,6 @@ from acuface.clinic.access import Action, authorize
 from acuface.clinic.schemas import (
     RATING_SCALES,
     Actor,
-    ConsentCreate,
-    ConsentDTO,
     MeasurementCreate,
     MeasurementDTO,
     RatingCreate,
@@ -20,10 +16,8 @@ from acuface.clinic.schemas import (
 )
 from acuface.clinic.services._common import (
     add_audited,
-    audit,
     author,
     check_link,
-    client_record,
     list_client_rows,
     live_client,
 )
@@ -110,50 +104,3 @@ def list_ratings(
         where=() if scale is None else (m.OutcomeRating.scale == scale,),
     )
     return [RatingDTO.model_validate(r) for r in rows]
-
-
-def record_consent(
-    *, session: Session, actor: Actor, client_id: int, data: ConsentCreate
-) -> ConsentDTO:
-    """Record a consent given (or refused)."""
-    authorize(actor, Action.WRITE_CONSENTS)
-    live_client(session, client_id)
-    row = m.Consent(client_id=client_id, created_by=author(actor), **data.model_dump())
-    add_audited(
-        session,
-        actor,
-        row,
-        record_type="consent",
-        detail={"kind": data.kind, "granted": data.granted},
-    )
-    return ConsentDTO.model_validate(row)
-
-
-def withdraw_consent(
-    *, session: Session, actor: Actor, consent_id: int, withdrawn_on: date
-) -> ConsentDTO:
-    """Record that a consent was withdrawn (the original stays on record)."""
-    authorize(actor, Action.WRITE_CONSENTS)
-    row = client_record(session, m.Consent, consent_id, "consent")
-    if row.withdrawn_on is not None:
-        raise InvalidRecord(f"Consent {consent_id} was already withdrawn on {row.withdrawn_on}.")
-    if withdrawn_on < row.signed_on:
-        raise InvalidRecord("A consent cannot be withdrawn before it was given.")
-    row.withdrawn_on = withdrawn_on
-    session.flush()
-    audit(session, actor, "consent.update", "consent", row.id, client_id=row.client_id)
-    return ConsentDTO.model_validate(row)
-
-
-def list_consents(*, session: Session, actor: Actor, client_id: int) -> list[ConsentDTO]:
-    """Return a client's consents, newest first."""
-    rows = list_client_rows(
-        session,
-        actor,
-        model=m.Consent,
-        client_id=client_id,
-        order_by=(m.Consent.signed_on.desc(), m.Consent.id.desc()),
-        record_type="consent",
-        action=Action.READ_CONSENTS,
-    )
-    return [ConsentDTO.model_validate(r) for r in rows]

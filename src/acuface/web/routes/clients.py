@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
+from acuface.clinic.consent_texts import CONSENT_KINDS
 from acuface.clinic.paging import PageRequest
 from acuface.clinic.schemas import (
     ClientCreate,
@@ -160,6 +161,11 @@ def client_page(
         )
         ctx["photo"] = photos.items[0] if photos.items else None
         ctx["photo_count"] = photos.total
+        consents = svc.list_consents(session=session, actor=actor, client_id=client_id)
+        ctx["consent_status"] = {
+            kind: next((c for c in consents if c.kind == kind and c.active), None)
+            for kind in CONSENT_KINDS
+        }
         ctx["practitioners"] = [
             u
             for u in svc.list_users(session=session, actor=actor, include_inactive=False)
