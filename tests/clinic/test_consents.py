@@ -46,6 +46,7 @@ def test_a_consent_keeps_text_version_name_signature_and_witness(
     with Image.open(io.BytesIO(png)) as img:
         assert img.format == "PNG" and img.size == (600, 200)
         assert img.convert("RGBA").getchannel("A").getbbox() is not None  # the strokes survive
+    session.commit()  # entries of reads are written when the transaction ends
     entries = svc.list_audit(session=session, actor=Actor.system(), client_id=client_id)
     assert {"consent.create", "consent.read_signature"} <= {e.action for e in entries}
 
