@@ -358,7 +358,7 @@ def test_reception_and_admin_views(page: Any) -> None:
     page.goto("/admin/users")
     assert page.locator("[data-testid=users]").inner_text().count("active") >= 3
     shot(page, "12-admin-users")
-    page.goto("/admin/audit?user=alice")
+    page.goto("/admin/audit?user=ada")
     assert page.locator("[data-testid=pager]").count() == 1
     assert "login" in page.locator("[data-testid=audit]").inner_text()
     shot(page, "14-admin-audit")

@@ -140,40 +140,40 @@ def test_photo_list_pages(pat: TestClient, seeded) -> None:  # noqa: ANN001
 
 
 def test_audit_page_filters_by_user_client_action_and_dates(
-    alice: TestClient,
+    ada: TestClient,
     pat: TestClient,
     seeded,  # noqa: ANN001
 ) -> None:
     pat.get(f"/clients/{seeded['light']}")
-    html = alice.get(f"/admin/audit?user=pat&client_id={seeded['light']}&action=client").text
+    html = ada.get(f"/admin/audit?user=pat&client_id={seeded['light']}&action=client").text
     rows = re.findall(r"<tr><td>.*?</tr>", html)
     assert rows and all("pat" in r and "client." in r for r in rows)
     assert all(f'href="/clients/{seeded["light"]}"' in r for r in rows)
     # Nothing in a past date range; everything of today in today's.
     today = datetime.now(UTC).date()
-    assert "No entries match" in alice.get("/admin/audit?until=2000-01-01").text
-    assert "client.read" in alice.get(f"/admin/audit?since={today}&until={today}").text
-    assert alice.get("/admin/audit?since=2026-02-30").status_code == 422
-    assert alice.get("/admin/audit?since=2026-02-02&until=2026-02-01").status_code == 422
+    assert "No entries match" in ada.get("/admin/audit?until=2000-01-01").text
+    assert "client.read" in ada.get(f"/admin/audit?since={today}&until={today}").text
+    assert ada.get("/admin/audit?since=2026-02-30").status_code == 422
+    assert ada.get("/admin/audit?since=2026-02-02&until=2026-02-01").status_code == 422
 
 
-def test_audit_page_pages(alice: TestClient, pat: TestClient, seeded) -> None:  # noqa: ANN001
+def test_audit_page_pages(ada: TestClient, pat: TestClient, seeded) -> None:  # noqa: ANN001
     for _ in range(60):
         pat.get(f"/api/clients/{seeded['light']}")
-    html = alice.get("/admin/audit?action=client.read&user=pat").text
+    html = ada.get("/admin/audit?action=client.read&user=pat").text
     assert html.count("<tr><td>") == 50 and 'rel="next"' in html
-    second = alice.get("/admin/audit?action=client.read&user=pat&page=2").text
+    second = ada.get("/admin/audit?action=client.read&user=pat&page=2").text
     assert 'rel="prev"' in second and "action=client.read" in second  # filters kept
 
 
 def test_audit_csv_is_streamed_filtered_audited_and_admin_only(
-    alice: TestClient,
+    ada: TestClient,
     pat: TestClient,
     rita: TestClient,
     seeded,  # noqa: ANN001
 ) -> None:
     pat.get(f"/clients/{seeded['busy']}")
-    r = alice.get(f"/admin/audit.csv?client_id={seeded['busy']}&user=pat")
+    r = ada.get(f"/admin/audit.csv?client_id={seeded['busy']}&user=pat")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
@@ -181,18 +181,18 @@ def test_audit_csv_is_streamed_filtered_audited_and_admin_only(
     assert {row["username"] for row in rows} == {"pat"}
     assert "client.read" in {row["action"] for row in rows}
     # The export is on record, with its filters.
-    html = alice.get("/admin/audit?action=audit.export").text
+    html = ada.get("/admin/audit?action=audit.export").text
     exports = [r for r in re.findall(r"<tr><td>.*?</tr>", html) if "audit.export" in r]
-    assert exports and "client_id" in exports[0] and "alice" in exports[0]
+    assert exports and "client_id" in exports[0] and "ada" in exports[0]
     assert pat.get("/admin/audit.csv").status_code == 403
     assert rita.get("/admin/audit.csv").status_code == 403
 
 
-def test_audit_csv_neutralises_formulas(app, alice: TestClient) -> None:  # noqa: ANN001
+def test_audit_csv_neutralises_formulas(app, ada: TestClient) -> None:  # noqa: ANN001
     anon = TestClient(app, base_url="http://127.0.0.1")
     from .webhelpers import csrf_of
 
     token = csrf_of(anon.get("/login").text)
     anon.post("/login", data={"username": "=cmd()", "password": "x" * 12, "csrf_token": token})
-    text = alice.get("/admin/audit.csv?action=login_failed").text
+    text = ada.get("/admin/audit.csv?action=login_failed").text
     assert "\n=" not in text and ",=" not in text
