@@ -27,7 +27,8 @@ from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate
-from people import PASSWORD, create_people
+from clinicdata import build_clinic
+from people import PASSWORD
 from pgtest import PG_URL, pg_unavailable
 
 
@@ -127,11 +128,13 @@ def system() -> Actor:
 
 
 @pytest.fixture
-def users(session: Session) -> dict[str, Actor]:
-    """Actors for the named users (``tests/people.py``) by username, created in the database."""
-    out = create_people(session, source="10.0.0.7")
-    session.commit()
-    return out
+def users(engine: sa.Engine, session: Session) -> dict[str, Actor]:
+    """Actors for the named users (``tests/people.py``) by username, created in the database.
+
+    The clinic every test folder builds (``tests/clinicdata.py``), on this test's
+    already migrated database; *session* is requested first so that it sees them.
+    """
+    return build_clinic(engine, migrate=False, source="10.0.0.7").people
 
 
 @pytest.fixture

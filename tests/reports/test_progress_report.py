@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from acuface.cli.main import app
-from people import PRACTITIONER, RECEPTION, create_people
+from clinicdata import build_clinic
+from people import PRACTITIONER
 
 DATES = (date(2026, 1, 12), date(2026, 2, 9))
 
@@ -57,11 +58,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
     mp.delenv("DATABASE_URL", raising=False)
     mp.delenv("ACUFACE_DATABASE_URL", raising=False)
     get_settings.cache_clear()
-    engine = db.get_engine()
-    db.upgrade(engine)
+    built = build_clinic(db.get_engine())
+    engine, pract = built.engine, built.practitioner
     with db.session_scope(engine) as s:
-        people = create_people(s)
-        pract = people[PRACTITIONER.username]
         c = svc.create_client(
             session=s, actor=pract, data=ClientCreate(given_name="Mara", family_name="Lindqvist")
         )
@@ -141,7 +140,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
         "engine": engine,
         "client_id": client_id,
         "practitioner": pract,
-        "reception": people[RECEPTION.username],
+        "reception": built.reception,
     }
     engine.dispose()
     db._engines.clear()

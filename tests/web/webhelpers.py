@@ -24,13 +24,11 @@ def make_data_dir(root: Path, database_url: str | None = None) -> tuple[object, 
     """
     from acuface.clinic import db
     from acuface.config import Settings
-    from people import create_people
+    from clinicdata import build_clinic
 
     settings = Settings(data_dir=root, env="dev", database_url=database_url)
     engine = db.make_engine(settings.sqlalchemy_url)
-    db.upgrade(engine)
-    with db.session_scope(engine) as s:
-        ids = {name: actor.user_id or 0 for name, actor in create_people(s, source="cli").items()}
+    ids = build_clinic(engine, source="cli").ids
     engine.dispose()
     return settings, ids
 
