@@ -16,6 +16,7 @@ width, as its documentation says it uses "roughly the same scale as x".
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import threading
@@ -150,6 +151,69 @@ def _landmark_array(face: Any) -> NDArray[np.float64]:
     return np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
 
 
+#: Package ``__init__`` modules on the way to Face Mesh that the locator never needs.
+_DEFERRED_PACKAGES = ("mediapipe", "mediapipe.python.solutions")
+_IMPORT_LOCK = threading.Lock()
+
+
+def _defer_package(name: str) -> None:
+    """Register package *name* without running its ``__init__`` until a name of it is used.
+
+    Its submodules import as usual (the package's ``__path__`` is set); the
+    first attribute the module does not have (``mediapipe.solutions``,
+    ``mediapipe.__version__`` ...) runs the real ``__init__`` in place, so
+    code that imports the whole package later in the process still gets it.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not a package")
+    module = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def complete(attr: str) -> Any:
+        del module.__dict__["__getattr__"]  # run once; afterwards a plain module
+        loader.exec_module(module)
+        return getattr(module, attr)
+
+    module.__dict__["__getattr__"] = complete
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+
+
+def _face_mesh_module() -> Any:
+    """Import MediaPipe's Face Mesh solution, and as little else of MediaPipe as possible.
+
+    ``import mediapipe`` runs the package's ``__init__``, which imports every
+    solution (hands, pose, objectron ...), the Tasks API and, through
+    ``solutions.drawing_utils``, matplotlib: about three quarters of the
+    import's CPU time (0.3-0.5 s a process) for code the locator never calls.
+    So, when MediaPipe is not imported yet, its two package ``__init__``
+    modules on the way to ``face_mesh`` are registered unexecuted (see
+    :func:`_defer_package`) and only ``face_mesh`` and what it imports are
+    loaded. If that fails for any reason (a different MediaPipe layout), the
+    ordinary import is used.
+    """
+    with _IMPORT_LOCK:
+        if "mediapipe" not in sys.modules:
+            try:
+                for name in _DEFERRED_PACKAGES:
+                    _defer_package(name)
+                import mediapipe.python.solutions.face_mesh as face_mesh
+            except Exception:  # noqa: BLE001 - fall back to the ordinary import below
+                for name in _DEFERRED_PACKAGES:
+                    sys.modules.pop(name, None)
+                python = sys.modules.get("mediapipe.python")
+                if python is not None and "solutions" in vars(python):
+                    delattr(python, "solutions")
+            else:
+                return face_mesh
+        import mediapipe as mp  # the one place MediaPipe is imported
+
+        return mp.solutions.face_mesh
+
+
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """Silence C-level stderr (TFLite/glog chatter) for the duration."""
@@ -209,9 +273,7 @@ class FaceMeshDetector:
     ) -> None:
         self.tracking = tracking
         with _quiet_stderr():
-            import mediapipe as mp  # the one place MediaPipe is imported
-
-            self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
+            self._mesh: Any = _face_mesh_module().FaceMesh(
                 static_image_mode=not tracking,
                 max_num_faces=max_faces,
                 refine_landmarks=True,
