@@ -118,7 +118,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
                 client_id=c.id,
                 data=(faces_dir / name).read_bytes(),
                 analyse=False,
-                captured_at=datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
+                # Photos of past visits: the record's date, which reports compare by.
+                added_at=datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
             )
         # Forehead drops far beyond its noise band; the cheek barely moves.
         for region, before, after in (("forehead", 1.0, 0.5), ("left_cheek", 0.8, 0.799)):

@@ -59,6 +59,9 @@ class Action(StrEnum):
     WRITE_ADVERSE_EVENTS = "record or update adverse events"
     READ_PHOTOS = "see photos"
     ADD_PHOTOS = "add photos"
+    HIDE_PHOTOS = "hide photos"
+    PURGE_PHOTOS = "purge hidden photos"
+    CHOOSE_PHOTO = "choose the photo a plan or session is shown on"
     LIVE_VIEW = "open the live camera view"
     CHECK_PHOTO_STORE = "check the photo store"
     READ_MEASUREMENTS = "read measurements"
@@ -111,6 +114,9 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.WRITE_ADVERSE_EVENTS: _CLINICAL,
         Action.READ_PHOTOS: _CLINICAL,
         Action.ADD_PHOTOS: _CLINICAL,
+        Action.HIDE_PHOTOS: _CLINICAL,
+        Action.PURGE_PHOTOS: _ADMIN,
+        Action.CHOOSE_PHOTO: _CLINICAL,
         Action.LIVE_VIEW: _CLINICAL,
         Action.CHECK_PHOTO_STORE: _ADMIN,
         Action.READ_MEASUREMENTS: _CLINICAL,

@@ -453,7 +453,7 @@ def load_demo(
                 prepared=prepared,
                 analysis=analysis,
                 view="front",
-                captured_at=datetime.combine(first_visit, time(9, 0), tzinfo=UTC),
+                added_at=datetime.combine(first_visit, time(9, 0), tzinfo=UTC),
                 session_id=first_session_id,
                 note="Baseline photo (demo: public-domain portrait).",
                 store=store,
@@ -475,7 +475,7 @@ def load_demo(
                     prepared=prepared,
                     analysis=analysis,
                     view="front",
-                    captured_at=datetime.combine(day, time(9, 0), tzinfo=UTC),
+                    added_at=datetime.combine(day, time(9, 0), tzinfo=UTC),
                     session_id=session_id,
                     note="Follow-up photo (demo: a different public-domain photo of the same "
                     "person; differences are not a treatment effect).",

@@ -30,10 +30,11 @@ from sqlalchemy import (
     Time,
     func,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -317,20 +318,58 @@ class Photo(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
+    # Two dates: when the camera took it (EXIF, only if plausible; may be None) and
+    # when it joined the record. Comparisons use the visit or the added date, never
+    # the camera's clock (a camera set to 2012 must not reorder a course).
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     view: Mapped[str] = mapped_column(String(20), default="front")
     yaw_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     pitch_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     roll_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     quality_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     quality_flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    face_in_frame: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     face_map: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     face_map_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
     skin_report: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     skin_method_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Hidden (soft-deleted) photos stay in the record until an admin purges them.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+
+    #: Date of the visit the photo belongs to (None when it is linked to none).
+    visit_date: Mapped[date | None] = column_property(
+        select(TreatmentSession.session_date)
+        .where(TreatmentSession.id == session_id)
+        .correlate_except(TreatmentSession)
+        .scalar_subquery()
+    )
+
+
+class PhotoChoice(Base):
+    """The photo a plan or a session is drawn on, chosen by the practitioner.
+
+    Kept beside the plan and the note rather than in them: plans are snapshots and
+    signed notes are locked, while the picture they are shown on may change.
+    Exactly one of ``plan_id`` and ``session_id`` is set.
+    """
+
+    __tablename__ = "photo_choices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True, unique=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True, unique=True
+    )
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"), index=True)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    chosen_by: Mapped[str] = mapped_column(String(100))
 
 
 class Measurement(Base):
@@ -491,6 +530,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "session_amendments",
     "adverse_events",
     "photos",
+    "photo_choices",
     "measurements",
     "outcome_ratings",
     "consents",

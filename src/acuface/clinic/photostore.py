@@ -201,7 +201,8 @@ class PreparedPhoto:
     width, height : int
         Size in pixels, orientation applied.
     captured_at : datetime or None
-        From EXIF ``DateTimeOriginal`` when present (its offset if given, else read as UTC).
+        From EXIF ``DateTimeOriginal`` when present and plausible (its offset if given,
+        else read as UTC); see :func:`plausible_capture_time`.
     rgb : (H, W, 3) ndarray of uint8 or None
         The pixels, orientation applied; ``None`` once the photo has crossed a process
         boundary without them (:meth:`without_pixels`), which is all storing needs.
@@ -223,6 +224,37 @@ class PreparedPhoto:
     def without_pixels(self) -> PreparedPhoto:
         """Return a copy without the decoded pixels (cheap to send between processes)."""
         return replace(self, rgb=None)
+
+
+#: Camera dates before this are taken to be an unset clock (digital photos of a
+#: client's face from before 1990 are not plausible).
+EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)
+#: A camera date this far ahead of now is still accepted: EXIF without an offset is
+#: read as UTC, so local times east of Greenwich look up to 14 hours ahead.
+CLOCK_SLACK = timedelta(days=1)
+
+
+def plausible_capture_time(
+    when: datetime | None, *, now: datetime | None = None
+) -> datetime | None:
+    """Return the camera's date when it is plausible, else ``None``.
+
+    Plausible: not before :data:`EARLIEST_CAPTURE` (1990) and not in the future
+    (beyond :data:`CLOCK_SLACK`, for time zones).
+
+    Parameters
+    ----------
+    when : datetime or None
+        Timezone-aware camera time (from EXIF), or None.
+    now : datetime, optional, keyword-only
+        The present (default: the current UTC time); for tests.
+    """
+    if when is None:
+        return None
+    now = now or datetime.now(UTC)
+    if when < EARLIEST_CAPTURE or when > now + CLOCK_SLACK:
+        return None
+    return when
 
 
 def _exif_capture_time(data: bytes) -> datetime | None:
@@ -282,6 +314,7 @@ def prepare_photo(
         jpeg=buf.getvalue(),
         width=int(rgb.shape[1]),
         height=int(rgb.shape[0]),
-        captured_at=_exif_capture_time(data),
+        # Read from the upload's EXIF here, before the re-encoding drops it.
+        captured_at=plausible_capture_time(_exif_capture_time(data)),
         rgb=rgb,
     )

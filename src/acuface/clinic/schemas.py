@@ -614,19 +614,48 @@ class PhotoDTO(_Out):
     height: int
     byte_size: int
     captured_at: datetime | None
+    added_at: datetime
+    visit_date: date | None = None
     view: PhotoView
     yaw_deg: float | None
     pitch_deg: float | None
     roll_deg: float | None
     quality_ok: bool | None
     quality_flags: list[str]
+    face_in_frame: bool | None = None
     face_map: StoredFaceMap | None
     face_map_version: str | None
     skin_report: StoredSkinReport | None
     skin_method_version: str | None
     note: str | None
+    hidden_at: datetime | None = None
+    hidden_by: str | None = None
+    hidden_reason: str | None = None
     created_at: datetime
     created_by: str
+
+    @property
+    def taken_at(self) -> datetime | None:
+        """When the camera took it (EXIF, kept only when plausible), if known."""
+        return self.captured_at
+
+    @property
+    def compared_on(self) -> date:
+        """The date progress and reports use: the visit's, else the day it was added.
+
+        Never the camera's date: a camera clock set to 2012 must not reorder a course.
+        """
+        return self.visit_date or self.added_at.date()
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the photo was hidden (soft-deleted)."""
+        return self.hidden_at is not None
+
+    @property
+    def located(self) -> bool:
+        """Whether a face was located on it (so points can be drawn)."""
+        return self.face_map is not None and self.face_map.primary is not None
 
 
 class MeasuredValue(BaseModel):
@@ -651,6 +680,7 @@ class PhotoAnalysis(BaseModel):
 
     quality_flags: list[str] = Field(default_factory=list)
     quality_ok: bool | None = None
+    face_in_frame: bool | None = None
     face_map: FaceMapSnapshot | None = None
     face_map_version: str | None = None
     yaw_deg: float | None = None
@@ -672,11 +702,34 @@ class PhotoCheckDTO(_Out):
     width: int
     height: int
     face_found: bool
+    face_in_frame: bool | None = None
+    quality_ok: bool | None = None
     yaw_deg: float | None = None
     pitch_deg: float | None = None
     roll_deg: float | None = None
     ok: bool
     warnings: list[str] = Field(default_factory=list)
+
+
+class PhotoChoiceDTO(_Out):
+    """Which photo a plan or a session is drawn on, and why that one.
+
+    Attributes
+    ----------
+    photo : PhotoDTO or None
+        The photo to draw on; None when no photo of the client can be used.
+    chosen : bool
+        True when a practitioner picked it; False for the default choice.
+    reason : str
+        Why this photo, in words for the page.
+    candidates : list of PhotoDTO
+        The client's photos with a located face, newest first (for the picker).
+    """
+
+    photo: PhotoDTO | None
+    chosen: bool
+    reason: str
+    candidates: list[PhotoDTO] = Field(default_factory=list)
 
 
 class MeasurementCreate(_Input):

@@ -139,7 +139,7 @@ def build_progress_report(
     photos = [
         PhotoImage(
             photo_id=p.id,
-            taken_on=(p.captured_at or p.created_at).date(),
+            taken_on=p.compared_on,
             jpeg=_downscale(
                 svc.read_photo_bytes(session=session, actor=actor, photo_id=p.id, store=store),
                 _face_box(p),

@@ -7,6 +7,7 @@ from functools import lru_cache
 import jinja2
 
 from acuface.reports.charts import line_chart
+from acuface.vocab import humanize
 
 
 @lru_cache(maxsize=1)
@@ -21,4 +22,5 @@ def environment() -> jinja2.Environment:
     )
     # The same chart as the progress page draws.
     env.globals["line_chart"] = line_chart
+    env.filters["humanize"] = humanize
     return env

@@ -9,6 +9,7 @@ and the clinic all import them from this package instead of keeping copies.
   which dense face landmarks cross from the locator's MediaPipe adapter to
   the rest (skin analysis uses it without importing the adapter).
 * :func:`split_codes`, :func:`normalise_code` — how typed point codes are read.
+* :func:`humanize` — an internal key in words, for every page and document.
 """
 
 from acuface.vocab.codes import normalise_code, split_codes
@@ -23,6 +24,7 @@ from acuface.vocab.mesh import (
     mirror_index,
 )
 from acuface.vocab.sides import BILATERAL_SIDES, MIDLINE_SIDES, SIDES, Side
+from acuface.vocab.words import humanize
 
 __all__ = [
     "BILATERAL_SIDES",
@@ -36,6 +38,7 @@ __all__ = [
     "Landmarks",
     "Pose",
     "Side",
+    "humanize",
     "mirror_index",
     "normalise_code",
     "split_codes",

@@ -41,7 +41,10 @@ class FaceMapView:
     width, height : int
         Photo size in pixels (the SVG viewBox).
     markers : list of Marker
-        Points to draw.
+        Points to draw (only points inside the photo).
+    outside : list of str
+        ``"CODE side"`` of wanted points that fall outside the photo: never drawn
+        (a marker clamped to the edge would show a place that is not the point).
     info : dict
         Point code -> details shown on hover/tap (name, location, depth, cautions, reasons).
     radius, font_px : float
@@ -56,6 +59,7 @@ class FaceMapView:
     height: int
     crop: tuple[int, int, int, int] | None = None
     markers: list[Marker] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
     info: dict[str, dict[str, Any]] = field(default_factory=dict)
     radius: float = 6.0
     font_px: float = 9.0
@@ -170,6 +174,9 @@ def build_facemap(
         if wanted is not None and code not in wanted:
             continue
         if code in side_map and side_map[code] and side not in side_map[code]:
+            continue
+        if not (0.0 <= p.x < view.width and 0.0 <= p.y < view.height):
+            view.outside.append(f"{code} {side}")
             continue
         if code not in view.info:
             view.info[code] = point_info(code, reason_map.get(code, ()))

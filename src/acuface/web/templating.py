@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from acuface.clinic.access import Action, allowed
 from acuface.reports.charts import line_chart
+from acuface.vocab import humanize
 from acuface.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -55,6 +56,8 @@ def _page_url(request: Request, page: int) -> str:
 templates.env.filters["date"] = _fmt_date
 templates.env.filters["datetime"] = _fmt_datetime
 templates.env.filters["json_script"] = _tojson_script
+# One rule for showing internal keys as words, on every page and in print.
+templates.env.filters["humanize"] = humanize
 # Pages show a link or a button only to whom the access policy allows it:
 # ``{% if can(user, Action.OPEN_ADMIN_PAGES) %}``.
 templates.env.globals["can"] = allowed

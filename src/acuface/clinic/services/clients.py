@@ -213,6 +213,7 @@ def purge_client(
         counts[label] = int(result.rowcount or 0)
 
     _delete("measurements", delete(m.Measurement).where(m.Measurement.client_id == client_id))
+    _delete("photo_choices", delete(m.PhotoChoice).where(m.PhotoChoice.client_id == client_id))
     _delete("photos", delete(m.Photo).where(m.Photo.client_id == client_id))
     _delete(
         "outcome_ratings", delete(m.OutcomeRating).where(m.OutcomeRating.client_id == client_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
@@ -54,7 +55,15 @@ def add_measurement(
 def list_measurements(
     *, session: Session, actor: Actor, client_id: int, metric: str | None = None
 ) -> list[MeasurementDTO]:
-    """Return a client's measurements, oldest first (for progress charts)."""
+    """Return a client's measurements, oldest first (for progress charts).
+
+    Measurements of a hidden photo are left out: a photo is hidden because it
+    failed, and its numbers should not move the charts.
+    """
+    hidden = select(m.Photo.id).where(m.Photo.hidden_at.is_not(None))
+    where = [or_(m.Measurement.photo_id.is_(None), m.Measurement.photo_id.not_in(hidden))]
+    if metric is not None:
+        where.append(m.Measurement.metric == metric)
     rows = list_client_rows(
         session,
         actor,
@@ -63,7 +72,7 @@ def list_measurements(
         order_by=(m.Measurement.measured_at, m.Measurement.id),
         record_type="measurement",
         action=Action.READ_MEASUREMENTS,
-        where=() if metric is None else (m.Measurement.metric == metric,),
+        where=where,
     )
     return [MeasurementDTO.model_validate(r) for r in rows]
 

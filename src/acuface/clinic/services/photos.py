@@ -8,12 +8,14 @@ in between leaves at most an unreferenced file, never a row without its file.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
+from acuface.atlas import load_atlas
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
 from acuface.clinic.paging import Page, PageRequest, paginate
@@ -30,6 +32,7 @@ from acuface.clinic.schemas import (
     MeasuredValue,
     PhotoAnalysis,
     PhotoCheckDTO,
+    PhotoChoiceDTO,
     PhotoDTO,
     PhotoView,
     StoreCheckDTO,
@@ -43,7 +46,7 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
-from acuface.errors import AcufaceError, NoFaceFound
+from acuface.errors import AcufaceError, InvalidRecord, NotFound
 from acuface.locator import LOCATOR_VERSION, locate
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.skin import analyse as analyse_skin
@@ -58,12 +61,45 @@ if TYPE_CHECKING:
 POSE_WARN_DEG = 12.0
 
 
+def face_in_frame(face_map: FaceMapSnapshot) -> tuple[bool, int]:
+    """Whether the whole face is in the photo, judged from the located points.
+
+    A face cut by the photo's edge still gets landmarks from Face Mesh, which
+    continues the face beyond the edge; the facial points placed there fall
+    outside the image. Scalp points (region ``head``, e.g. GV20 at the vertex) are
+    not counted: a portrait may cut the top of the head and still show the face.
+
+    Returns
+    -------
+    (bool, int)
+        Whether every facial point of the primary face lies inside the image, and
+        how many do not.
+    """
+    primary = face_map.primary
+    if primary is None:
+        return False, 0
+    w, h = face_map.image_wh
+    atlas = load_atlas()
+    outside = 0
+    for p in primary.points:
+        point = atlas.get(p.code)
+        if point is not None and point.region == "head":
+            continue
+        if not (0.0 <= p.x < w and 0.0 <= p.y < h):
+            outside += 1
+    return outside == 0, outside
+
+
 def analyse_rgb(rgb: NDArray[np.uint8]) -> PhotoAnalysis:
-    """Run the locator and the skin analysis on one photo.
+    """Run the locator and the skin analysis on one photo and judge it.
+
+    This is the one set of rules for a photo: the check before saving
+    (:func:`check_photo`) and the analysis stored with it both come from here, so a
+    face partly outside the photo is flagged before it is saved, not only after.
 
     Analysis problems never stop a photo from being stored: they become quality
-    flags, because losing a client's photo to an analysis bug would be worse than
-    storing it unanalysed.
+    flags (sentences a practitioner can act on), because losing a client's photo
+    to an analysis bug would be worse than storing it unanalysed.
     """
     flags: list[str] = []
     try:
@@ -71,26 +107,36 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> PhotoAnalysis:
         # second model run that makes it mirror-consistent (docs/points.md).
         face_map = locate(rgb, symmetric=True)
     except AcufaceError as exc:
-        flags.append("no_face" if isinstance(exc, NoFaceFound) else exc.type_name)
-        return PhotoAnalysis(quality_flags=flags, quality_ok=False)
+        return PhotoAnalysis(quality_flags=[exc.message], quality_ok=False, face_in_frame=False)
     except Exception as exc:  # noqa: BLE001 - see docstring
-        return PhotoAnalysis(quality_flags=[f"locator_failed:{type(exc).__name__}"])
+        return PhotoAnalysis(
+            quality_flags=[f"The face could not be located ({type(exc).__name__})."]
+        )
     primary = face_map.primary
+    snapshot = FaceMapSnapshot.of(face_map)
+    in_frame, n_outside = face_in_frame(snapshot)
     located = PhotoAnalysis(
-        face_map=FaceMapSnapshot.of(face_map),
+        face_map=snapshot,
         face_map_version=LOCATOR_VERSION,
         yaw_deg=float(primary.pose.yaw_deg),
         pitch_deg=float(primary.pose.pitch_deg),
         roll_deg=float(primary.pose.roll_deg),
     )
+    if not in_frame:
+        flags.append(
+            f"Part of the face is outside the photo ({n_outside} facial points fall beyond "
+            "its edge): frame the whole face with some space around it."
+        )
     flags.extend(str(w) for w in face_map.warnings)
     if len(face_map.faces) > 1:
-        flags.append("multiple_faces")
+        flags.append("More than one face is in the photo; crop to the client.")
     try:
         report = analyse_skin(rgb, primary.landmarks)
     except Exception as exc:  # noqa: BLE001 - see docstring
-        flags.append(f"skin_analysis_failed:{type(exc).__name__}")
-        return located.model_copy(update={"quality_flags": flags})
+        flags.append(f"The skin analysis failed ({type(exc).__name__}); no skin measurements.")
+        return located.model_copy(update={"quality_flags": flags, "face_in_frame": in_frame})
+    # The skin's framing check sees the measured face regions cut by the edge.
+    in_frame = in_frame and "framing" not in report.quality.failed
     flags.extend(str(i) for i in report.quality.issues)
     measurements = [
         MeasuredValue(
@@ -107,7 +153,8 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> PhotoAnalysis:
     return located.model_copy(
         update={
             "quality_flags": flags,
-            "quality_ok": report.quality.ok,
+            "quality_ok": report.quality.ok and in_frame,
+            "face_in_frame": in_frame,
             "skin_report": SkinSnapshot.of(report),
             "skin_method_version": report.method_version,
             "measurements": measurements,
@@ -147,7 +194,11 @@ def pose_warnings(yaw_deg: float, pitch_deg: float, roll_deg: float) -> list[str
 def check_photo(
     data: bytes, *, max_pixels: int | None = None, max_bytes: int | None = None
 ) -> PhotoCheckDTO:
-    """Check a photo before saving it: decodable, one face, pose (nothing is stored).
+    """Check a photo before saving it, by the rules of the stored analysis (stores nothing).
+
+    Runs :func:`analyse_rgb`, the same function whose result is stored with a
+    saved photo, so the page warns about exactly what the stored photo would be
+    flagged for (a face partly outside the photo, pose, light, sharpness ...).
 
     Parameters
     ----------
@@ -159,31 +210,18 @@ def check_photo(
     Raises the image errors of :func:`acuface.locator.image.load_image`.
     """
     prepared = prepare_photo(data, max_pixels=max_pixels, max_bytes=max_bytes)
-    warnings: list[str] = []
-    try:
-        face_map = locate(prepared.pixels)
-    except AcufaceError as exc:
-        return PhotoCheckDTO(
-            width=prepared.width,
-            height=prepared.height,
-            face_found=False,
-            ok=False,
-            warnings=[exc.message],
-        )
-    pose = face_map.primary.pose
-    warnings.extend(pose_warnings(pose.yaw_deg, pose.pitch_deg, pose.roll_deg))
-    if len(face_map.faces) > 1:
-        warnings.append("More than one face is in the photo; crop to the client.")
-    warnings.extend(str(w) for w in face_map.warnings)
+    analysis = analyse_rgb(prepared.pixels)
     return PhotoCheckDTO(
         width=prepared.width,
         height=prepared.height,
-        face_found=True,
-        yaw_deg=float(pose.yaw_deg),
-        pitch_deg=float(pose.pitch_deg),
-        roll_deg=float(pose.roll_deg),
-        ok=not warnings,
-        warnings=warnings,
+        face_found=analysis.face_map is not None,
+        face_in_frame=analysis.face_in_frame,
+        quality_ok=analysis.quality_ok,
+        yaw_deg=analysis.yaw_deg,
+        pitch_deg=analysis.pitch_deg,
+        roll_deg=analysis.roll_deg,
+        ok=not analysis.quality_flags and analysis.face_map is not None,
+        warnings=list(analysis.quality_flags),
     )
 
 
@@ -223,6 +261,7 @@ def add_photo(
     data: bytes,
     view: PhotoView = "front",
     captured_at: datetime | None = None,
+    added_at: datetime | None = None,
     session_id: int | None = None,
     note: str | None = None,
     analyse: bool = True,
@@ -233,6 +272,11 @@ def add_photo(
     The bytes are checked (type by content, size, bomb guard), oriented, re-encoded
     without EXIF/GPS and stored by hash; with ``analyse`` the locator's FaceMap and
     the skin report are stored as snapshots and skin metrics as measurements.
+
+    Two dates are kept: ``captured_at`` (when it was taken: as given, else the
+    camera's EXIF date if plausible, else unknown) and ``added_at`` (when it joined
+    the record: as given for imports of past visits, else now). Measurements are
+    dated by the visit (``session_id``) or the added date, never the camera's clock.
     """
     _check_target(session, actor, client_id, session_id)  # before any expensive work
     prepared = prepare_photo(data)
@@ -245,6 +289,7 @@ def add_photo(
         analysis=analysis,
         view=view,
         captured_at=captured_at,
+        added_at=added_at,
         session_id=session_id,
         note=note,
         store=store,
@@ -260,6 +305,7 @@ def add_prepared_photo(
     analysis: PhotoAnalysis | None,
     view: PhotoView = "front",
     captured_at: datetime | None = None,
+    added_at: datetime | None = None,
     session_id: int | None = None,
     note: str | None = None,
     store: PhotoStore | None = None,
@@ -273,7 +319,15 @@ def add_prepared_photo(
     analysis = analysis or PhotoAnalysis()
     store = store or get_photo_store()
     digest = store.put(prepared.jpeg)
-    when = captured_at or prepared.captured_at or m.utcnow()
+    added = added_at or m.utcnow()
+    visit = session.get(m.TreatmentSession, session_id) if session_id is not None else None
+    # Measurements follow the visit (or the day the photo was added), so a camera
+    # whose clock says 2012 cannot move them in the progress charts.
+    measured_at = (
+        datetime.combine(visit.session_date, visit.start_time or time(12, 0), tzinfo=UTC)
+        if visit is not None
+        else added
+    )
     row = m.Photo(
         client_id=client_id,
         session_id=session_id,
@@ -282,12 +336,14 @@ def add_prepared_photo(
         width=prepared.width,
         height=prepared.height,
         byte_size=len(prepared.jpeg),
-        captured_at=when,
+        captured_at=captured_at or prepared.captured_at,
+        added_at=added,
         view=view,
         note=note,
         created_by=author(actor),
         quality_flags=list(analysis.quality_flags),
         quality_ok=analysis.quality_ok,
+        face_in_frame=analysis.face_in_frame,
         face_map=None if analysis.face_map is None else analysis.face_map.to_json(),
         face_map_version=analysis.face_map_version,
         yaw_deg=analysis.yaw_deg,
@@ -309,7 +365,7 @@ def add_prepared_photo(
                 value=measured.value,
                 unit=measured.unit,
                 method_version=measured.method_version,
-                measured_at=when,
+                measured_at=measured_at,
             )
         )
     audit(
@@ -322,6 +378,7 @@ def add_prepared_photo(
         detail={"measurements": len(analysis.measurements), "analysed": analysis.analysed},
     )
     session.flush()
+    session.refresh(row)  # loads visit_date
     return PhotoDTO.model_validate(row)
 
 
@@ -349,16 +406,22 @@ def read_photo_bytes(
     return data
 
 
-def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[PhotoDTO]:
-    """Return a client's photos, newest first."""
+def list_photos(
+    *, session: Session, actor: Actor, client_id: int, include_hidden: bool = False
+) -> list[PhotoDTO]:
+    """Return a client's photos, newest first (by the date they were added).
+
+    Hidden photos are left out unless ``include_hidden``.
+    """
     rows = list_client_rows(
         session,
         actor,
         model=m.Photo,
         client_id=client_id,
-        order_by=(m.Photo.captured_at.desc(), m.Photo.id.desc()),
+        order_by=(m.Photo.added_at.desc(), m.Photo.id.desc()),
         record_type="photo",
         action=Action.READ_PHOTOS,
+        where=() if include_hidden else (m.Photo.hidden_at.is_(None),),
     )
     return [PhotoDTO.model_validate(r) for r in rows]
 
@@ -366,13 +429,13 @@ def list_photos(*, session: Session, actor: Actor, client_id: int) -> list[Photo
 def page_photos(
     *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
 ) -> Page[PhotoDTO]:
-    """Return one page of a client's photos, newest first."""
+    """Return one page of a client's photos, newest first (by the added date; not hidden)."""
     authorize(actor, Action.READ_PHOTOS)
     live_client(session, client_id)
     query = (
         select(m.Photo)
-        .where(m.Photo.client_id == client_id)
-        .order_by(m.Photo.captured_at.desc(), m.Photo.id.desc())
+        .where(m.Photo.client_id == client_id, m.Photo.hidden_at.is_(None))
+        .order_by(m.Photo.added_at.desc(), m.Photo.id.desc())
     )
     result = paginate(session, query, page or PageRequest(), PhotoDTO.model_validate)
     audit(
@@ -384,6 +447,244 @@ def page_photos(
         detail={"count": len(result.items), "page": result.page},
     )
     return result
+
+
+def hide_photo(*, session: Session, actor: Actor, photo_id: int, reason: str) -> PhotoDTO:
+    """Hide a photo (a soft delete): it leaves lists, plans and progress, and stays on file.
+
+    Its measurements stay too (they are part of the record); an admin can purge
+    a hidden photo for good with :func:`purge_photo`.
+
+    Raises
+    ------
+    PermissionDenied, NotFound
+    InvalidRecord
+        Without a reason.
+    """
+    authorize(actor, Action.HIDE_PHOTOS)
+    row = client_record(session, m.Photo, photo_id, "photo")
+    live_client(session, row.client_id)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRecord("Say why the photo is hidden (e.g. face cut off, wrong client).")
+    if row.hidden_at is None:
+        row.hidden_at = m.utcnow()
+        row.hidden_by = author(actor)
+        row.hidden_reason = reason[:2000]
+        audit(
+            session,
+            actor,
+            "photo.hide",
+            "photo",
+            row.id,
+            client_id=row.client_id,
+            detail={"reason": row.hidden_reason},
+        )
+        session.flush()
+    return PhotoDTO.model_validate(row)
+
+
+def purge_photo(
+    *, session: Session, actor: Actor, photo_id: int, store: PhotoStore | None = None
+) -> None:
+    """Delete a hidden photo for good (admin): its row, measurements, choices and file.
+
+    Only hidden photos can be purged, so nothing disappears in one step. The file
+    goes after the transaction commits, and only when no other photo row uses it.
+
+    Raises
+    ------
+    PermissionDenied, NotFound
+    InvalidRecord
+        The photo is not hidden.
+    """
+    authorize(actor, Action.PURGE_PHOTOS)
+    row = session.get(m.Photo, photo_id)
+    if row is None:
+        raise NotFound(f"No photo with id {photo_id}.")
+    if row.hidden_at is None:
+        raise InvalidRecord("Only a hidden photo can be purged: hide it first.")
+    store = store or get_photo_store()
+    digest, client_id = row.sha256, row.client_id
+    session.execute(delete(m.PhotoChoice).where(m.PhotoChoice.photo_id == photo_id))
+    n_measurements = session.execute(
+        delete(m.Measurement).where(m.Measurement.photo_id == photo_id)
+    ).rowcount  # type: ignore[attr-defined]
+    session.delete(row)
+    session.flush()
+    still_used = session.scalar(select(m.Photo.id).where(m.Photo.sha256 == digest).limit(1))
+    if still_used is None:
+
+        def _remove_file(_session: Session) -> None:
+            store.delete(digest)
+
+        # Only once the deletion is committed: a failed commit keeps the row's file.
+        event.listen(session, "after_commit", _remove_file, once=True)
+    audit(
+        session,
+        actor,
+        "photo.purge",
+        "photo",
+        photo_id,
+        client_id=client_id,
+        detail={"measurements": int(n_measurements or 0)},
+    )
+
+
+# --- the photo a plan or a session is drawn on ---------------------------------
+
+
+def default_photo(photos: Sequence[PhotoDTO]) -> tuple[PhotoDTO | None, str]:
+    """Choose the photo to draw a plan or a session on, when nobody picked one.
+
+    The newest front photo that passed the quality checks with the whole face in
+    frame; else the newest front photo with the whole face in frame (its quality
+    notes, e.g. too small for skin measurement, do not matter for placing points);
+    else the newest photo of any view with the whole face in frame. A photo whose
+    face is cut by the edge, a hidden photo, or one without a located face is never
+    the default: the practitioner can still pick it.
+
+    Parameters
+    ----------
+    photos : sequence of PhotoDTO
+        The client's photos, in any order.
+
+    Returns
+    -------
+    (PhotoDTO or None, str)
+        The photo and why it was chosen (words for the page).
+    """
+    usable = [p for p in photos if not p.hidden and p.located and p.face_in_frame]
+    usable.sort(key=lambda p: (p.compared_on, p.added_at, p.id), reverse=True)
+    tiers = (
+        (
+            lambda p: p.view == "front" and p.quality_ok is True,
+            "the newest front photo that passed the quality checks",
+        ),
+        (
+            lambda p: p.view == "front",
+            "the newest front photo with the whole face in frame (it has quality notes)",
+        ),
+        (lambda p: True, "the newest photo with the whole face in frame (no front photo)"),
+    )
+    for accept, why in tiers:
+        found = next((p for p in usable if accept(p)), None)
+        if found is not None:
+            return found, why
+    return None, "no photo shows the whole face in frame; pick one or add a front photo"
+
+
+def _choice_row(
+    session: Session, *, plan_id: int | None, session_id: int | None
+) -> m.PhotoChoice | None:
+    if (plan_id is None) == (session_id is None):
+        raise InvalidRecord("A photo is chosen for one plan or one session.")
+    column = m.PhotoChoice.plan_id if plan_id is not None else m.PhotoChoice.session_id
+    return session.scalar(select(m.PhotoChoice).where(column == (plan_id or session_id)))
+
+
+def _owner_client(session: Session, *, plan_id: int | None, session_id: int | None) -> int:
+    record: m.Plan | m.TreatmentSession | None
+    if plan_id is not None:
+        record = session.get(m.Plan, plan_id)
+    else:
+        record = session.get(m.TreatmentSession, session_id)
+    if record is None:
+        label = "plan" if plan_id is not None else "session"
+        raise NotFound(f"No {label} with id {plan_id or session_id}.")
+    return record.client_id
+
+
+def photo_for(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    plan_id: int | None = None,
+    session_id: int | None = None,
+) -> PhotoChoiceDTO:
+    """Return the photo a plan or a session is drawn on: the one picked, else the default.
+
+    With neither ``plan_id`` nor ``session_id`` (a new session note) the default
+    is returned. A picked photo that was hidden since falls back to the default,
+    and the reason says so.
+    """
+    photos = list_photos(session=session, actor=actor, client_id=client_id)
+    candidates = [p for p in photos if p.located]
+    row = (
+        _choice_row(session, plan_id=plan_id, session_id=session_id)
+        if plan_id is not None or session_id is not None
+        else None
+    )
+    note = ""
+    if row is not None:
+        picked = next((p for p in photos if p.id == row.photo_id), None)
+        if picked is not None:
+            return PhotoChoiceDTO(
+                photo=picked,
+                chosen=True,
+                reason=f"picked by {row.chosen_by} on {row.chosen_at:%d %b %Y}",
+                candidates=candidates,
+            )
+        note = "the photo picked earlier was hidden; showing "
+    photo, why = default_photo(photos)
+    return PhotoChoiceDTO(photo=photo, chosen=False, reason=note + why, candidates=candidates)
+
+
+def choose_photo(
+    *,
+    session: Session,
+    actor: Actor,
+    photo_id: int | None,
+    plan_id: int | None = None,
+    session_id: int | None = None,
+) -> PhotoChoiceDTO:
+    """Pick the photo a plan or a session is drawn on (``photo_id=None``: back to the default).
+
+    Stored beside the plan or note (neither is changed, so a signed note can be
+    shown on another photo) and audited.
+
+    Raises
+    ------
+    PermissionDenied, NotFound
+    InvalidRecord
+        A photo of another client, a hidden photo, or one without a located face.
+    """
+    authorize(actor, Action.CHOOSE_PHOTO)
+    client_id = _owner_client(session, plan_id=plan_id, session_id=session_id)
+    live_client(session, client_id)
+    row = _choice_row(session, plan_id=plan_id, session_id=session_id)
+    if photo_id is None:
+        if row is not None:
+            session.delete(row)
+    else:
+        photo = client_record(session, m.Photo, photo_id, "photo")
+        if photo.client_id != client_id:
+            raise InvalidRecord("That photo belongs to another client.")
+        if photo.hidden_at is not None:
+            raise InvalidRecord("That photo is hidden; pick another one.")
+        if not photo.face_map or not photo.face_map.get("faces"):
+            raise InvalidRecord("No face was located on that photo, so no points can be drawn.")
+        if row is None:
+            row = m.PhotoChoice(client_id=client_id, plan_id=plan_id, session_id=session_id)
+            session.add(row)
+        row.photo_id = photo_id
+        row.chosen_at = m.utcnow()
+        row.chosen_by = author(actor)
+    record_type, record_id = ("plan", plan_id) if plan_id is not None else ("session", session_id)
+    audit(
+        session,
+        actor,
+        "photo.choose",
+        record_type,
+        record_id,
+        client_id=client_id,
+        detail={"photo_id": photo_id},
+    )
+    session.flush()
+    return photo_for(
+        session=session, actor=actor, client_id=client_id, plan_id=plan_id, session_id=session_id
+    )
 
 
 def check_photo_store(

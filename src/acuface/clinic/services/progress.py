@@ -269,7 +269,7 @@ def progress_summary(*, session: Session, actor: Actor, client_id: int) -> Progr
         series[m.metric][m.region].append((m.measured_at.date(), m.value))
     fronts = sorted(
         (p for p in list_photos(session=session, actor=actor, client_id=client_id)),
-        key=lambda p: (p.captured_at or p.created_at, p.id),
+        key=lambda p: (p.compared_on, p.added_at, p.id),
     )
     plan = latest_plan(session=session, actor=actor, client_id=client_id)
     plan_summary = None

@@ -93,11 +93,13 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
         )
     for ph in rows(m.Photo):
         assert isinstance(ph, m.Photo)
+        if ph.hidden_at is not None:
+            continue
         items.append(
             TimelineEntryDTO(
                 kind="photo",
                 record_id=ph.id,
-                at=(ph.captured_at or ph.created_at).date(),
+                at=ph.visit_date or ph.added_at.date(),
                 title=f"Photo ({ph.view})",
             )
         )

@@ -6,11 +6,13 @@ from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from acuface.clinic import services as svc
+from acuface.clinic.access import Action, allowed
 from acuface.clinic.paging import PageRequest
-from acuface.clinic.schemas import PhotoCheckDTO, PhotoDTO, PhotoView
-from acuface.errors import AcufaceError, ImageTooLarge
+from acuface.clinic.schemas import PhotoCheckDTO, PhotoChoiceDTO, PhotoDTO, PhotoView
+from acuface.errors import AcufaceError, ImageTooLarge, InvalidAnswers
 from acuface.locator import locate
 from acuface.locator.image import load_image
 from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
@@ -64,10 +66,23 @@ def _photos_index(
     """
     page = PageRequest.of(*_page_numbers(request))
     result = svc.page_photos(session=session, actor=actor, client_id=client.id, page=page)
+    # Hidden photos are listed only for those who may purge them.
+    hidden = (
+        [
+            p
+            for p in svc.list_photos(
+                session=session, actor=actor, client_id=client.id, include_hidden=True
+            )
+            if p.hidden
+        ]
+        if allowed(actor, Action.PURGE_PHOTOS)
+        else []
+    )
     context: dict[str, Any] = {
         "client": client,
         "photos": result.items,
         "page": result,
+        "hidden_photos": hidden,
         "views": VIEWS,
     }
     if error is not None:
@@ -147,6 +162,73 @@ def photo_page(
     return render(request, "photos/page.html", {"photo": photo, "client": client, "fm": fm})
 
 
+@router.post("/photos/{photo_id}/hide", name="photo_hide")
+def photo_hide(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    photo_id: RecordId,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Hide a failed photo (kept on file, audited; an admin can purge it)."""
+    photo = svc.hide_photo(session=session, actor=actor, photo_id=photo_id, reason=reason)
+    flash(request, "Photo hidden. It is no longer listed or used for plans and progress.")
+    return RedirectResponse(f"/clients/{photo.client_id}/photos", status_code=303)
+
+
+@router.post("/photos/{photo_id}/purge", name="photo_purge")
+def photo_purge(
+    request: Request, session: SessionDep, actor: ClinicalActor, photo_id: RecordId
+) -> Response:
+    """Delete a hidden photo for good (admin)."""
+    photo = svc.get_photo(session=session, actor=actor, photo_id=photo_id)
+    svc.purge_photo(
+        session=session, actor=actor, photo_id=photo_id, store=request.app.state.photo_store
+    )
+    flash(request, "Hidden photo purged.", "success")
+    return RedirectResponse(f"/clients/{photo.client_id}/photos", status_code=303)
+
+
+def _picked(value: str) -> int | None:
+    """Read the picker's value: a photo id, or ``None`` for "the default photo"."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidAnswers("Pick a photo from the list.")
+    return int(value)
+
+
+@router.post("/plans/{plan_id}/photo", name="plan_photo")
+def plan_photo(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    plan_id: RecordId,
+    photo_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Store which photo the plan is shown on (empty: back to the default)."""
+    svc.choose_photo(session=session, actor=actor, photo_id=_picked(photo_id), plan_id=plan_id)
+    flash(request, "Photo for this plan saved.", "success")
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/photo", name="session_photo")
+def session_photo(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    session_id: RecordId,
+    photo_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Store which photo the session note is shown on (empty: back to the default)."""
+    svc.choose_photo(
+        session=session, actor=actor, photo_id=_picked(photo_id), session_id=session_id
+    )
+    flash(request, "Photo for this session saved.", "success")
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
 @router.get("/photos/{photo_id}/image", name="photo_image")
 def photo_image(
     request: Request,
@@ -211,6 +293,64 @@ async def upload_photo(
         view=view,
         note=note,
         store=request.app.state.photo_store,
+    )
+
+
+class HideIn(BaseModel):
+    """Why a photo is hidden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PhotoChoiceIn(BaseModel):
+    """The photo to show a plan or a session on (``null``: the default photo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    photo_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+
+
+@api.post("/photos/{photo_id}/hide", response_model=PhotoDTO, responses=API_ERRORS)
+def hide_photo(session: SessionDep, actor: ClinicalActor, photo_id: RecordId, body: HideIn) -> Any:
+    """Hide a photo (soft delete, audited)."""
+    return svc.hide_photo(session=session, actor=actor, photo_id=photo_id, reason=body.reason)
+
+
+@api.delete("/photos/{photo_id}", status_code=204, responses=API_ERRORS)
+def purge_photo(
+    request: Request, session: SessionDep, actor: ClinicalActor, photo_id: RecordId
+) -> Response:
+    """Delete a hidden photo for good (admin)."""
+    svc.purge_photo(
+        session=session, actor=actor, photo_id=photo_id, store=request.app.state.photo_store
+    )
+    return Response(status_code=204)
+
+
+@api.get("/plans/{plan_id}/photo", response_model=PhotoChoiceDTO, responses=API_ERRORS)
+def get_plan_photo(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -> Any:
+    """Return the photo the plan is shown on, whether it was picked, and why."""
+    plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
+    return svc.photo_for(session=session, actor=actor, client_id=plan.client_id, plan_id=plan_id)
+
+
+@api.put("/plans/{plan_id}/photo", response_model=PhotoChoiceDTO, responses=API_ERRORS)
+def put_plan_photo(
+    session: SessionDep, actor: ClinicalActor, plan_id: RecordId, body: PhotoChoiceIn
+) -> Any:
+    """Pick the photo the plan is shown on."""
+    return svc.choose_photo(session=session, actor=actor, photo_id=body.photo_id, plan_id=plan_id)
+
+
+@api.put("/sessions/{session_id}/photo", response_model=PhotoChoiceDTO, responses=API_ERRORS)
+def put_session_photo(
+    session: SessionDep, actor: ClinicalActor, session_id: RecordId, body: PhotoChoiceIn
+) -> Any:
+    """Pick the photo the session note is shown on."""
+    return svc.choose_photo(
+        session=session, actor=actor, photo_id=body.photo_id, session_id=session_id
     )
 
 

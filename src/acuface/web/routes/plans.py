@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from acuface.clinic import services as svc
-from acuface.clinic.schemas import PhotoDTO, PlanDTO
+from acuface.clinic.schemas import PlanDTO
 from acuface.planner.snapshot import SnapshotPoint
 from acuface.reports.handout import render_handout_html, render_handout_pdf
 from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
@@ -28,13 +28,6 @@ HANDOUT_CSP = (
 )
 
 
-def best_photo(photos: list[PhotoDTO]) -> PhotoDTO | None:
-    """Latest frontal photo with a located face, else the latest with a face."""
-    located = [p for p in photos if p.face_map is not None and p.face_map.primary is not None]
-    front = [p for p in located if p.view == "front"]
-    return (front or located)[0] if located else None
-
-
 @router.get("/plans/{plan_id}", name="plan_page")
 def plan_page(
     request: Request, session: SessionDep, actor: ClinicalActor, plan_id: RecordId
@@ -42,7 +35,8 @@ def plan_page(
     """Show the plan on the client's photo, with details per point on hover or tap."""
     plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
-    photo = best_photo(svc.list_photos(session=session, actor=actor, client_id=client.id))
+    choice = svc.photo_for(session=session, actor=actor, client_id=client.id, plan_id=plan.id)
+    photo = choice.photo
     p = plan.plan
     face_points = [pt for pt in p.points if pt.region != "body"]
     body_points = [pt for pt in p.points if pt.region == "body"]
@@ -69,10 +63,12 @@ def plan_page(
             "p": p,
             "client": client,
             "photo": photo,
+            "choice": choice,
             "fm": fm,
             "body_points": [info(pt) for pt in body_points],
             "face_points": [info(pt) for pt in face_points],
             "unplaced": [pt.code for pt in face_points if pt.code not in placed],
+            "outside": fm.outside if fm else [],
         },
     )
 

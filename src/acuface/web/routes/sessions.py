@@ -193,12 +193,11 @@ def _chart_context(
         plan = next((p for p in plans if p.id == s.plan_id), None)
     plan = plan or (plans[0] if plans else None)
     plan_codes = [pt.code for pt in plan.plan.points] if plan else []
-    photos = [
-        p
-        for p in svc.list_photos(session=session, actor=actor, client_id=client_id)
-        if p.face_map is not None and p.face_map.primary is not None
-    ]
-    photo = next((p for p in photos if p.view == "front"), photos[0] if photos else None)
+    # The photo picked for this note, else the default (see services.photo_for).
+    choice = svc.photo_for(
+        session=session, actor=actor, client_id=client_id, session_id=s.id if s else None
+    )
+    photo = choice.photo
     needled = [(n.point_code, n.side) for n in (s.needles if s else [])]
     fm = (
         build_facemap(
@@ -217,6 +216,7 @@ def _chart_context(
         "plan": plan,
         "plans": plans,
         "photo": photo,
+        "choice": choice,
         "fm": fm,
         "all_points": list(atlas.points.values()),
         "plan_codes": plan_codes,
