@@ -1,6 +1,6 @@
 """The photo a plan or a session is drawn on: one set of rules, a default, a picker, hiding.
 
-alice (practitioner) adds, checks, picks and hides photos; only admin purges a
+pat (practitioner) adds, checks, picks and hides photos; only ada (admin) purges a
 hidden photo; rita (reception) sees no photos at all.
 """
 
@@ -128,7 +128,7 @@ def _dto(
             "note": None,
             "hidden_at": at if hidden else None,
             "created_at": at,
-            "created_by": "alice",
+            "created_by": "pat",
         }
     )
 
@@ -178,16 +178,16 @@ def _cropped(obama_path: Path) -> bytes:
 
 
 @pytest.fixture
-def plan_and_session(session: Session, alice: Actor, client_id: int) -> tuple[int, int]:
+def plan_and_session(session: Session, pat: Actor, client_id: int) -> tuple[int, int]:
     plan = svc.save_plan(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         plan=make_plan(Intake(concerns=["jaw_tension"], age=46)),
     )
     visit = svc.create_session(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=SessionCreate(session_date=date(2026, 11, 2), plan_id=plan.id),
     )
@@ -197,8 +197,8 @@ def plan_and_session(session: Session, alice: Actor, client_id: int) -> tuple[in
 
 def test_cut_off_face_flagged_before_saving_and_never_the_default(
     session: Session,
-    alice: Actor,
-    admin: Actor,
+    pat: Actor,
+    ada: Actor,
     rita: Actor,
     client_id: int,
     store: LocalPhotoStore,
@@ -215,14 +215,14 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
     assert whole.face_in_frame is True
     good = svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=obama_path.read_bytes(),
         store=store,
     )
     cut = svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=cropped,
         store=store,
@@ -234,17 +234,17 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
     assert good.face_in_frame is True
     # The newer, cut-off photo is not the one the plan or the session uses.
     for kw in ({"plan_id": plan_id}, {"session_id": visit_id}, {}):
-        choice = svc.photo_for(session=session, actor=alice, client_id=client_id, **kw)
+        choice = svc.photo_for(session=session, actor=pat, client_id=client_id, **kw)
         assert choice.photo is not None and choice.photo.id == good.id and not choice.chosen
         assert {p.id for p in choice.candidates} == {good.id, cut.id}
     # The practitioner may pick another photo for one plan; stored and audited.
-    picked = svc.choose_photo(session=session, actor=alice, photo_id=cut.id, plan_id=plan_id)
+    picked = svc.choose_photo(session=session, actor=pat, photo_id=cut.id, plan_id=plan_id)
     session.commit()
     assert picked.chosen and picked.photo is not None and picked.photo.id == cut.id
-    assert "alice" in picked.reason
-    again = svc.photo_for(session=session, actor=alice, client_id=client_id, plan_id=plan_id)
+    assert "pat" in picked.reason
+    again = svc.photo_for(session=session, actor=pat, client_id=client_id, plan_id=plan_id)
     assert again.photo is not None and again.photo.id == cut.id
-    other = svc.photo_for(session=session, actor=alice, client_id=client_id, session_id=visit_id)
+    other = svc.photo_for(session=session, actor=pat, client_id=client_id, session_id=visit_id)
     assert other.photo is not None and other.photo.id == good.id  # the session keeps its own
     actions = set(session.scalars(select(m.AuditEntry.action)))
     assert "photo.choose" in actions
@@ -252,26 +252,26 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
         svc.choose_photo(session=session, actor=rita, photo_id=good.id, plan_id=plan_id)
     # Hiding: reason needed, audited, gone from lists and from the plan (back to default).
     with pytest.raises(InvalidRecord, match="why"):
-        svc.hide_photo(session=session, actor=alice, photo_id=cut.id, reason="  ")
-    hidden = svc.hide_photo(session=session, actor=alice, photo_id=cut.id, reason="face cut off")
+        svc.hide_photo(session=session, actor=pat, photo_id=cut.id, reason="  ")
+    hidden = svc.hide_photo(session=session, actor=pat, photo_id=cut.id, reason="face cut off")
     session.commit()
-    assert hidden.hidden and hidden.hidden_by == "alice"
-    assert [p.id for p in svc.list_photos(session=session, actor=alice, client_id=client_id)] == [
+    assert hidden.hidden and hidden.hidden_by == "pat"
+    assert [p.id for p in svc.list_photos(session=session, actor=pat, client_id=client_id)] == [
         good.id
     ]
-    listed = svc.list_photos(session=session, actor=alice, client_id=client_id, include_hidden=True)
+    listed = svc.list_photos(session=session, actor=pat, client_id=client_id, include_hidden=True)
     assert {p.id for p in listed} == {good.id, cut.id}
-    back = svc.photo_for(session=session, actor=alice, client_id=client_id, plan_id=plan_id)
+    back = svc.photo_for(session=session, actor=pat, client_id=client_id, plan_id=plan_id)
     assert back.photo is not None and back.photo.id == good.id and "hidden" in back.reason
     with pytest.raises(InvalidRecord, match="hidden"):
-        svc.choose_photo(session=session, actor=alice, photo_id=cut.id, plan_id=plan_id)
+        svc.choose_photo(session=session, actor=pat, photo_id=cut.id, plan_id=plan_id)
     # Purging: admin only, hidden photos only; row, measurements, choice and file go.
     with pytest.raises(PermissionDenied):
-        svc.purge_photo(session=session, actor=alice, photo_id=cut.id, store=store)
+        svc.purge_photo(session=session, actor=pat, photo_id=cut.id, store=store)
     with pytest.raises(InvalidRecord, match="hide it first"):
-        svc.purge_photo(session=session, actor=admin, photo_id=good.id, store=store)
+        svc.purge_photo(session=session, actor=ada, photo_id=good.id, store=store)
     assert store.exists(cut.sha256)
-    svc.purge_photo(session=session, actor=admin, photo_id=cut.id, store=store)
+    svc.purge_photo(session=session, actor=ada, photo_id=cut.id, store=store)
     session.commit()
     assert not store.exists(cut.sha256) and store.exists(good.sha256)
     assert session.get(m.Photo, cut.id) is None
@@ -280,12 +280,12 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
     assert "photo.hide" in set(session.scalars(select(m.AuditEntry.action)))
     assert "photo.purge" in set(session.scalars(select(m.AuditEntry.action)))
     with pytest.raises(NotFound):
-        svc.get_photo(session=session, actor=alice, photo_id=cut.id)
+        svc.get_photo(session=session, actor=pat, photo_id=cut.id)
 
 
 def test_measurements_dated_by_the_visit_not_the_camera(
     session: Session,
-    alice: Actor,
+    pat: Actor,
     client_id: int,
     store: LocalPhotoStore,
     obama_path: Path,
@@ -296,7 +296,7 @@ def test_measurements_dated_by_the_visit_not_the_camera(
     raw = _with_exif_date(obama_path, "2012:05:04 09:00:00")
     photo = svc.add_photo(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=raw,
         session_id=visit_id,
@@ -306,5 +306,5 @@ def test_measurements_dated_by_the_visit_not_the_camera(
     assert photo.taken_at == datetime(2012, 5, 4, 9, 0, tzinfo=UTC)
     assert photo.visit_date == date(2026, 11, 2) and photo.compared_on == date(2026, 11, 2)
     assert photo.added_at.date() != date(2012, 5, 4)
-    measured = svc.list_measurements(session=session, actor=alice, client_id=client_id)
+    measured = svc.list_measurements(session=session, actor=pat, client_id=client_id)
     assert measured and {mv.measured_at.date() for mv in measured} == {date(2026, 11, 2)}
