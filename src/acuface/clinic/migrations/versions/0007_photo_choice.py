@@ -1,7 +1,7 @@
 """Photos: added date, face-in-frame flag, hiding; the photo a plan or a session uses.
 
-Revision ID: 0005_photos
-Revises: 0004_clinic_settings
+Revision ID: 0007_photos
+Revises: 0006_consent
 Create Date: 2026-12-01 13:00:00
 
 Plain ``ADD COLUMN`` (no batch table rebuild), so SQLite keeps its triggers.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_photos"
-down_revision: str | Sequence[str] | None = "0004_clinic_settings"
+revision: str = "0007_photos"
+down_revision: str | Sequence[str] | None = "0006_consent"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
