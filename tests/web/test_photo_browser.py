@@ -43,7 +43,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             session=s,
             actor=Actor.system(),
             client_id=client_id,
-            data=ConsentCreate(kind="photography", signed_on=date.today()),
+            data=ConsentCreate(
+                kind="photography", signed_by="Maria Garcia", signed_on=date.today()
+            ),
         )
     engine.dispose()
     app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
