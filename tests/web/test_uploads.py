@@ -154,3 +154,44 @@ def test_a_face_photo_is_stored_without_exif_and_shows_its_points(
     assert b"SecretCam" not in stored.content
     assert not Image.open(io.BytesIO(stored.content)).getexif().get_ifd(0x8825)
     assert stored.headers["cache-control"] == "no-store"
+
+
+def test_uploads_are_analysed_in_the_worker_processes_not_the_server(
+    pat, client_id, monkeypatch
+) -> None:  # noqa: ANN001
+    """Decoding, locating and skin analysis of an upload run in the analysis pool.
+
+    The server process's own analysis function is replaced by one that fails: the
+    upload, the pre-save check and the locator preview still work, because the
+    spawned worker processes (fresh interpreters) do that work, off the event loop.
+    """
+    from pathlib import Path
+
+    from acuface.clinic.services import photos as photo_service
+
+    def not_here(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("photo analysis ran in the server process")
+
+    monkeypatch.setattr(photo_service, "analyse_rgb", not_here)
+    monkeypatch.setattr(photo_service, "prepare_photo", not_here)
+    face = (Path(__file__).parents[1] / "data" / "faces" / "obama.jpg").read_bytes()
+    token = api_token(pat)
+    r = pat.post(
+        "/api/photos/check", headers={"X-CSRF-Token": token}, files={"file": ("o.jpg", face)}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["face_found"] is True
+    r = pat.post(
+        "/api/photos/locate", headers={"X-CSRF-Token": token}, files={"file": ("o.jpg", face)}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["faces"]
+    before = _n_photos(pat, client_id)
+    r = _upload(pat, client_id, "o.jpg", face)
+    assert r.status_code == 303, r.text
+    assert _n_photos(pat, client_id) == before + 1
+    newest = max(pat.get(f"/api/clients/{client_id}/photos").json(), key=lambda p: p["id"])
+    # Analysed (in a worker): the face map and the skin report are stored with it.
+    assert newest["face_map"] is not None
+    assert newest["skin_report"] is not None
+    assert newest["face_in_frame"] is True

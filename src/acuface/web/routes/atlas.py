@@ -6,19 +6,14 @@ scikit-image (``skimage.data.astronaut()``), so no client photo is ever shown he
 
 from __future__ import annotations
 
-import io
 import threading
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from PIL import Image
 from pydantic import BaseModel
-from skimage import data
 
 from acuface.atlas import ALL_REGIONS, load_atlas
-from acuface.locator import locate
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner import list_concerns
 from acuface.web.deps import API_ERRORS, ClinicalActor, ClinicalUser, api_router
@@ -29,19 +24,21 @@ router = APIRouter(include_in_schema=False)
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def reference_face() -> tuple[bytes, int, int, FaceMapSnapshot | None]:
-    """JPEG bytes, size and face map of the reference portrait (computed once)."""
+def reference_face(request: Request) -> tuple[bytes, int, int, FaceMapSnapshot | None]:
+    """JPEG bytes, size and face map of the reference portrait (computed once per app).
+
+    The face map comes from the analysis workers (the one implementation in
+    ``clinic.analysis``), so the web process never loads a Face Mesh of its own.
+    """
+    state = request.app.state
     with _lock:
-        rgb = data.astronaut()
-        buf = io.BytesIO()
-        Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
-        face_map: FaceMapSnapshot | None
-        try:
-            face_map = FaceMapSnapshot.of(locate(rgb))
-        except Exception:  # noqa: BLE001 - the list still works without the map
-            face_map = None
-        return buf.getvalue(), rgb.shape[1], rgb.shape[0], face_map
+        cached: tuple[bytes, int, int, FaceMapSnapshot | None] | None = getattr(
+            state, "atlas_reference", None
+        )
+        if cached is None:
+            cached = state.analysis_pool.reference_face()
+            state.atlas_reference = cached
+        return cached
 
 
 def _concerns() -> list[Any]:
@@ -66,7 +63,7 @@ def atlas_page(
             by_code = {p.code: p for p in points}
             points = [by_code[c] for c in order if c in by_code]
     points = atlas.search(q, region=region if region in ALL_REGIONS else None, points=points)
-    _, w, h, face_map = reference_face()
+    _, w, h, face_map = reference_face(request)
     facial = [p.code for p in points if p.region != "body"]
     fm = build_facemap(face_map, w, h, codes=facial, reasons=why) if face_map else None
     return render(
@@ -88,10 +85,10 @@ def atlas_page(
 
 @router.get("/atlas/reference.jpg", name="atlas_reference")
 def atlas_reference(
-    user: ClinicalUser, crop: Annotated[str | None, Query(max_length=60)] = None
+    request: Request, user: ClinicalUser, crop: Annotated[str | None, Query(max_length=60)] = None
 ) -> Response:
     """Serve the reference portrait the atlas face map is drawn on."""
-    jpeg, w, h, _ = reference_face()
+    jpeg, w, h, _ = reference_face(request)
     jpeg = crop_jpeg(jpeg, crop, w, h)
     return Response(
         jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
@@ -103,7 +100,7 @@ def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
     """One point in full, with its sources."""
     atlas = load_atlas()
     point = atlas.lookup(code)
-    _, w, h, face_map = reference_face()
+    _, w, h, face_map = reference_face(request)
     fm = build_facemap(face_map, w, h, codes=[point.code]) if face_map else None
     sources = [atlas.sources[s] for s in point.source if s in atlas.sources]
     concerns = [c for c in _concerns() if point.code in [cp.code for cp in c.points]]

@@ -7,14 +7,13 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
 from acuface.clinic.paging import PageRequest
-from acuface.clinic.schemas import PhotoCheckDTO, PhotoChoiceDTO, PhotoDTO, PhotoView
+from acuface.clinic.schemas import Actor, PhotoCheckDTO, PhotoChoiceDTO, PhotoDTO, PhotoView
 from acuface.errors import AcufaceError, ImageTooLarge, InvalidAnswers
-from acuface.locator import locate
-from acuface.locator.image import load_image
 from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap, crop_jpeg
 from acuface.web.templating import flash, render
@@ -38,6 +37,37 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
     if not data:
         raise AcufaceError("The uploaded file is empty.")
     return data
+
+
+async def store_upload(
+    request: Request,
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    data: bytes,
+    view: PhotoView,
+    note: str | None,
+) -> PhotoDTO:
+    """Store an upload, decoded and analysed in the server's analysis workers.
+
+    The access check runs first (nothing is analysed for a refused upload); the
+    decoding, the locator and the skin analysis run in a worker process of
+    ``app.state.analysis_pool``, never on the event loop, so one heavy or hostile
+    photo neither freezes other users' pages nor takes the server down.
+    """
+    svc.check_photo_target(session=session, actor=actor, client_id=client_id)
+    prepared, analysis = await request.app.state.analysis_pool.prepare(data)
+    return svc.add_prepared_photo(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        prepared=prepared,
+        analysis=analysis,
+        view=view,
+        note=note,
+        store=request.app.state.photo_store,
+    )
 
 
 def _photos_index(
@@ -126,14 +156,14 @@ async def photo_upload(
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     try:
         data = await read_upload(request, file)
-        photo = svc.add_photo(
+        photo = await store_upload(
+            request,
             session=session,
             actor=actor,
             client_id=client_id,
             data=data,
             view=view if view in VIEWS else "other",  # type: ignore[arg-type]
             note=note.strip() or None,
-            store=request.app.state.photo_store,
         )
     except AcufaceError as exc:
         return _photos_index(
@@ -285,14 +315,14 @@ async def upload_photo(
 ) -> Any:
     """Store a photo (type checked by content, size and pixel limits, EXIF stripped)."""
     data = await read_upload(request, file)
-    return svc.add_photo(
+    return await store_upload(
+        request,
         session=session,
         actor=actor,
         client_id=client_id,
         data=data,
         view=view,
         note=note,
-        store=request.app.state.photo_store,
     )
 
 
@@ -368,7 +398,7 @@ async def check_photo(
 ) -> Any:
     """Check a photo before saving it: face found, pose, quality warnings. Stores nothing."""
     data = await read_upload(request, file)
-    return svc.check_photo(data)
+    return await request.app.state.analysis_pool.check(data)
 
 
 @api.post(
@@ -386,16 +416,8 @@ async def locate_photo(
 
     Returns ``FaceMap.to_json()`` plus ``image_wh`` and ``warnings``.
     """
-    settings = request.app.state.web_settings
     data = await read_upload(request, file)
-    rgb = load_image(
-        data,
-        max_pixels=settings.core.max_image_pixels,
-        max_bytes=settings.max_upload_bytes,
-        name=file.filename or "upload",
+    result: dict[str, Any] = await request.app.state.analysis_pool.locate(
+        data, name=file.filename or "upload"
     )
-    face_map = locate(rgb)
-    out = face_map.to_json()
-    out["image_wh"] = [int(rgb.shape[1]), int(rgb.shape[0])]
-    out.setdefault("warnings", list(face_map.warnings))
-    return out
+    return result
