@@ -23,8 +23,7 @@ from acuface.planner.intake import (
     questionnaire,
     resolve_concern,
 )
-from acuface.planner.patterns import PatternScore, score_patterns
-from acuface.planner.plan import (
+from acuface.planner.models import (
     DISCLAIMER,
     ConcernCoverage,
     Course,
@@ -39,8 +38,9 @@ from acuface.planner.plan import (
     PlanTechnique,
     Why,
     default_budget,
-    make_plan,
 )
+from acuface.planner.patterns import PatternScore, score_patterns
+from acuface.planner.plan import make_plan
 from acuface.planner.screening import ScreeningOutcome, apply_screening
 from acuface.planner.version import PLANNER_VERSION, knowledge_digest
 

@@ -6,8 +6,9 @@ Plain, frozen pydantic models; :meth:`Plan.to_json` is the ``acuface plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -245,7 +246,42 @@ class PlanSession(BaseModel):
     count_check: str
 
 
-class Plan(BaseModel):
+class _PlacedPoint(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
+
+
+class PlanViews:
+    """Views shared by a plan just made (:class:`Plan`) and a stored one (``PlanSnapshot``)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def points(self) -> Sequence[_PlacedPoint]:
+            """The chosen points (a field of each subclass)."""
+
+        screening_unanswered: list[str]
+
+    @property
+    def facial_codes(self) -> list[str]:
+        """Codes of the chosen face/head/neck points (for the locator overlay)."""
+        return [point.code for point in self.points if point.region == "face"]
+
+    @property
+    def body_codes(self) -> list[str]:
+        """Codes of the chosen body points."""
+        return [point.code for point in self.points if point.region == "body"]
+
+    @property
+    def is_final(self) -> bool:
+        """Whether every critical screening question was answered."""
+        return not self.screening_unanswered
+
+
+class Plan(PlanViews, BaseModel):
     """A treatment plan; :meth:`to_json` is the ``acuface plan --json`` shape."""
 
     model_config = _FROZEN
@@ -275,21 +311,6 @@ class Plan(BaseModel):
         default=None, description="None only in plans stored before session mechanics existed."
     )
     disclaimer: str = DISCLAIMER
-
-    @property
-    def facial_codes(self) -> list[str]:
-        """Codes of the chosen face/head/neck points (for the locator overlay)."""
-        return [point.code for point in self.points if point.region == "face"]
-
-    @property
-    def body_codes(self) -> list[str]:
-        """Codes of the chosen body points."""
-        return [point.code for point in self.points if point.region == "body"]
-
-    @property
-    def is_final(self) -> bool:
-        """Whether every critical screening question was answered."""
-        return not self.screening_unanswered
 
     def to_json(self) -> dict[str, Any]:
         """Return the ``acuface plan --json`` document, the one the clinic stores.

@@ -11,23 +11,7 @@ from acuface.atlas import Atlas, load_atlas
 from acuface.atlas.knowledge import Concern, Knowledge, load_knowledge
 from acuface.errors import PlanningError, ReferralNeeded, TreatmentBlocked
 from acuface.planner.intake import Intake, check_intake, resolve_concern
-from acuface.planner.models import (
-    DISCLAIMER,
-    ConcernCoverage,
-    Course,
-    CourseSession,
-    Excluded,
-    Outcome,
-    PatternResult,
-    Plan,
-    PlanOptions,
-    PlanPoint,
-    PlanSession,
-    PlanTechnique,
-    SessionStep,
-    Why,
-    default_budget,
-)
+from acuface.planner.models import Plan, PlanOptions
 from acuface.planner.patterns import score_patterns
 from acuface.planner.screening import apply_screening
 from acuface.planner.steps import (
@@ -43,25 +27,7 @@ from acuface.planner.steps import (
 )
 from acuface.planner.version import PLANNER_VERSION, knowledge_digest
 
-__all__ = [
-    "DISCLAIMER",
-    "ConcernCoverage",
-    "Course",
-    "CourseSession",
-    "Excluded",
-    "Outcome",
-    "PatternResult",
-    "Plan",
-    "PlanOptions",
-    "PlanPoint",
-    "PlanSession",
-    "PlanTechnique",
-    "SessionStep",
-    "Why",
-    "default_budget",
-    "make_plan",
-    "resolve_concerns",
-]
+__all__ = ["make_plan", "resolve_concerns"]
 
 
 def resolve_concerns(intake: Intake, knowledge: Knowledge) -> list[tuple[Concern, int]]:

@@ -43,6 +43,7 @@ from acuface.planner.models import (
     PatternResult,
     Plan,
     PlanSession,
+    PlanViews,
     Why,
 )
 from acuface.vocab import Side
@@ -99,7 +100,7 @@ class Budget(BaseModel):
     max: int
 
 
-class PlanSnapshot(Snapshot):
+class PlanSnapshot(PlanViews, Snapshot):
     """A plan as stored by the clinic and printed by ``acuface plan --json``."""
 
     points: list[SnapshotPoint]
@@ -123,21 +124,6 @@ class PlanSnapshot(Snapshot):
     disclaimer: str
     screening_positive: list[str]
     schema_version: Literal[2] = 2
-
-    @property
-    def facial_codes(self) -> list[str]:
-        """Codes of the chosen face/head/neck points (for the locator overlay)."""
-        return [point.code for point in self.points if point.region == "face"]
-
-    @property
-    def body_codes(self) -> list[str]:
-        """Codes of the chosen body points."""
-        return [point.code for point in self.points if point.region == "body"]
-
-    @property
-    def is_final(self) -> bool:
-        """Whether every critical screening question was answered."""
-        return not self.screening_unanswered
 
     @classmethod
     def of(cls, plan: Plan | PlanSnapshot) -> PlanSnapshot:
