@@ -200,6 +200,8 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.locator(".facemap .pt circle").first.hover()
     info = page.locator("[data-point-info]")
     assert "Location" in info.inner_text() and "Depth" in info.inner_text()
+    # The plan's own technique, above the atlas's standard depth (issue 9).
+    assert "Plan technique" in info.inner_text() and " cun, 0.16" in info.inner_text()
     shot(page, "07-plan")
 
     # chart a session by clicking points on the face

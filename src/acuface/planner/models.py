@@ -96,6 +96,37 @@ class Why(BaseModel):
     text: str
 
 
+class _TechniqueLine(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def depth_cun(self) -> tuple[float, float]: ...
+
+    @property
+    def angle(self) -> str: ...
+
+    @property
+    def needle(self) -> str: ...
+
+    @property
+    def retain(self) -> bool: ...
+
+
+def describe_technique(technique: _TechniqueLine, *, mouth: str | None = None) -> str:
+    """Say how a point is needled in one line (CLI, plan page, charting, treatment notes).
+
+    Shared by a fresh plan's :class:`PlanTechnique` and a stored plan's technique.
+    """
+    low, high = technique.depth_cun
+    retain = "retained" if technique.retain else "needled and withdrawn, not retained"
+    where = f", mouth {mouth}" if mouth else ""
+    return (
+        f"{technique.name}: {technique.angle} {low:g}-{high:g} cun, {technique.needle}{where}, "
+        f"{retain}"
+    )
+
+
 class PlanTechnique(BaseModel):
     """How this plan needles one point: the atlas technique after screening and position."""
 
@@ -116,10 +147,7 @@ class PlanTechnique(BaseModel):
 
     def describe(self) -> str:
         """One line for tables: depth, angle, needle, retention."""
-        low, high = self.depth_cun
-        retain = "retained" if self.retain else "needled and withdrawn, not retained"
-        mouth = f", mouth {self.mouth}" if self.mouth else ""
-        return f"{self.name}: {self.angle} {low:g}-{high:g} cun, {self.needle}{mouth}, {retain}"
+        return describe_technique(self, mouth=self.mouth)
 
 
 class PlanPoint(BaseModel):

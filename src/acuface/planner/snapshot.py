@@ -45,6 +45,7 @@ from acuface.planner.models import (
     PlanSession,
     PlanViews,
     Why,
+    describe_technique,
 )
 from acuface.vocab import Side
 from acuface.vocab.snapshots import Snapshot
@@ -63,6 +64,10 @@ class SnapshotTechnique(BaseModel):
     needle: str
     retain: bool
     note: str
+
+    def describe(self) -> str:
+        """One line for tables: depth, angle, needle, retention (as ``PlanTechnique``)."""
+        return describe_technique(self)
 
 
 class SnapshotPoint(BaseModel):

@@ -127,6 +127,7 @@ def build_facemap(
     needled: Iterable[tuple[str, str]] = (),
     highlight: Iterable[str] | None = None,
     with_labels: bool = True,
+    techniques: Mapping[str, str] | None = None,
 ) -> FaceMapView:
     """Build the face-map view of one photo.
 
@@ -149,6 +150,9 @@ def build_facemap(
         unlabelled (charting shows every point but stresses the plan's).
     with_labels : bool
         Draw the code next to each marker.
+    techniques : mapping, optional
+        Code -> how the plan needles it (shown on hover above the atlas's standard
+        depth, which is not what a cosmetic plan uses).
     """
     view = FaceMapView(width=int(width), height=int(height))
     scale = max(view.width, view.height)
@@ -168,6 +172,7 @@ def build_facemap(
     side_map = {k.upper(): set(v) for k, v in (sides or {}).items()}
     needled_set = {(c.upper(), s) for c, s in needled}
     hi = {c.upper() for c in highlight} if highlight is not None else None
+    technique_map = {k.upper(): v for k, v in (techniques or {}).items()}
     for p in primary.points:
         code = p.code.upper()
         side = p.side
@@ -180,6 +185,8 @@ def build_facemap(
             continue
         if code not in view.info:
             view.info[code] = point_info(code, reason_map.get(code, ()))
+            if code in technique_map:
+                view.info[code]["technique"] = technique_map[code]
         kind = "plan"
         if view.info[code]["cautions"]:
             kind = "caution"

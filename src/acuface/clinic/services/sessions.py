@@ -127,10 +127,7 @@ def follow_plan(rows: list[m.SessionNeedle], plan: PlanSnapshot | None) -> list[
 
 def technique_text(technique: SnapshotTechnique) -> str:
     """Return a plan technique in one line, as recorded with a needle."""
-    low, high = technique.depth_cun
-    retain = "retained" if technique.retain else "not retained"
-    text = f"{technique.name}: {technique.angle} {low:g}-{high:g} cun, {technique.needle}, {retain}"
-    return text[:300]
+    return technique.describe()[:300]
 
 
 def _audit_overrides(

@@ -38,6 +38,8 @@ def plan_page(
     choice = svc.photo_for(session=session, actor=actor, client_id=client.id, plan_id=plan.id)
     photo = choice.photo
     p = plan.plan
+    # The same screening summary and techniques as the charting page shows.
+    guidance = svc.chart_guidance(p)
     face_points = [pt for pt in p.points if pt.region != "body"]
     body_points = [pt for pt in p.points if pt.region == "body"]
     fm = None
@@ -49,10 +51,12 @@ def plan_page(
             codes=[pt.code for pt in face_points],
             reasons={pt.code: pt.reasons for pt in p.points},
             sides={pt.code: pt.sides for pt in p.points},
+            techniques=guidance.techniques,
         )
 
     def info(pt: SnapshotPoint) -> dict[str, Any]:
-        return {**point_info(pt.code, pt.reasons), **pt.model_dump()}
+        technique = {"technique_text": guidance.techniques.get(pt.code, "")}
+        return {**point_info(pt.code, pt.reasons), **pt.model_dump(), **technique}
 
     placed = {m.code for m in fm.markers} if fm else set()
     return render(
@@ -61,6 +65,7 @@ def plan_page(
         {
             "plan": plan,
             "p": p,
+            "unanswered": guidance.unanswered,
             "client": client,
             "photo": photo,
             "choice": choice,

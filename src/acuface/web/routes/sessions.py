@@ -199,18 +199,23 @@ def _chart_context(
     )
     photo = choice.photo
     needled = [(n.point_code, n.side) for n in (s.needles if s else [])]
+    guidance = svc.session_guidance(
+        session=session, actor=actor, plan_id=plan.id if plan is not None else None
+    )
     fm = (
         build_facemap(
-            photo.face_map, photo.width, photo.height, highlight=plan_codes, needled=needled
+            photo.face_map,
+            photo.width,
+            photo.height,
+            highlight=plan_codes,
+            needled=needled,
+            techniques=guidance.techniques,
         )
         if photo
         else None
     )
     atlas = load_atlas()
     knowledge = load_knowledge()
-    guidance = svc.session_guidance(
-        session=session, actor=actor, plan_id=plan.id if plan is not None else None
-    )
     return {
         "client": client,
         "plan": plan,

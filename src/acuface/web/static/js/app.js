@@ -28,7 +28,8 @@
     var dl = el("dl", "kv");
     function row(k, v) { if (!v) return; dl.appendChild(el("dt", "", k)); dl.appendChild(el("dd", "", v)); }
     row("Location", d.location);
-    row("Depth", d.depth);
+    row("Plan technique", d.technique);
+    row(d.technique ? "Depth (atlas standard)" : "Depth", d.depth);
     row("Needling", d.needling_notes);
     panel.appendChild(dl);
     function list(title, items, cls) {
