@@ -26,7 +26,7 @@ from skimage import data
 from acuface.atlas.geometry import load_geometry
 from acuface.clinic.photostore import PreparedPhoto, prepare_photo
 from acuface.clinic.schemas import PhotoAnalysis, PhotoCheckDTO
-from acuface.clinic.services.photos import analyse_rgb, check_photo
+from acuface.clinic.services.photos import analyse_rgb, check_photo, location_standard
 from acuface.errors import PhotoBreaksAnalysis, WorkerCrashed, WorkerOutOfMemory
 from acuface.locator import locate
 from acuface.locator.image import load_image
@@ -67,7 +67,7 @@ def check_upload(data: bytes, *, max_pixels: int, max_bytes: int) -> PhotoCheckD
 def locate_upload(data: bytes, *, max_pixels: int, max_bytes: int, name: str) -> dict[str, Any]:
     """Locate every facial point on an upload: ``FaceMap.to_json()`` plus ``image_wh``."""
     rgb = load_image(data, max_pixels=max_pixels, max_bytes=max_bytes, name=name)
-    face_map = locate(rgb)
+    face_map = locate(rgb, standard=location_standard())
     out = face_map.to_json()
     out["image_wh"] = [int(rgb.shape[1]), int(rgb.shape[0])]
     out.setdefault("warnings", list(face_map.warnings))
@@ -81,7 +81,7 @@ def reference_face() -> tuple[bytes, int, int, FaceMapSnapshot | None]:
     Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
     face_map: FaceMapSnapshot | None
     try:
-        face_map = FaceMapSnapshot.of(locate(rgb))
+        face_map = FaceMapSnapshot.of(locate(rgb, standard=location_standard()))
     except Exception:  # noqa: BLE001 - the atlas list still works without the map
         face_map = None
     return buf.getvalue(), int(rgb.shape[1]), int(rgb.shape[0]), face_map

@@ -154,6 +154,8 @@ class LiveTracker:
         check's rules live with the clinic; the web layer passes them in).
     geometry : GeometryFile, optional, keyword-only
         Defaults to the packaged geometry (the same as ``locate()``).
+    standard : str, optional, keyword-only
+        Location standard where standards differ, as ``locate(standard=...)``.
     """
 
     def __init__(
@@ -164,9 +166,11 @@ class LiveTracker:
         with_raw: bool = False,
         pose_check: Callable[[Pose], list[str]] | None = None,
         geometry: GeometryFile | None = None,
+        standard: str | None = None,
     ) -> None:
         self.geometry = geometry or load_geometry()
-        compiled = compile_geometry(self.geometry)
+        self.standard = standard
+        compiled = compile_geometry(self.geometry, standard)
         #: Code and client's side of every row of ``LiveFrame.xy_px``.
         self.codes: tuple[str, ...] = compiled.codes
         self.sides: tuple[str, ...] = compiled.sides
@@ -230,9 +234,11 @@ class LiveTracker:
             )
         smoothed, speed_mm_s = self._smooth(raw, t_s)
         # The pixels go along as in locate(): neck points are checked for skin.
-        face = face_result(smoothed, geometry=self.geometry, image_rgb=rgb)
+        face = face_result(smoothed, geometry=self.geometry, standard=self.standard, image_rgb=rgb)
         raw_xy = (
-            _xy(face_result(raw, geometry=self.geometry, image_rgb=rgb)) if self.with_raw else None
+            _xy(face_result(raw, geometry=self.geometry, standard=self.standard, image_rgb=rgb))
+            if self.with_raw
+            else None
         )
         warnings = list(face.warnings)
         if self.pose_check is not None:

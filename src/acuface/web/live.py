@@ -39,7 +39,7 @@ import anyio
 import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from acuface.clinic.services import pose_warnings
+from acuface.clinic.services import location_standard, pose_warnings
 from acuface.errors import AcufaceError, WorkerCrashed, WorkerError, WorkerTimeout
 from acuface.locator.live import LiveFrame, LiveTracker
 from acuface.vocab import Pose
@@ -163,7 +163,12 @@ class LiveFrameHandler:
     """
 
     def __init__(self, *, with_raw: bool = False) -> None:
-        self.tracker = LiveTracker(with_raw=with_raw, pose_check=_pose_check)
+        self.tracker = LiveTracker(
+            with_raw=with_raw,
+            pose_check=_pose_check,
+            # The clinic's location standard, as for stored photos (ACUFACE_LOCATION_STANDARD).
+            standard=location_standard(),
+        )
 
     def __call__(self, request: tuple[Any, ...]) -> Any:
         """Answer one request (see the class docstring)."""

@@ -46,6 +46,7 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
+from acuface.config import get_settings
 from acuface.errors import AcufaceError, InvalidRecord, NotFound
 from acuface.locator import LOCATOR_VERSION, locate
 from acuface.locator.snapshot import FaceMapSnapshot
@@ -59,6 +60,16 @@ if TYPE_CHECKING:
 
 #: Head turned or tilted more than this (degrees) gets a warning for comparison photos.
 POSE_WARN_DEG = 12.0
+
+
+def location_standard() -> str | None:
+    """Return the location standard the clinic draws where standards differ (GV26, LI19).
+
+    ``ACUFACE_LOCATION_STANDARD`` (``who2008``, the default, or ``gbt12346``), the
+    same setting as ``acuface locate --standard``; every stored face map, preview
+    and live view follows it, and each such point names its ``convention``.
+    """
+    return get_settings().location_standard
 
 
 def face_in_frame(face_map: FaceMapSnapshot) -> tuple[bool, int]:
@@ -105,7 +116,7 @@ def analyse_rgb(rgb: NDArray[np.uint8]) -> PhotoAnalysis:
     try:
         # The stored face map is what plans and charting are drawn on: spend the
         # second model run that makes it mirror-consistent (docs/points.md).
-        face_map = locate(rgb, symmetric=True)
+        face_map = locate(rgb, symmetric=True, standard=location_standard())
     except AcufaceError as exc:
         return PhotoAnalysis(quality_flags=[exc.message], quality_ok=False, face_in_frame=False)
     except Exception as exc:  # noqa: BLE001 - see docstring
