@@ -263,6 +263,7 @@ async def run_load(
     res = Results()
     users = clinic.practitioners or ["bench-pract-1"]
     clients = [await login(base, users[i % len(users)]) for i in range(browsers + uploaders)]
+    await warm_up(clients[0], clinic)
     start = time.monotonic()
     until = start + seconds
     tasks = [browse(clients[i], clinic, res, until, pause, i) for i in range(browsers)]
@@ -272,6 +273,18 @@ async def run_load(
     for c in clients:
         await c.aclose()
     return res, took
+
+
+async def warm_up(http: httpx.AsyncClient, clinic: Clinic) -> None:
+    """Open each page type once and upload one photo, untimed (first-use loading)."""
+    for _label, path in pages(clinic, random.Random(1)):
+        await http.get(path)
+    token = (await http.get("/api/me")).json()["csrf_token"]
+    await http.post(
+        f"/api/clients/{clinic.clients[0]}/photos",
+        headers={"X-CSRF-Token": token},
+        files={"file": (PORTRAITS[0].name, PORTRAITS[0].read_bytes(), "image/jpeg")},
+    )
 
 
 def table(title: str, res: Results, took: float) -> str:
@@ -298,6 +311,7 @@ def table(title: str, res: Results, took: float) -> str:
 async def every_page(base: str, clinic: Clinic, samples: int) -> str:
     """Each page type *samples* times from one signed-in user: p50/p95 per page."""
     http = await login(base, clinic.practitioners[0])
+    await warm_up(http, clinic)
     rng = random.Random(3)
     res = Results()
     for _ in range(samples):
