@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         Longest the analysis of one upload may take before its worker is stopped.
     analysis_memory_mb : int
         Address-space limit of each analysis worker in MiB.
+    phone_region : str
+        Two-letter region (``GB``, ``DE``) for client phone numbers typed without
+        ``+`` and a country code; numbers are stored in international format.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACUFACE_", extra="ignore")
@@ -88,6 +91,11 @@ class Settings(BaseSettings):
     analysis_workers: int | None = Field(default=None, ge=1, le=64)
     analysis_timeout_s: float = Field(default=60.0, gt=0)
     analysis_memory_mb: int = Field(default=3072, ge=256)
+    phone_region: str = Field(
+        default="GB",
+        pattern=r"^[A-Z]{2}$",
+        description="Region of phone numbers typed without a +country code (ISO 3166).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -184,6 +184,19 @@ def client_id(session: Session, pat: Actor) -> int:
     return c.id
 
 
+@pytest.fixture
+def client_consents(session: Session, pat: Actor, client_id: int) -> None:
+    """Give the named client the consents that signing notes and adding photos need.
+
+    Tests that sign notes or add photos (but test something else) use it with
+    ``@pytest.mark.usefixtures("client_consents")`` (see ``tests/consenting.py``).
+    """
+    from consenting import give_consents
+
+    give_consents(session, client_id, actor=pat)
+    session.commit()
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _fast_password_hashing() -> Iterator[None]:
     """Cheap argon2 parameters in tests: hashing cost is not what these tests check.

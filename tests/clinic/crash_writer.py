@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from datetime import date
+from pathlib import Path
 
 from PIL import Image
 
@@ -16,6 +17,9 @@ from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate, NeedleIn, SessionCreate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+from consenting import give_consents  # noqa: E402
 
 
 def main() -> None:
@@ -37,6 +41,7 @@ def main() -> None:
         client = svc.create_client(
             session=s, actor=actor, data=ClientCreate(given_name="Crash", family_name="Test")
         )
+        give_consents(s, client.id, actor=actor)
     pract = Actor.from_user(user, source="crash-test")
     images = [Image.open(p).convert("RGB") for p in portraits]
     i = 0

@@ -15,6 +15,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.backup import BackupError, backup, dump_tables, restore
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate
+from consenting import give_consents
 
 
 def _snapshot(engine: sa.Engine, store: LocalPhotoStore) -> tuple[dict, dict[str, bytes]]:
@@ -143,6 +144,7 @@ def test_force_restore_replaces_sqlite_but_not_postgres(
     c = svc.create_client(
         session=session, actor=pat, data=ClientCreate(given_name="La", family_name="Ter")
     )
+    give_consents(session, c.id, actor=pat)
     svc.add_photo(
         session=session,
         actor=pat,

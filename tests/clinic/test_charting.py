@@ -33,6 +33,7 @@ def _draft(session: Session, actor: Actor, client_id: int) -> int:
     return s.id
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_draft_edit_sign_then_locked(session: Session, pat: Actor, client_id: int) -> None:
     sid = _draft(session, pat, client_id)
     edited = svc.update_session(
@@ -41,7 +42,7 @@ def test_draft_edit_sign_then_locked(session: Session, pat: Actor, client_id: in
     assert edited.assessment == "Better." and edited.subjective == "Jaw tight in the mornings."
     signed = svc.sign_session(session=session, actor=pat, session_id=sid)
     session.commit()
-    assert signed.status == "signed" and signed.signed_by == "pat" and signed.signed_at
+    assert signed.status == "signed" and signed.signed_by == "Pat Moreau" and signed.signed_at
     with pytest.raises(RecordLocked):
         svc.update_session(
             session=session, actor=pat, session_id=sid, data=SessionUpdate(assessment="x")
@@ -52,6 +53,7 @@ def test_draft_edit_sign_then_locked(session: Session, pat: Actor, client_id: in
         svc.sign_session(session=session, actor=pat, session_id=sid)
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_amendment_keeps_original(session: Session, pat: Actor, client_id: int) -> None:
     sid = _draft(session, pat, client_id)
     with pytest.raises(InvalidRecord):
@@ -78,6 +80,7 @@ def test_amendment_keeps_original(session: Session, pat: Actor, client_id: int) 
     assert [(n.point_code, n.side) for n in a.needles or []] == [("ST6", "left")]
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_database_guard_refuses_direct_update(
     session: Session, engine: sa.Engine, pat: Actor, client_id: int
 ) -> None:

@@ -13,6 +13,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore
 from acuface.clinic.schemas import Actor, ClientCreate
 from acuface.errors import InvalidRecord, NotFound, PermissionDenied
+from consenting import give_consents
 
 
 def test_soft_delete_hides_but_keeps(
@@ -54,6 +55,7 @@ def test_purge_removes_rows_and_photo_files(
     other = svc.create_client(
         session=session, actor=pat, data=ClientCreate(given_name="O", family_name="Ther")
     )
+    give_consents(session, other.id, actor=pat)
     # The other client shares one photo file (same bytes): it must survive the purge.
     shared = svc.add_photo(
         session=session,

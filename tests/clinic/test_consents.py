@@ -1,6 +1,6 @@
 """Consents: recorded with the text version, typed name, drawn signature and witness.
 
-alice (practitioner) records and witnesses; rita (reception) may not see consents.
+pat (practitioner) records and witnesses; rita (reception) may not see consents.
 """
 
 from __future__ import annotations
@@ -30,19 +30,19 @@ def _png(*, inked: bool = True, size: tuple[int, int] = (600, 200)) -> bytes:
 
 
 def test_a_consent_keeps_text_version_name_signature_and_witness(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
     c = svc.record_consent(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=ConsentCreate(kind="photography", signed_by="Mara Lindqvist", signature_png=_png()),
     )
     assert c.document_version == current_text("photography").id
     assert c.signed_by == "Mara Lindqvist" and c.signed_on == date.today()
-    assert c.witness_id == alice.user_id and c.witness_name == "Pat Moreau"
+    assert c.witness_id == pat.user_id and c.witness_name == "Pat Moreau"
     assert c.has_signature and c.active
-    png = svc.consent_signature(session=session, actor=alice, consent_id=c.id)
+    png = svc.consent_signature(session=session, actor=pat, consent_id=c.id)
     with Image.open(io.BytesIO(png)) as img:
         assert img.format == "PNG" and img.size == (600, 200)
         assert img.convert("RGBA").getchannel("A").getbbox() is not None  # the strokes survive
@@ -52,33 +52,33 @@ def test_a_consent_keeps_text_version_name_signature_and_witness(
 
 
 def test_withdrawal_is_dated_keeps_the_original_and_closes_the_gate(
-    session: Session, alice: Actor, rita: Actor, client_id: int
+    session: Session, pat: Actor, rita: Actor, client_id: int
 ) -> None:
     c = svc.record_consent(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=ConsentCreate(kind="photography", signed_by="Mara", signed_on=date(2026, 1, 5)),
     )
     svc.require_consent(session, client_id, "photography")
     with pytest.raises(InvalidRecord, match="before it was given"):
         svc.withdraw_consent(
-            session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
+            session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2025, 1, 1)
         )
     with pytest.raises(InvalidRecord, match="future"):
         svc.withdraw_consent(
             session=session,
-            actor=alice,
+            actor=pat,
             consent_id=c.id,
             withdrawn_on=date.today() + timedelta(days=1),
         )
     w = svc.withdraw_consent(
-        session=session, actor=alice, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
+        session=session, actor=pat, consent_id=c.id, withdrawn_on=date(2026, 3, 1)
     )
     assert w.granted and w.withdrawn_on == date(2026, 3, 1) and w.signed_on == date(2026, 1, 5)
     assert w.withdrawn_by == "pat" and not w.active
     with pytest.raises(InvalidRecord, match="already withdrawn"):
-        svc.withdraw_consent(session=session, actor=alice, consent_id=c.id)
+        svc.withdraw_consent(session=session, actor=pat, consent_id=c.id)
     with pytest.raises(ConsentMissing, match="photography consent") as info:
         svc.require_consent(session, client_id, "photography")
     assert info.value.http_status == 409
@@ -97,15 +97,15 @@ def test_withdrawal_is_dated_keeps_the_original_and_closes_the_gate(
 
 
 def test_refused_consent_is_recorded_but_opens_no_gate(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
     svc.record_consent(
         session=session,
-        actor=alice,
+        actor=pat,
         client_id=client_id,
         data=ConsentCreate(kind="treatment", signed_by="Mara", granted=False),
     )
-    listed = svc.list_consents(session=session, actor=alice, client_id=client_id)
+    listed = svc.list_consents(session=session, actor=pat, client_id=client_id)
     assert [c.granted for c in listed] == [False]
     assert not svc.has_consent(session, client_id, "treatment")
 
@@ -115,7 +115,7 @@ def test_refused_consent_is_recorded_but_opens_no_gate(
     [("gif", "readable PNG"), ("blank", "empty"), ("huge", "at most")],
 )
 def test_bad_signatures_are_refused(
-    session: Session, alice: Actor, client_id: int, case: str, message: str
+    session: Session, pat: Actor, client_id: int, case: str, message: str
 ) -> None:
     signature = {
         "gif": b"GIF89a not a png",
@@ -125,19 +125,19 @@ def test_bad_signatures_are_refused(
     with pytest.raises(InvalidRecord, match=message):
         svc.record_consent(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=ConsentCreate(kind="treatment", signed_by="Mara", signature_png=signature),
         )
 
 
 def test_text_version_must_be_of_the_kind_and_the_date_not_ahead(
-    session: Session, alice: Actor, client_id: int
+    session: Session, pat: Actor, client_id: int
 ) -> None:
     with pytest.raises(InvalidRecord, match="not a treatment consent text"):
         svc.record_consent(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=ConsentCreate(
                 kind="treatment", signed_by="Mara", document_version="photography-2026-12"
@@ -146,7 +146,7 @@ def test_text_version_must_be_of_the_kind_and_the_date_not_ahead(
     with pytest.raises(InvalidRecord, match="future"):
         svc.record_consent(
             session=session,
-            actor=alice,
+            actor=pat,
             client_id=client_id,
             data=ConsentCreate(
                 kind="treatment", signed_by="Mara", signed_on=date.today() + timedelta(days=3)
@@ -167,3 +167,41 @@ def test_consent_texts_file_rejects_unknown_fields_and_needs_every_kind() -> Non
         CONSENT_TEXTS.read_text(head + record + "    colour: blue\n")
     with pytest.raises(AtlasError, match="missing: photography, research"):
         CONSENT_TEXTS.read_text(head + record)
+
+
+def test_gates_refuse_photos_and_signing_without_consent_and_store_nothing(
+    session: Session,
+    pat: Actor,
+    client_id: int,
+    store,
+    portrait_paths,  # noqa: ANN001
+) -> None:
+    from acuface.clinic.schemas import SessionCreate
+
+    with pytest.raises(ConsentMissing, match="photography consent"):
+        svc.add_photo(
+            session=session,
+            actor=pat,
+            client_id=client_id,
+            data=portrait_paths[0].read_bytes(),
+            analyse=False,
+            store=store,
+        )
+    assert list(store.iter_hashes()) == []  # refused before any file was written
+    s = svc.create_session(
+        session=session,
+        actor=pat,
+        client_id=client_id,
+        data=SessionCreate(session_date=date(2026, 11, 2)),
+    )
+    with pytest.raises(ConsentMissing, match="treatment consent"):
+        svc.sign_session(session=session, actor=pat, session_id=s.id)
+    # Photography consent does not open the treatment gate.
+    svc.record_consent(
+        session=session,
+        actor=pat,
+        client_id=client_id,
+        data=ConsentCreate(kind="photography", signed_by="Mara"),
+    )
+    with pytest.raises(ConsentMissing):
+        svc.sign_session(session=session, actor=pat, session_id=s.id)

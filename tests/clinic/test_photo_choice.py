@@ -195,6 +195,7 @@ def plan_and_session(session: Session, pat: Actor, client_id: int) -> tuple[int,
     return plan.id, visit.id
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_cut_off_face_flagged_before_saving_and_never_the_default(
     session: Session,
     pat: Actor,
@@ -283,6 +284,7 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
         svc.get_photo(session=session, actor=pat, photo_id=cut.id)
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_measurements_dated_by_the_visit_not_the_camera(
     session: Session,
     pat: Actor,

@@ -14,6 +14,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.photostore import LocalPhotoStore, sha256_hex
 from acuface.clinic.schemas import Actor
 from acuface.errors import NotAnImage, PermissionDenied
+from consenting import give_consents
 
 
 def _phone_photo(portrait: Path) -> tuple[bytes, np.ndarray]:
@@ -29,6 +30,7 @@ def _phone_photo(portrait: Path) -> tuple[bytes, np.ndarray]:
     return buf.getvalue(), np.asarray(upright, dtype=np.int16)
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_exif_gps_stripped_orientation_applied(
     session: Session,
     pat: Actor,
@@ -67,6 +69,7 @@ def test_exif_gps_stripped_orientation_applied(
     assert "photo.create" in actions and "photo.read_bytes" in actions
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_same_photo_twice_is_stored_once(
     session: Session,
     pat: Actor,
@@ -85,6 +88,7 @@ def test_same_photo_twice_is_stored_once(
     assert list(store.iter_hashes()) == [a.sha256]
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_not_an_image_is_refused_and_nothing_stored(
     session: Session, pat: Actor, client_id: int, store: LocalPhotoStore
 ) -> None:
@@ -101,6 +105,7 @@ def test_not_an_image_is_refused_and_nothing_stored(
     assert svc.list_photos(session=session, actor=pat, client_id=client_id) == []
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_reception_cannot_see_photos(
     session: Session,
     rita: Actor,
@@ -138,6 +143,7 @@ def test_analysis_snapshots_pose(sqlite_template: Path, tmp_path: Path, obama_pa
             client_id = svc.create_client(
                 session=session, actor=actor, data=ClientCreate(given_name="A", family_name="B")
             ).id
+            give_consents(session, client_id, actor=actor)
             photo = svc.add_photo(
                 session=session,
                 actor=actor,

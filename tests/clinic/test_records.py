@@ -44,8 +44,11 @@ def test_update_client_clears_with_empty_string(
     before = svc.get_client(session=session, actor=rita, client_id=client_id)
     assert before.email == "mara@example.org"
     after = svc.update_client(
-        session=session, actor=rita, client_id=client_id, data=ClientUpdate(email="", phone="0123")
+        session=session,
+        actor=rita,
+        client_id=client_id,
+        data=ClientUpdate(email="", phone="020 7946 0123"),
     )
-    assert after.email is None and after.phone == "0123" and after.given_name == "Mara"
+    assert after.email is None and after.phone == "+44 20 7946 0123" and after.given_name == "Mara"
     with pytest.raises(ValueError):
         ClientUpdate(surname="x")  # type: ignore[call-arg]  # unknown fields are rejected

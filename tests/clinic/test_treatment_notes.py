@@ -97,6 +97,7 @@ def test_charting_an_excluded_point_needs_a_reason_that_is_kept_and_audited(
     ]
 
 
+@pytest.mark.usefixtures("client_consents")
 def test_needles_out_must_match_needles_in_before_signing(
     session: Session, pat: Actor, client_id: int
 ) -> None:

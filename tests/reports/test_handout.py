@@ -107,3 +107,47 @@ def test_every_concern_renders_with_its_outcome(concern: str) -> None:
     assert outcome.label in html
     assert outcome.evidence in html
     assert "<th>Session</th>" not in html
+
+
+def test_why_column_comes_from_the_plan_and_the_clinic_is_printed(
+    anticoagulated_plan, tmp_path: Path
+) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    from acuface.planner.snapshot import PlanSnapshot
+    from acuface.reports.handout import handout_context
+    from acuface.reports.identity import ClinicHeader
+
+    snap = PlanSnapshot.of(anticoagulated_plan)
+    rows = handout_context(snap)["face_points"] + handout_context(snap)["body_points"]
+    assert rows and all(row["why"] for row in rows)
+    for point, row in zip(snap.points, rows, strict=False):
+        # Each reason the planner gave is in the column, in its own words.
+        assert all(w.text in row["why"] for w in point.why if w.kind == "concern"), point.code
+    buf = io.BytesIO()
+    Image.new("RGB", (120, 40), (15, 118, 110)).save(buf, format="PNG")
+    clinic = ClinicHeader(
+        name="Lotus Facial Clinic",
+        address="12 Elm Row, Edinburgh EH7 4AA",
+        phone="+44 131 496 0000",
+        logo_data_uri="data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(),
+    )
+    html = render_handout_html(snap, client_name="Mara", clinic=clinic)
+    text = _text(html)
+    assert "Lotus Facial Clinic" in text and "12 Elm Row, Edinburgh EH7 4AA" in text
+    assert "+44 131 496 0000" in text and 'class="clinic-logo" src="data:image/png' in html
+    assert "Lotus Facial Clinic" not in render_handout_html(snap)  # no clinic, no header
+    pdf = render_handout_pdf(snap, client_name="Mara", clinic=clinic)
+    out = tmp_path / "handout.pdf"
+    out.write_bytes(pdf)
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext"):
+        first = subprocess.run(
+            ["pdftotext", "-l", "1", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Lotus Facial Clinic" in first and "Why it was chosen" in first

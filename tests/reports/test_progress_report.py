@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from acuface.cli.main import app
 from clinicdata import build_clinic
+from consenting import give_consents
 from people import PRACTITIONER
 
 DATES = (date(2026, 1, 12), date(2026, 2, 9))
@@ -64,6 +65,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
         c = svc.create_client(
             session=s, actor=pract, data=ClientCreate(given_name="Mara", family_name="Lindqvist")
         )
+        give_consents(s, c.id, actor=pract)
         first = svc.create_session(
             session=s,
             actor=pract,

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from consenting import give_consents
+
 from .webhelpers import PASSWORD, make_data_dir, serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -47,17 +49,28 @@ def _ensure_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A uvicorn server on a free port over a fresh data dir, in a thread."""
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app over a fresh data dir (its engine lets tests record consents directly)."""
     from acuface.web.main import create_app
     from acuface.web.settings import WebSettings
 
     root = tmp_path_factory.mktemp("acuface-browser")
     settings, _ = make_data_dir(root)
     app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    with serve_in_thread(app) as url:
-        yield url
+    yield app
     app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(served_app: Any) -> Iterator[str]:
+    """A uvicorn server on a free port serving :func:`served_app`, in a thread."""
+    with serve_in_thread(served_app) as url:
+        yield url
+
+
+def consent_for(app: Any, client_url: str) -> None:
+    """Give the client of *client_url* the consents signing and photos need (shared helper)."""
+    give_consents(app.state.engine, int(client_url.rstrip("/").rsplit("/", 1)[1]))
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +124,9 @@ def sign_in(page: Any, username: str) -> None:
     page.wait_for_url("**/today")
 
 
-def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_path: Path) -> None:
+def test_practitioner_flow(
+    page: Any, served_app: Any, obama_path: Path, faces_dir: Path, tmp_path: Path
+) -> None:
     from acuface.planner import questionnaire
 
     page.goto("/today")
@@ -146,6 +161,7 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.wait_for_url("**/clients/*")
     client_url = page.url
     assert page.locator("h1").inner_text().startswith("Maria Garcia")
+    consent_for(served_app, client_url)
 
     # clients list with live search (htmx)
     page.goto("/clients")
@@ -225,7 +241,10 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     page.check("input[name=aftercare][value=bruise_care]")
     shot(page, "08-charting")
     page.click("[data-testid=save-sign]")
-    page.wait_for_url("**/sessions/*")
+    page.wait_for_url("**/sessions/*/sign")  # signing asks for confirmation first
+    assert page.locator("[data-testid=colleague-warning]").count() == 0  # pat's own note
+    page.click("[data-testid=confirm-sign]")
+    page.wait_for_url(re.compile(r".*/sessions/\d+$"))
     assert "signed" in page.locator(".page-head").inner_text()
 
     # record a bruise at the first needled point
@@ -279,7 +298,7 @@ def test_practitioner_flow(page: Any, obama_path: Path, faces_dir: Path, tmp_pat
     shot(page, "11-atlas")
 
 
-def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any) -> None:
+def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any, served_app: Any) -> None:
     """Finding 6 of the safety review: an excluded point was one click away, unwarned."""
     from acuface.planner import questionnaire
 
@@ -290,6 +309,7 @@ def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any) -> None
     page.click("main form button[type=submit]")
     page.wait_for_url("**/clients/*")
     client_url = page.url
+    consent_for(served_app, client_url)
     # Wrinkles on blood thinners: every screening question answered, anticoagulants yes.
     page.goto(client_url + "/intakes/new")
     page.check("input[name=concern][value=wrinkles]")
@@ -319,6 +339,8 @@ def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any) -> None
     assert page.url.endswith("/sessions/new")
     reason.fill("Client insists; INR 2.2 today; pressed 2 minutes")
     page.click("[data-testid=save-sign]")
+    page.wait_for_url("**/sessions/*/sign")
+    page.click("[data-testid=confirm-sign]")
     page.wait_for_url(re.compile(r".*/sessions/\d+$"))
     signed = page.locator("[data-testid=signed-needles]").inner_text()
     assert "Override" in signed and "INR 2.2 today" in signed
@@ -349,17 +371,17 @@ def test_reception_and_admin_views(page: Any) -> None:
     shot(page, "14-admin-audit")
 
 
-def test_camera_capture_goes_through_the_pose_check(pw: Any, server: str) -> None:
+def test_camera_capture_goes_through_the_pose_check(pw: Any, server: str, served_app: Any) -> None:
     """Chromium's fake camera (a test pattern, no face): capture, warning, save anyway."""
     args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
     b = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
     try:
-        _camera_flow(b, server)
+        _camera_flow(b, server, served_app)
     finally:
         b.close()
 
 
-def _camera_flow(b: Any, server: str) -> None:
+def _camera_flow(b: Any, server: str, app: Any) -> None:
     ctx = b.new_context(base_url=server, permissions=["camera"])
     page = ctx.new_page()
     page.set_default_timeout(30_000)
@@ -369,6 +391,7 @@ def _camera_flow(b: Any, server: str) -> None:
     page.fill("input[name=family_name]", "Era")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/clients/*")
+    consent_for(app, page.url)
     page.goto(page.url + "/photos")
     page.click("[data-camera-start]")
     page.wait_for_selector("[data-camera-shot]:not(.hidden)")

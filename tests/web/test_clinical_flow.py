@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from consenting import give_consents
+
 from .webhelpers import csrf_of
 
 
@@ -44,6 +46,7 @@ def flow(web_env, obama_path):  # noqa: ANN001, ANN201
     )
     assert r.status_code == 303
     cid = int(r.headers["location"].rsplit("/", 1)[1])
+    give_consents(web_env["app"].state.engine, cid)
     r = c.post(
         f"/clients/{cid}/photos",
         data={"csrf_token": tok, "view": "front"},
@@ -134,12 +137,16 @@ def test_chart_sign_amend_and_record_a_bruise(flow) -> None:  # noqa: ANN001
         ("LI20", "right", 1),
     }  # repeated clicks add up
     assert s["needles_out"] == 3 and s["aftercare"] == ["bruise_care", "medicines_unchanged"]
-    assert (
-        c.post(
-            f"/sessions/{sid}/sign", data={"csrf_token": tok}, follow_redirects=False
-        ).status_code
-        == 303
+    # Signing without the confirmation page's "yes" only asks for confirmation.
+    ask = c.post(f"/sessions/{sid}/sign", data={"csrf_token": tok}, follow_redirects=False)
+    assert ask.status_code == 303 and ask.headers["location"] == f"/sessions/{sid}/sign"
+    assert c.get(f"/api/sessions/{sid}").json()["status"] == "draft"
+    r = c.post(
+        f"/sessions/{sid}/sign",
+        data={"csrf_token": tok, "confirm": "yes"},
+        follow_redirects=False,
     )
+    assert r.status_code == 303 and c.get(f"/api/sessions/{sid}").json()["status"] == "signed"
     # A signed note is never edited in place ...
     r = c.post(url, data={"csrf_token": tok, "retention_minutes": "40"})
     assert r.status_code == 409

@@ -129,3 +129,54 @@ def test_consent_form_records_text_name_signature_and_witness(pat, client_id) ->
     assert empty.status_code == 422 and "signature pad is empty" in empty.text
     overview = pat.get(f"/clients/{client_id}/consents")
     assert overview.status_code == 200 and 'data-testid="record-treatment"' in overview.text
+
+
+def test_photo_upload_without_photography_consent_is_409_with_a_link(  # noqa: ANN001
+    pat, client_id, obama_path
+) -> None:
+    tok = api_token(pat)
+    r = pat.post(
+        f"/api/clients/{client_id}/photos",
+        headers={"X-CSRF-Token": tok},
+        files={"file": ("f.jpg", obama_path.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["type"] == "ConsentMissing" and "photography consent" in body["message"]
+    assert body["link"] == f"/clients/{client_id}/consents/new?kind=photography"
+    assert pat.get(f"/api/clients/{client_id}/photos").json() == []
+    # The web form says so, with the link, and the page warns before any upload.
+    page = pat.get(f"/clients/{client_id}/photos")
+    assert 'data-testid="no-photo-consent"' in page.text
+    form = pat.post(
+        f"/clients/{client_id}/photos",
+        data={"csrf_token": csrf_of(page.text), "view": "front"},
+        files={"file": ("f.jpg", obama_path.read_bytes(), "image/jpeg")},
+    )
+    assert form.status_code == 409 and "photography consent" in form.text
+    assert f'href="/clients/{client_id}/consents/new?kind=photography"' in form.text
+    # Once the consent is recorded the same upload is stored.
+    pat.post(
+        f"/api/clients/{client_id}/consents",
+        headers={"X-CSRF-Token": tok},
+        json={"kind": "photography", "signed_by": "Noor Haddad"},
+    )
+    ok = pat.post(
+        f"/api/clients/{client_id}/photos",
+        headers={"X-CSRF-Token": tok},
+        files={"file": ("f.jpg", obama_path.read_bytes(), "image/jpeg")},
+    )
+    assert ok.status_code == 201, ok.text
+
+
+def test_signing_without_treatment_consent_is_409(pat, client_id) -> None:  # noqa: ANN001
+    tok = api_token(pat)
+    s = pat.post(
+        f"/api/clients/{client_id}/sessions",
+        headers={"X-CSRF-Token": tok},
+        json={"session_date": "2026-11-30", "subjective": "ok"},
+    ).json()
+    r = pat.post(f"/api/sessions/{s['id']}/sign", headers={"X-CSRF-Token": tok})
+    assert r.status_code == 409 and "treatment consent" in r.json()["message"]
+    assert pat.get(f"/api/sessions/{s['id']}").json()["status"] == "draft"
+    assert 'data-testid="no-treatment-consent"' in pat.get(f"/sessions/{s['id']}").text

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from consenting import give_consents
+
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ensure_chromium
 from .webhelpers import PASSWORD, make_data_dir, seed_client_with_plan, serve_in_thread
 
@@ -41,6 +43,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     settings, _ = make_data_dir(tmp_path_factory.mktemp("acuface-live-browser"))
     client_id, plan_id = seed_client_with_plan(settings)
+    give_consents(settings, client_id)  # "freeze" stores a photo
     app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
     with serve_in_thread(app) as url:
         yield {"url": url, "client": client_id, "plan": plan_id}

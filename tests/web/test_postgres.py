@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from consenting import give_consents
 from pgtest import pg_unavailable
 
 from .webhelpers import api_token, csrf_of, login, postgres_app
@@ -42,6 +43,7 @@ def test_practitioner_flow_on_postgresql(pg_app, obama_path) -> None:  # noqa: A
     )
     cid = int(r.headers["location"].rsplit("/", 1)[1])
     assert "Pia Grün" in c.get("/clients?q=grün").text
+    give_consents(pg_app.state.engine, cid)
     r = c.post(
         f"/clients/{cid}/photos",
         data={"csrf_token": tok, "view": "front"},

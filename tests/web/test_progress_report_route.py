@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from consenting import give_consents
+
 
 @pytest.fixture(scope="module")
 def client_id(web_env) -> int:  # noqa: ANN001
@@ -19,6 +21,7 @@ def client_id(web_env) -> int:  # noqa: ANN001
         c = svc.create_client(
             session=s, actor=actor, data=ClientCreate(given_name="Ines", family_name="Okafor")
         )
+        give_consents(s, c.id, actor=actor)
         visit = svc.create_session(
             session=s,
             actor=actor,
@@ -30,7 +33,8 @@ def client_id(web_env) -> int:  # noqa: ANN001
                 needles_out=1,
             ),
         )
-        svc.sign_session(session=s, actor=actor, session_id=visit.id)
+        pat = Actor(user_id=web_env["ids"]["pat"], username="pat", role="practitioner")
+        svc.sign_session(session=s, actor=pat, session_id=visit.id)  # pat's own note
         svc.add_rating(
             session=s,
             actor=actor,

@@ -30,7 +30,7 @@ def records(web_env):  # noqa: ANN001, ANN201
         json={
             "given_name": "Ines",
             "family_name": "Okafor",
-            "phone": "0170 123",
+            "phone": "020 7946 0123",
             "notes": "prefers mornings",
         },
     ).json()
@@ -85,11 +85,11 @@ def test_reception_sees_schedule_and_contact_details(rita, records) -> None:  # 
     assert f'href="/sessions/{records["session"]["id"]}"' not in today.text  # no chart link
     page = rita.get(f"/clients/{cid}")
     assert page.status_code == 200
-    assert "0170 123" in page.text
+    assert "+44 20 7946 0123" in page.text  # stored normalised
     assert "SECRET-CLINICAL-NOTE" not in page.text
     assert "Timeline" not in page.text and "New intake" not in page.text
     assert rita.get("/api/schedule").status_code == 200
-    assert rita.get(f"/api/clients/{cid}").json()["phone"] == "0170 123"
+    assert rita.get(f"/api/clients/{cid}").json()["phone"] == "+44 20 7946 0123"
 
 
 def test_reception_is_refused_every_clinical_page(rita, records) -> None:  # noqa: ANN001

@@ -9,6 +9,8 @@ import zlib
 import pytest
 from PIL import Image
 
+from consenting import give_consents
+
 from .webhelpers import api_token, csrf_of
 
 
@@ -36,6 +38,7 @@ def client_id(web_env) -> int:  # noqa: ANN001
         headers={"X-CSRF-Token": api_token(c)},
         json={"given_name": "Uma", "family_name": "Pload"},
     )
+    give_consents(web_env["app"].state.engine, int(r.json()["id"]))
     return int(r.json()["id"])
 
 

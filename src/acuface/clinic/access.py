@@ -30,6 +30,7 @@ class Action(StrEnum):
     CREATE_USER = "create users"
     SET_USER_ACTIVE = "activate or deactivate users"
     SET_USER_ROLE = "change roles"
+    SET_USER_PROFILE = "set users' full names and credentials"
     RESET_PASSWORD = "reset other users' passwords"
     READ_AUDIT = "read the audit log"
     OPEN_ADMIN_PAGES = "open the administration pages"
@@ -87,6 +88,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.CREATE_USER: _ADMIN,
         Action.SET_USER_ACTIVE: _ADMIN,
         Action.SET_USER_ROLE: _ADMIN,
+        Action.SET_USER_PROFILE: _ADMIN,
         Action.RESET_PASSWORD: _ADMIN,
         Action.READ_AUDIT: _ADMIN,
         Action.OPEN_ADMIN_PAGES: _ADMIN,

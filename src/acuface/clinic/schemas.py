@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import getpass
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,6 +28,7 @@ from pydantic import (
 )
 
 from acuface.atlas.knowledge import OutcomeScale, load_knowledge
+from acuface.config import get_settings
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner.snapshot import IntakeSnapshot, PlanSnapshot
 from acuface.skin.snapshot import SkinSnapshot
@@ -126,14 +129,62 @@ MAX_NEEDLES_PER_SESSION = 300
 MAX_NOTE_CHARS = 20_000
 
 
+#: The oldest plausible client, in years (a birth date before that is a typing slip).
+MAX_AGE_YEARS = 120
+
+
 def _birth_date(value: date) -> date:
     today = datetime.now(UTC).date()
-    if not EARLIEST_DATE <= value <= today:
+    earliest = max(EARLIEST_DATE, today.replace(year=today.year - MAX_AGE_YEARS, day=1))
+    if not earliest <= value < today:
         raise ValueError(
-            f"a birth date must be between {EARLIEST_DATE.isoformat()} and today "
-            f"({today.isoformat()})"
+            f"a birth date must be in the past, between {earliest.isoformat()} and "
+            f"yesterday ({(today - timedelta(days=1)).isoformat()})"
         )
     return value
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def _email(value: str | None) -> str | None:
+    """Check an e-mail address's form (one @, a dotted domain, no spaces); domain lower-cased."""
+    if value is None or value == "":
+        return value  # "" clears the field in an update
+    if not _EMAIL.match(value) or ".." in value:
+        raise ValueError(f"{value!r} is not an e-mail address (like name@example.org)")
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def _phone(value: str | None) -> str | None:
+    """Parse a phone number and return it in international format (``+44 20 7946 0958``).
+
+    Numbers without ``+`` and a country code are read in the clinic's region
+    (setting ``ACUFACE_PHONE_REGION``, default GB).
+    """
+    if value is None or value == "":
+        return value
+    region = get_settings().phone_region
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"{value!r} is not a phone number; type it with its area code, or with + and the "
+            "country code"
+        ) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(
+            f"{value!r} has too few or too many digits for a phone number in "
+            f"{phonenumbers.region_code_for_number(parsed) or region}"
+        )
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+#: An e-mail address, checked for its form.
+Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
+#: A phone number, normalised to international format.
+Phone = Annotated[str, Field(max_length=50), AfterValidator(_phone)]
 
 
 def _record_date(value: date) -> date:
@@ -243,9 +294,15 @@ class UserDTO(_Out):
     username: str
     display_name: str
     role: Role
+    credentials: str | None = None
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None = None
+
+    @property
+    def signature_name(self) -> str:
+        """Full name and credentials, as printed under a signed note."""
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
 
 
 class LoginSessionDTO(_Out):
@@ -275,8 +332,8 @@ class ClientCreate(_Input):
     family_name: str = Field(min_length=1, max_length=100)
     birth_date: BirthDate | None = None
     sex: Sex = "unknown"
-    email: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=50)
+    email: Email | None = None
+    phone: Phone | None = None
     address: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=10_000)
 
@@ -288,8 +345,8 @@ class ClientUpdate(_Input):
     family_name: str | None = Field(default=None, min_length=1, max_length=100)
     birth_date: BirthDate | None = None
     sex: Sex | None = None
-    email: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=50)
+    email: Email | None = None
+    phone: Phone | None = None
     address: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=10_000)
 
@@ -534,9 +591,27 @@ class SessionDTO(_Out):
     signed_at: datetime | None
     signed_by_id: int | None
     signed_by: str | None
+    signed_by_credentials: str | None = None
+    signed_for_reason: str | None = Field(
+        default=None, description="Why someone other than the practitioner signed."
+    )
+    practitioner_credentials: str | None = None
     created_at: datetime
     updated_at: datetime
     amendments: list[AmendmentDTO] = Field(default_factory=list)
+
+    @property
+    def signed_for_colleague(self) -> bool:
+        """Whether the note was signed by someone other than its practitioner."""
+        return self.signed_by_id is not None and self.signed_by_id != self.practitioner_id
+
+    @property
+    def signer_line(self) -> str | None:
+        """The signer's full name and credentials, as printed under the note."""
+        if self.signed_by is None:
+            return None
+        cred = self.signed_by_credentials
+        return f"{self.signed_by}, {cred}" if cred else self.signed_by
 
     @property
     def needle_total(self) -> int:

@@ -19,6 +19,7 @@ from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.planner import Plan
 from acuface.planner.snapshot import PlanSnapshot
+from acuface.reports.identity import ClinicHeader
 from acuface.reports.pdf import html_to_pdf
 from acuface.reports.templating import environment
 
@@ -65,6 +66,8 @@ def _why(plan: PlanSnapshot, code: str) -> str:
             parts.append(f"General balance ({pattern_names.get(why.id, why.id)}): {why.text}")
         elif why.kind == "support":
             parts.append("Adds to the treatment of the same areas of your face.")
+        elif why.text:
+            parts.append(f"Chosen by your practitioner ({why.text}).")
         else:
             parts.append("Chosen by your practitioner.")
     return " ".join(parts)
@@ -115,7 +118,12 @@ def _sources(plan: PlanSnapshot) -> list[dict[str, str]]:
     return out
 
 
-def handout_context(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> dict[str, Any]:
+def handout_context(
+    plan: Plan | PlanSnapshot,
+    *,
+    client_name: str | None = None,
+    clinic: ClinicHeader | None = None,
+) -> dict[str, Any]:
     """Build the template context for *plan* (exposed for tests and other reports)."""
     plan = PlanSnapshot.of(plan)
     atlas = load_atlas()
@@ -145,6 +153,7 @@ def handout_context(plan: Plan | PlanSnapshot, *, client_name: str | None = None
         "retention": retention,
         "not_final": bool(plan.screening_unanswered),
         "client_name": client_name,
+        "clinic": clinic,
         "first_date": sessions[0]["date"] if sessions else None,
         "concern_labels": [c.label for c in plan.concerns],
         "not_addressed": [c.label for c in plan.concerns if not c.addressed],
@@ -156,7 +165,12 @@ def handout_context(plan: Plan | PlanSnapshot, *, client_name: str | None = None
     }
 
 
-def render_handout_html(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> str:
+def render_handout_html(
+    plan: Plan | PlanSnapshot,
+    *,
+    client_name: str | None = None,
+    clinic: ClinicHeader | None = None,
+) -> str:
     """Render the client handout as one self-contained HTML page.
 
     Parameters
@@ -165,6 +179,8 @@ def render_handout_html(plan: Plan | PlanSnapshot, *, client_name: str | None = 
         The plan to explain (a stored snapshot or one just made).
     client_name : str, optional
         Printed at the top; escaped.
+    clinic : ClinicHeader, optional
+        The clinic's name, address, phone and logo, printed at the top.
 
     Returns
     -------
@@ -172,10 +188,15 @@ def render_handout_html(plan: Plan | PlanSnapshot, *, client_name: str | None = 
         HTML with inline CSS, printable on A4.
     """
     template = environment().get_template("handout.html")
-    return template.render(**handout_context(plan, client_name=client_name))
+    return template.render(**handout_context(plan, client_name=client_name, clinic=clinic))
 
 
-def render_handout_pdf(plan: Plan | PlanSnapshot, *, client_name: str | None = None) -> bytes:
+def render_handout_pdf(
+    plan: Plan | PlanSnapshot,
+    *,
+    client_name: str | None = None,
+    clinic: ClinicHeader | None = None,
+) -> bytes:
     """Render the client handout as PDF bytes with WeasyPrint (offline, system fonts).
 
     Parameters
@@ -184,10 +205,12 @@ def render_handout_pdf(plan: Plan | PlanSnapshot, *, client_name: str | None = N
         The plan to explain (a stored snapshot or one just made).
     client_name : str, optional
         Printed at the top.
+    clinic : ClinicHeader, optional
+        The clinic's name, address, phone and logo, printed at the top.
 
     Returns
     -------
     bytes
         A PDF document (starts with ``%PDF``).
     """
-    return html_to_pdf(render_handout_html(plan, client_name=client_name))
+    return html_to_pdf(render_handout_html(plan, client_name=client_name, clinic=clinic))

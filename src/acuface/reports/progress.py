@@ -30,6 +30,7 @@ from acuface.clinic.services.progress import (
     photo_face_box,
     progress_summary,
 )
+from acuface.reports.identity import ClinicHeader, clinic_header
 from acuface.reports.pdf import html_to_pdf
 from acuface.reports.templating import environment
 
@@ -78,6 +79,7 @@ class ProgressReport(ProgressSummary):
     generated_at: datetime
     generated_by: str
     photos: list[PhotoImage] = field(default_factory=list)
+    clinic: ClinicHeader | None = None
     disclaimer: str = DISCLAIMER
 
 
@@ -152,6 +154,7 @@ def build_progress_report(
         generated_at=datetime.now(UTC),
         generated_by=actor.username,
         photos=photos,
+        clinic=clinic_header(session),
     )
 
 

@@ -60,7 +60,14 @@ def _error_response(
 ) -> Response:
     if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
         return JSONResponse(payload, status_code=status)
-    return render(request, "error.html", {"title": title, "message": message}, status_code=status)
+    # An error that says where to fix it (ConsentMissing: the consent form) links there.
+    link = payload.get("link")
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "link": link if isinstance(link, str) else None},
+        status_code=status,
+    )
 
 
 def _audit_refusal(request: Request, status: int, reason: str) -> None:

@@ -124,6 +124,43 @@ def list_clients(
     return [_summary(c) for c in rows]
 
 
+def likely_duplicates(*, session: Session, actor: Actor, client_id: int) -> list[ClientSummaryDTO]:
+    """Return other live clients with the same name and birth date (a warning, never a block).
+
+    Names compare without case and surrounding spaces; a client without a birth
+    date has no likely duplicates (a shared name alone is common).
+    """
+    authorize(actor, Action.READ_CLIENTS)
+    client = live_client(session, client_id)
+    if client.birth_date is None:
+        return []
+    rows = list(
+        session.scalars(
+            select(m.Client)
+            .where(
+                m.Client.id != client.id,
+                m.Client.deleted_at.is_(None),
+                m.Client.birth_date == client.birth_date,
+                func.lower(func.trim(m.Client.given_name)) == client.given_name.strip().lower(),
+                func.lower(func.trim(m.Client.family_name)) == client.family_name.strip().lower(),
+            )
+            .order_by(m.Client.id)
+            .limit(20)
+        )
+    )
+    if rows:
+        audit(
+            session,
+            actor,
+            "client.duplicates",
+            "client",
+            client.id,
+            client_id=client.id,
+            detail={"count": len(rows)},
+        )
+    return [_summary(c) for c in rows]
+
+
 def update_client(
     *, session: Session, actor: Actor, client_id: int, data: ClientUpdate
 ) -> ClientDTO:

@@ -46,6 +46,7 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
+from acuface.clinic.services.consents import require_consent
 from acuface.config import get_settings
 from acuface.errors import AcufaceError, InvalidRecord, NotFound
 from acuface.locator import LOCATOR_VERSION, locate
@@ -248,6 +249,8 @@ def check_photo_target(
     ------
     PermissionDenied, NotFound, InvalidRecord
         Not a clinical role; no such live client or session; a session of another client.
+    ConsentMissing
+        The client has not given photography consent (or withdrew it).
     """
     _check_target(session, actor, client_id, session_id)
 
@@ -255,6 +258,7 @@ def check_photo_target(
 def _check_target(session: Session, actor: Actor, client_id: int, session_id: int | None) -> None:
     authorize(actor, Action.ADD_PHOTOS)
     live_client(session, client_id)
+    require_consent(session, client_id, "photography")
     check_link(
         session,
         model=m.TreatmentSession,

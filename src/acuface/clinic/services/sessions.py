@@ -51,6 +51,7 @@ from acuface.clinic.services._common import (
     live_client,
     read_client_record,
 )
+from acuface.clinic.services.consents import require_consent
 from acuface.errors import InvalidRecord, RecordLocked
 from acuface.planner.snapshot import PlanSnapshot, SnapshotTechnique
 
@@ -266,6 +267,9 @@ def _to_dto(row: m.TreatmentSession) -> SessionDTO:
         signed_at=row.signed_at,
         signed_by_id=row.signed_by_id,
         signed_by=row.signed_by_name,
+        signed_by_credentials=row.signed_by_credentials,
+        signed_for_reason=row.signed_for_reason,
+        practitioner_credentials=row.practitioner.credentials,
         created_at=row.created_at,
         updated_at=row.updated_at,
         amendments=[
@@ -463,20 +467,74 @@ def set_needles(
     )
 
 
-def sign_session(*, session: Session, actor: Actor, session_id: int) -> SessionDTO:
-    """Sign a session note: from now on it can only be amended."""
+def sign_session(
+    *, session: Session, actor: Actor, session_id: int, reason: str | None = None
+) -> SessionDTO:
+    """Sign a session note: from now on it can only be amended.
+
+    By default only the note's practitioner signs it. Anyone else who may sign
+    (a colleague, the clinic's admin) gives a *reason*; the note then keeps both
+    the practitioner and the signer, and the audit entry says so.
+
+    Parameters
+    ----------
+    session : Session
+        Database session (the caller commits).
+    actor : Actor
+        Who signs; the signer's full name and credentials are kept with the note.
+    session_id : int
+        The draft note.
+    reason : str, optional
+        Required when *actor* is not the note's practitioner.
+
+    Raises
+    ------
+    ConsentMissing
+        The client has no treatment consent on file.
+    InvalidRecord
+        A colleague's note without a reason; needles not counted out.
+    RecordLocked
+        Already signed.
+    """
     authorize(actor, Action.SIGN_SESSIONS)
     row = _session_row(session, session_id)
     _unsigned(row)
+    require_consent(session, row.client_id, "treatment")
+    for_colleague = actor.user_id != row.practitioner_id
+    why = " ".join((reason or "").split())
+    if for_colleague and not why:
+        raise InvalidRecord(
+            f"This is {row.practitioner.display_name}'s note: only the note's practitioner "
+            "signs it. To sign it for them, give the reason (e.g. 'on leave; note reviewed "
+            "with them by phone')."
+        )
+    if len(why) > 2000:
+        raise InvalidRecord("The reason has at most 2000 characters.")
     check_needle_count(session, row)
+    signer = session.get(m.User, actor.user_id) if actor.user_id is not None else None
     now = m.utcnow()
     row.signed_at = now
     row.signed_by_id = actor.user_id
-    row.signed_by_name = actor.username
+    row.signed_by_name = signer.display_name if signer is not None else actor.username
+    row.signed_by_credentials = signer.credentials if signer is not None else None
+    row.signed_for_reason = why if for_colleague else None
     row.status = "signed"
     row.updated_at = now
     session.flush()
-    audit(session, actor, "session.sign", "session", row.id, client_id=row.client_id)
+    audit(
+        session,
+        actor,
+        "session.sign",
+        "session",
+        row.id,
+        client_id=row.client_id,
+        detail={
+            "practitioner_id": row.practitioner_id,
+            "signer_id": actor.user_id,
+            "for_colleague": for_colleague,
+            **({"reason": why} if for_colleague else {}),
+        },
+    )
     return _to_dto(row)
 
 

@@ -63,8 +63,9 @@ def create_user(
     password: str,
     role: Role,
     display_name: str | None = None,
+    credentials: str | None = None,
 ) -> UserDTO:
-    """Create a user account (admin only).
+    """Create a user account (admin only); *credentials* are printed on signed notes.
 
     Raises
     ------
@@ -87,6 +88,7 @@ def create_user(
         username=username,
         display_name=(display_name or username).strip(),
         role=role,
+        credentials=_credentials(credentials),
         password_hash=_hasher.hash(password),
         is_active=True,
     )
@@ -257,6 +259,43 @@ def set_user_role(*, session: Session, actor: Actor, user_id: int, role: Role) -
     user.role = role
     session.flush()
     audit(session, actor, "user.update", "user", user.id, detail={"role": role})
+    return UserDTO.model_validate(user)
+
+
+def _credentials(value: str | None) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > 200:
+        raise InvalidRecord("Credentials have at most 200 characters (e.g. 'Lic. Ac., MSc').")
+    return text or None
+
+
+def set_user_profile(
+    *,
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    display_name: str | None = None,
+    credentials: str | None = None,
+) -> UserDTO:
+    """Set an account's full name and credentials, printed on the notes it signs (admin).
+
+    ``None`` leaves a field as it is; an empty *credentials* clears them. Notes
+    signed before keep the name and credentials they were signed with.
+    """
+    authorize(actor, Action.SET_USER_PROFILE)
+    user = get_or_404(session, m.User, user_id, "user")
+    changed = []
+    if display_name is not None:
+        name = " ".join(display_name.split())
+        if not 1 <= len(name) <= 200:
+            raise InvalidRecord("A full name has 1-200 characters.")
+        user.display_name = name
+        changed.append("display_name")
+    if credentials is not None:
+        user.credentials = _credentials(credentials)
+        changed.append("credentials")
+    session.flush()
+    audit(session, actor, "user.update", "user", user.id, detail={"fields": changed})
     return UserDTO.model_validate(user)
 
 

@@ -44,6 +44,7 @@ def admin_user_create(
     password: Annotated[str, Form(min_length=8, max_length=1000)],
     role: Annotated[Role, Form()],
     display_name: Annotated[str, Form(max_length=200)] = "",
+    credentials: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Create a user (the password is hashed with argon2 by the clinic services)."""
     user = svc.create_user(
@@ -53,6 +54,7 @@ def admin_user_create(
         password=password,
         role=role,
         display_name=display_name.strip() or None,
+        credentials=credentials,
     )
     flash(request, f"User {user.username} ({user.role}) created.", "success")
     return RedirectResponse("/admin/users", status_code=303)
@@ -72,6 +74,27 @@ def admin_user_active(
     flash(
         request, f"{user.username} is now {'active' if user.is_active else 'inactive'}.", "success"
     )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/profile", name="admin_user_profile")
+def admin_user_profile(
+    request: Request,
+    session: SessionDep,
+    actor: AdminActor,
+    user_id: RecordId,
+    display_name: Annotated[str, Form(min_length=1, max_length=200)],
+    credentials: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Set a user's full name and credentials (printed on the notes they sign)."""
+    user = svc.set_user_profile(
+        session=session,
+        actor=actor,
+        user_id=user_id,
+        display_name=display_name,
+        credentials=credentials,
+    )
+    flash(request, f"{user.username}: signs as {user.signature_name}.", "success")
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -23,6 +23,7 @@ from acuface.clinic.schemas import (
 from acuface.web.deps import (
     API_ERRORS,
     ActorDep,
+    AdminActor,
     ClinicalActor,
     CurrentUser,
     PageDep,
@@ -128,7 +129,21 @@ async def client_create(request: Request, session: SessionDep, actor: ActorDep) 
         return _invalid_form(request, values=values, exc=exc, client=None)
     client = svc.create_client(session=session, actor=actor, data=data)
     flash(request, f"Client {client.name} created.", "success")
+    _warn_duplicates(request, session=session, actor=actor, client_id=client.id)
     return RedirectResponse(f"/clients/{client.id}", status_code=303)
+
+
+def _warn_duplicates(request: Request, *, session: Any, actor: Any, client_id: int) -> None:
+    """Flash a warning (never a refusal) when another client has the same name and birth date."""
+    dupes = svc.likely_duplicates(session=session, actor=actor, client_id=client_id)
+    if dupes:
+        which = ", ".join(f"#{d.id}" for d in dupes)
+        flash(
+            request,
+            f"Possible duplicate: client {which} has the same name and birth date. "
+            "Check before recording anything twice (the link is on the client page).",
+            "warning",
+        )
 
 
 @router.get("/clients/{client_id}", name="client_page")
@@ -142,7 +157,11 @@ def client_page(
         client_id=client_id,
         include_deleted=allowed(actor, Action.SEE_DELETED_CLIENTS),
     )
+    if client.deleted_at is not None:
+        # Archived (only admins get here): the restore screen, not the live record.
+        return render(request, "clients/archived.html", {"client": client})
     ctx: dict[str, Any] = {"client": client, "clinical": allowed(actor, Action.OPEN_CLINICAL_PAGES)}
+    ctx["duplicates"] = svc.likely_duplicates(session=session, actor=actor, client_id=client_id)
     if ctx["clinical"]:
         ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
         ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
@@ -212,6 +231,7 @@ async def client_update(
         return _invalid_form(request, values=values, exc=exc, client=client)
     svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
     flash(request, "Client details saved.", "success")
+    _warn_duplicates(request, session=session, actor=actor, client_id=client_id)
     return RedirectResponse(f"/clients/{client_id}", status_code=303)
 
 
@@ -231,6 +251,16 @@ def client_delete(
         request, "Client archived. The records are kept; an administrator can restore them.", "info"
     )
     return RedirectResponse("/clients", status_code=303)
+
+
+@router.post("/clients/{client_id}/restore", name="client_restore")
+def client_restore(
+    request: Request, session: SessionDep, actor: AdminActor, client_id: RecordId
+) -> Response:
+    """Bring an archived client back into daily use (admin)."""
+    client = svc.undelete_client(session=session, actor=actor, client_id=client_id)
+    flash(request, f"{client.name} restored; the records are back in daily use.", "success")
+    return RedirectResponse(f"/clients/{client_id}", status_code=303)
 
 
 # --- JSON API (same session, roles and CSRF as the pages) ---------------------

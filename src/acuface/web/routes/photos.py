@@ -77,6 +77,7 @@ def _photos_index(
     actor: Any,
     client: Any,
     error: str | None = None,
+    error_link: str | None = None,
     status_code: int = 200,
 ) -> Response:
     """Render the client's photo list with the upload form (and an upload error, if any).
@@ -91,6 +92,8 @@ def _photos_index(
         The client whose photos are shown.
     error : str, optional
         Message of a failed upload, shown above the form.
+    error_link : str, optional
+        Where to fix it (the consent form when photography consent is missing).
     status_code : int
         HTTP status of the page (the error's status after a failed upload).
     """
@@ -114,9 +117,11 @@ def _photos_index(
         "page": result,
         "hidden_photos": hidden,
         "views": VIEWS,
+        "photo_consent": svc.has_consent(session, client.id, "photography"),
     }
     if error is not None:
         context["error"] = error
+        context["error_link"] = error_link
     return render(request, "photos/index.html", context, status_code=status_code)
 
 
@@ -172,6 +177,7 @@ async def photo_upload(
             actor=actor,
             client=client,
             error=exc.message,
+            error_link=getattr(exc, "link", None),
             status_code=exc.http_status,
         )
     msg = "Photo saved."

@@ -14,6 +14,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.schemas import PlanDTO
 from acuface.planner.snapshot import SnapshotPoint
 from acuface.reports.handout import render_handout_html, render_handout_pdf
+from acuface.reports.identity import clinic_header
 from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap, point_info
 from acuface.web.templating import render
@@ -83,7 +84,7 @@ def plan_handout(session: SessionDep, actor: ClinicalActor, plan_id: RecordId) -
     """Printable client handout (what to expect, aftercare) for this plan."""
     plan = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=plan.client_id)
-    html = render_handout_html(plan.plan, client_name=client.name)
+    html = render_handout_html(plan.plan, client_name=client.name, clinic=clinic_header(session))
     return HTMLResponse(html, headers={"Content-Security-Policy": HANDOUT_CSP})
 
 
@@ -92,7 +93,7 @@ def plan_handout_pdf(session: SessionDep, actor: ClinicalActor, plan_id: RecordI
     """Download the client handout as a PDF (WeasyPrint, no network)."""
     stored = svc.get_plan(session=session, actor=actor, plan_id=plan_id)
     client = svc.get_client(session=session, actor=actor, client_id=stored.client_id)
-    pdf = render_handout_pdf(stored.plan, client_name=client.name)
+    pdf = render_handout_pdf(stored.plan, client_name=client.name, clinic=clinic_header(session))
     return Response(
         pdf,
         media_type="application/pdf",

@@ -151,23 +151,16 @@ async def _read_session_form(
         raise InvalidAnswers(f"The session form is invalid: {exc.errors()[0]['msg']}") from None
 
 
-def _sign_if_asked(
-    request: Request,
-    *,
-    session: Any,
-    actor: Any,
-    form: Any,
-    session_id: int,
-    draft_message: str,
-) -> None:
-    """Sign the saved note when the form's "sign now" box was ticked, and flash the outcome.
+def _after_save(request: Request, *, form: Any, session_id: int, draft_message: str) -> Response:
+    """Redirect after saving a note: to the signing confirmation when "sign" was asked.
+
+    Signing always goes through the confirmation page (``GET /sessions/{id}/sign``),
+    which also asks for a reason when the signer is not the note's practitioner.
 
     Parameters
     ----------
     request : Request
         The request (for the flash message).
-    session, actor
-        Database session and acting user.
     form : FormData
         The submitted charting form.
     session_id : int
@@ -176,10 +169,10 @@ def _sign_if_asked(
         Flash message when the note stays a draft.
     """
     if form.get("sign_now") == "1":
-        svc.sign_session(session=session, actor=actor, session_id=session_id)
-        flash(request, "Session saved and signed.", "success")
-    else:
-        flash(request, draft_message, "success")
+        flash(request, "Draft saved. Check the note and confirm to sign it.", "info")
+        return RedirectResponse(f"/sessions/{session_id}/sign", status_code=303)
+    flash(request, draft_message, "success")
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
 def _chart_context(
@@ -233,6 +226,7 @@ def _chart_context(
         "adverse_labels": {e.id: e.label for e in knowledge.adverse_events.events},
         "severities": SEVERITIES,
         "today": date.today(),
+        "treatment_consent": svc.has_consent(session, client_id, "treatment"),
     }
 
 
@@ -252,15 +246,12 @@ async def session_create(
     """Save a new draft session note."""
     data, form = await _read_session_form(request, SessionCreate)
     s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
-    _sign_if_asked(
+    return _after_save(
         request,
-        session=session,
-        actor=actor,
         form=form,
         session_id=s.id,
         draft_message="Draft session saved. Sign it when the note is complete.",
     )
-    return RedirectResponse(f"/sessions/{s.id}", status_code=303)
 
 
 @router.post("/clients/{client_id}/sessions/book", name="session_book")
@@ -307,25 +298,69 @@ async def session_update(
     """Save changes to a draft (a signed note answers 409: amend it instead)."""
     update, form = await _read_session_form(request, SessionUpdate)
     s = svc.update_session(session=session, actor=actor, session_id=session_id, data=update)
-    _sign_if_asked(
+    return _after_save(request, form=form, session_id=s.id, draft_message="Draft saved.")
+
+
+@router.get("/sessions/{session_id}/sign", name="session_sign_confirm")
+def session_sign_confirm(
+    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+) -> Response:
+    """Ask to confirm signing (and, for a colleague's note, the reason)."""
+    s = svc.get_session(session=session, actor=actor, session_id=session_id)
+    if s.status == "signed":
+        return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    client = svc.get_client(session=session, actor=actor, client_id=s.client_id)
+    return render(
         request,
-        session=session,
-        actor=actor,
-        form=form,
-        session_id=s.id,
-        draft_message="Draft saved.",
+        "sessions/sign.html",
+        {
+            "s": s,
+            "client": client,
+            "for_colleague": actor.user_id != s.practitioner_id,
+            "treatment_consent": svc.has_consent(session, s.client_id, "treatment"),
+        },
     )
-    return RedirectResponse(f"/sessions/{s.id}", status_code=303)
 
 
 @router.post("/sessions/{session_id}/sign", name="session_sign")
 def session_sign(
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    session_id: RecordId,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Sign the note once confirmed; from now on changes are amendments."""
+    if confirm != "yes":  # not from the confirmation page: ask there first
+        return RedirectResponse(f"/sessions/{session_id}/sign", status_code=303)
+    s = svc.sign_session(
+        session=session, actor=actor, session_id=session_id, reason=reason.strip() or None
+    )
+    who = f" for {s.practitioner}" if s.signed_for_colleague else ""
+    flash(request, f"Session note signed{who}.", "success")
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.get("/sessions/{session_id}/print", name="session_print")
+def session_print(
     request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Response:
-    """Sign the note; from now on changes are amendments."""
-    svc.sign_session(session=session, actor=actor, session_id=session_id)
-    flash(request, "Session note signed.", "success")
-    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    """Show a clean one-page print view of a treatment note (no form controls)."""
+    s = svc.get_session(session=session, actor=actor, session_id=session_id)
+    client = svc.get_client(session=session, actor=actor, client_id=s.client_id)
+    knowledge = load_knowledge()
+    return render(
+        request,
+        "sessions/print.html",
+        {
+            "s": s,
+            "client": client,
+            "clinic": svc.get_clinic_settings(session=session),
+            "aftercare_text": {a.id: a.text for a in knowledge.practice.aftercare},
+            "positions": {p.id: p.label for p in knowledge.positions_by_id.values()},
+        },
+    )
 
 
 @router.post("/sessions/{session_id}/amend", name="session_amend")
@@ -399,6 +434,14 @@ async def adverse_event_resolve(
 api = api_router()
 
 
+class SignIn(BaseModel):
+    """Signing a note: a reason is needed when the signer is not its practitioner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class AmendIn(BaseModel):
     """An amendment to a signed session note."""
 
@@ -449,11 +492,23 @@ def update_session(
 @api.post(
     "/sessions/{session_id}/sign",
     response_model=SessionDTO,
-    responses={**API_ERRORS, 409: {"description": "Already signed"}},
+    responses={**API_ERRORS, 409: {"description": "Already signed, or no treatment consent"}},
 )
-def sign_session(session: SessionDep, actor: ClinicalActor, session_id: RecordId) -> Any:
-    """Sign a draft session note."""
-    return svc.sign_session(session=session, actor=actor, session_id=session_id)
+async def sign_session(
+    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+) -> Any:
+    """Sign a draft session note; a colleague's note needs the body ``{"reason": ...}``.
+
+    The body is optional (the note's own practitioner sends none), so it is read
+    here rather than declared: an optional JSON body is not something every API
+    client handles.
+    """
+    raw = await request.body()
+    try:
+        data = SignIn.model_validate_json(raw) if raw.strip() else SignIn()
+    except ValidationError as exc:
+        raise InvalidAnswers(f"Invalid body: {exc.errors()[0]['msg']}") from None
+    return svc.sign_session(session=session, actor=actor, session_id=session_id, reason=data.reason)
 
 
 @api.post(
