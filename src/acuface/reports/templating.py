@@ -7,6 +7,7 @@ from functools import lru_cache
 import jinja2
 
 from acuface.reports.charts import line_chart
+from acuface.skin.report import metric_info
 from acuface.vocab import humanize
 
 
@@ -23,4 +24,5 @@ def environment() -> jinja2.Environment:
     # The same chart as the progress page draws.
     env.globals["line_chart"] = line_chart
     env.filters["humanize"] = humanize
+    env.globals["metric_info"] = metric_info
     return env

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from functools import cached_property
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from acuface.atlas.datafiles import DataFile, SourceIds, register
 
 #: Version of the measurement method.  Bump it whenever a formula, threshold,
 #: region polygon or the canonical scale changes: numbers from different
@@ -25,6 +28,60 @@ REGION_METRIC_UNITS: dict[str, str] = {
     "erythema_fraction": "fraction",
     "texture_roughness": "% of median lightness",
 }
+
+
+class MetricInfo(BaseModel):
+    """One skin metric in plain words (``skin/data/metrics.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    label: str = Field(min_length=3, description="The metric's name for people.")
+    unit: str = Field(min_length=1, description="As REGION_METRIC_UNITS stores it.")
+    meaning: str = Field(min_length=10, description="What the number measures, in words.")
+    higher: Literal["better", "worse", "neither"] = Field(
+        description="Which way is better for the client (cosmetically)."
+    )
+    source: SourceIds
+
+    @property
+    def direction(self) -> str:
+        """How to read a change: "higher is worse", "higher is better" or neither."""
+        if self.higher == "neither":
+            return "neither higher nor lower is better in itself"
+        return f"higher is {self.higher}"
+
+
+class MetricsFile(BaseModel):
+    """The whole ``skin/data/metrics.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int
+    source: SourceIds
+    metrics: list[MetricInfo] = Field(min_length=1)
+
+    @cached_property
+    def by_id(self) -> dict[str, MetricInfo]:
+        """Metrics keyed by id."""
+        return {info.id: info for info in self.metrics}
+
+
+#: ``skin/data/metrics.yaml``: the metrics' names, meanings and which way is better.
+METRICS: DataFile[MetricsFile] = register(
+    DataFile(
+        name="skin_metrics",
+        model=MetricsFile,
+        package="acuface.skin",
+        filename="metrics.yaml",
+        description="skin metrics in plain words, with which way is better",
+    )
+)
+
+
+def metric_info(metric: str) -> MetricInfo | None:
+    """Return the plain-words description of *metric*, or None for an unknown one."""
+    return METRICS.load().by_id.get(metric)
 
 
 def _round(value: Any, ndigits: int = 4) -> Any:

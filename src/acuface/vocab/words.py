@@ -15,23 +15,32 @@ ACRONYMS: frozenset[str] = frozenset(
 _KEY_RE = re.compile(r"^[a-z0-9]+(?:[_.\-][a-z0-9]+)*$")
 
 
+_EMBEDDED_RE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _words(key: str) -> str:
+    return " ".join(w.upper() if w in ACRONYMS else w for w in key.split("_"))
+
+
 def humanize(key: object) -> str:
     """Return an internal key as words: ``liver_qi_stagnation`` -> ``Liver qi stagnation``.
 
-    Only keys are changed (lower case words joined by ``_``, ``-`` or ``.``);
-    anything else, such as a point code (``ST2``, ``EX-HN5``) or a sentence, is
-    returned as it is, so the filter is safe on any value.
+    A key alone (lower case words joined by ``_``, ``-`` or ``.``) becomes words
+    with a capital; in a sentence (a stored plan's reasons, say), each
+    ``snake_case`` key becomes words in place ("screening (needle phobia
+    fainting)"). Point codes (``ST2``, ``EX-HN5``) and plain sentences are left as
+    they are, so the filter is safe on any value.
 
     Parameters
     ----------
     key : object
-        The key (``None`` gives an empty string).
+        The key or text (``None`` gives an empty string).
     """
     if key is None:
         return ""
     text = str(key)
     if not _KEY_RE.match(text) or not re.search(r"[a-z]", text):
-        return text
+        return _EMBEDDED_RE.sub(lambda m: _words(m.group(0)), text)
     words = re.split(r"[_.\-]", text)
     out = [w.upper() if w in ACRONYMS else w for w in words]
     first = out[0]

@@ -17,6 +17,7 @@ from PIL import Image
 from acuface.atlas import load_atlas
 from acuface.errors import InvalidAnswers
 from acuface.locator.snapshot import FaceMapSnapshot, face_box
+from acuface.vocab import humanize
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
             "location": "",
             "depth": "",
             "cautions": [],
-            "reasons": list(reasons),
+            "reasons": [humanize(r) for r in reasons],
         }
     n = point.standard
     depth = f"{n.depth_cun[0]:g}–{n.depth_cun[1]:g} cun, {n.angle}"
@@ -112,7 +113,7 @@ def point_info(code: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
         "depth": depth,
         "needling_notes": n.note or "",
         "cautions": list(point.cautions),
-        "reasons": list(reasons),
+        "reasons": [humanize(r) for r in reasons],
     }
 
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from acuface.clinic.access import Action, allowed
 from acuface.reports.charts import line_chart
+from acuface.skin.report import metric_info
 from acuface.vocab import humanize
 from acuface.web.security import csrf_token
 
@@ -58,6 +59,8 @@ templates.env.filters["datetime"] = _fmt_datetime
 templates.env.filters["json_script"] = _tojson_script
 # One rule for showing internal keys as words, on every page and in print.
 templates.env.filters["humanize"] = humanize
+# Skin metrics in plain words with which way is better (skin/data/metrics.yaml).
+templates.env.globals["metric_info"] = metric_info
 # Pages show a link or a button only to whom the access policy allows it:
 # ``{% if can(user, Action.OPEN_ADMIN_PAGES) %}``.
 templates.env.globals["can"] = allowed

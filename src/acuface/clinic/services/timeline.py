@@ -7,9 +7,16 @@ from sqlalchemy.orm import Session, lazyload
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
-from acuface.clinic.schemas import Actor, TimelineEntryDTO
+from acuface.clinic.schemas import RATING_SCALES, Actor, TimelineEntryDTO
 from acuface.clinic.services._common import audit, live_client
 from acuface.planner.snapshot import IntakeSnapshot
+from acuface.vocab import humanize
+
+
+def _scale_label(scale: str) -> str:
+    """Return a rating scale's name as people read it (its key in words if unknown)."""
+    known = RATING_SCALES.get(scale)
+    return known.label if known is not None else humanize(scale)
 
 
 def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[TimelineEntryDTO]:
@@ -31,7 +38,9 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 record_id=i.id,
                 at=i.intake_date,
                 title="Intake",
-                detail=", ".join(c.name for c in intake.concerns) if intake.concerns else None,
+                detail=", ".join(humanize(c.name) for c in intake.concerns)
+                if intake.concerns
+                else None,
             )
         )
     for p in rows(m.Plan):
@@ -100,7 +109,7 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 kind="photo",
                 record_id=ph.id,
                 at=ph.visit_date or ph.added_at.date(),
-                title=f"Photo ({ph.view})",
+                title=f"Photo ({humanize(ph.view).lower()})",
             )
         )
     for e in rows(m.AdverseEvent):
@@ -111,7 +120,7 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 kind="adverse_event",
                 record_id=e.id,
                 at=e.onset_date,
-                title=f"{e.kind.capitalize()} ({e.severity}){where}",
+                title=f"{humanize(e.kind)} ({e.severity}){where}",
                 detail=f"resolved {e.resolved_date}" if e.resolved_date else "unresolved",
             )
         )
@@ -119,7 +128,10 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
         assert isinstance(r, m.OutcomeRating)
         items.append(
             TimelineEntryDTO(
-                kind="rating", record_id=r.id, at=r.rated_on, title=f"{r.scale} = {r.value}"
+                kind="rating",
+                record_id=r.id,
+                at=r.rated_on,
+                title=f"{_scale_label(r.scale)} = {r.value}",
             )
         )
     for c in rows(m.Consent):
@@ -129,7 +141,9 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 kind="consent",
                 record_id=c.id,
                 at=c.signed_on,
-                title=f"Consent: {c.kind} ({'granted' if c.granted else 'refused'})",
+                title=(
+                    f"Consent: {humanize(c.kind).lower()} ({'granted' if c.granted else 'refused'})"
+                ),
                 detail=f"withdrawn {c.withdrawn_on}" if c.withdrawn_on else None,
             )
         )
