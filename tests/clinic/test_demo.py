@@ -45,3 +45,34 @@ def test_demo_clinic(engine: sa.Engine, store: LocalPhotoStore) -> None:
             sa.text("SELECT COUNT(DISTINCT session_date) FROM treatment_sessions")
         ).scalar()
     assert weeks >= 3
+
+
+def test_demo_clients_fit_their_photos(engine: sa.Engine, store: LocalPhotoStore) -> None:
+    import re
+
+    from acuface.clinic.demo import default_photos_dir, load_appearance
+
+    today = date(2026, 3, 2)
+    load_demo(engine, store=store, n_clients=8, analyse=False, today=today)
+    faces = default_photos_dir().parent
+    looks = {path.name: look for path, look in load_appearance(faces).items()}
+    assert len(looks) >= 67
+    with db.session_scope(engine) as s:
+        actor = Actor.system()
+        checked = sexes = 0
+        for c in svc.list_clients(session=s, actor=actor):
+            client = svc.get_client(session=s, actor=actor, client_id=c.id)
+            assert client.birth_date is not None
+            born = client.birth_date
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            for photo in svc.list_photos(session=s, actor=actor, client_id=c.id):
+                found = re.search(r"portrait (\S+)\)", photo.note or "")
+                if found is None:
+                    continue  # the follow-up photo of the before/after pair
+                look = looks[found.group(1)]
+                assert client.sex == look.sex, (client.name, found.group(1))
+                assert look.age[0] <= age <= look.age[1], (client.name, age, look.age)
+                checked += 1
+                sexes += client.sex == "female"
+    # Every client checked; the women's portraits come first, so most clients are women.
+    assert checked == 8 and sexes >= 6

@@ -22,9 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import yaml
 from PIL import Image, ImageDraw
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from acuface.atlas.knowledge import load_knowledge
@@ -110,9 +112,47 @@ class DemoReport:
     photos: int = 0
 
 
+class Appearance(BaseModel):
+    """How the person in one demo photo looks: apparent sex and age range (years)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sex: Literal["female", "male"]
+    age: tuple[int, int]
+
+
+class AppearanceFile(BaseModel):
+    """``tests/data/faces/appearance.yaml``: photo path (from that folder) -> appearance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=3)
+    photos: dict[str, Appearance]
+
+
+def load_appearance(faces_dir: Path) -> dict[Path, Appearance]:
+    """Return the appearance of each photo under *faces_dir* (empty without the file).
+
+    The demo gives each invented client the sex and an age that fit their photo.
+    """
+    path = faces_dir / "appearance.yaml"
+    if not path.is_file():
+        return {}
+    data = AppearanceFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return {(faces_dir / name).resolve(): look for name, look in data.photos.items()}
+
+
 def default_photos_dir() -> Path:
     """Return the repository's portrait folder (``tests/data/faces/portraits``)."""
     return Path(__file__).resolve().parents[3] / "tests" / "data" / "faces" / "portraits"
+
+
+#: Used for a demo photo without an appearance entry (a photos folder of one's own).
+_UNKNOWN_LOOK = Appearance(sex="female", age=(30, 65))
+
+
+def _look(appearance: dict[Path, Appearance], path: Path) -> Appearance:
+    return appearance.get(path.resolve(), _UNKNOWN_LOOK)
 
 
 def _needles_from_plan(plan: PlanSnapshot, rng: random.Random) -> list[NeedleIn]:
@@ -265,6 +305,10 @@ def load_demo(
     practitioners = [actors["hana"], actors["lian"], actors["marco"]]
 
     n_sessions = n_photos = 0
+    appearance = load_appearance(photos_dir.parent)
+    # Women first: most clients of facial acupuncture are women, and the portraits
+    # (members of the US Congress) are mostly men.
+    portraits.sort(key=lambda p: (_look(appearance, p).sex != "female", p.name))
     paths = [portraits[i % len(portraits)] for i in range(n_clients)]
     # One client gets a real before/after pair: two different public-domain photos of
     # the same person (tests/data/faces/obama.jpg and obama3.jpg), when present.
@@ -279,15 +323,18 @@ def load_demo(
     families = list(_FAMILY)
     rng.shuffle(families)
     for index in range(n_clients):
-        female = rng.random() < 0.85
+        look = _look(appearance, paths[index])
+        rng.random()  # the draw that used to choose the sex: the rest stays as it was
+        female = look.sex == "female"
         family = families[index % len(families)]
         while True:
             given = rng.choice(_GIVEN if female else _GIVEN_M)
             if (given, family) not in used_names:
                 used_names.add((given, family))
                 break
-        birth = date(1958, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
-        age = today.year - birth.year
+        # An age within the photo's apparent range, a birthday anywhere in the year.
+        age = rng.randint(*look.age)
+        birth = today - timedelta(days=round(365.25 * age) + rng.randrange(0, 360))
         pract = practitioners[index % len(practitioners)]
         n_visits = rng.randint(2, 6)
         first_visit = today - timedelta(weeks=n_visits, days=rng.randrange(0, 6))
@@ -455,7 +502,7 @@ def load_demo(
                 view="front",
                 added_at=datetime.combine(first_visit, time(9, 0), tzinfo=UTC),
                 session_id=first_session_id,
-                note="Baseline photo (demo: public-domain portrait).",
+                note=f"Baseline photo (demo: public-domain portrait {paths[index].name}).",
                 store=store,
             )
             n_photos += 1
