@@ -89,13 +89,25 @@ def main() -> int:
         for i in idx:
             px, py = (xy[i, 0] - x0) * k, (xy[i, 1] - y0) * k
             draw.ellipse((px - 2.5, py - 2.5, px + 2.5, py + 2.5), fill=(0, 230, 255))
-            draw.text((px + 3, py - 6), str(i), font=small, fill=(0, 230, 255), stroke_width=1,
-                      stroke_fill=(0, 0, 0))
+            draw.text(
+                (px + 3, py - 6),
+                str(i),
+                font=small,
+                fill=(0, 230, 255),
+                stroke_width=1,
+                stroke_fill=(0, 0, 0),
+            )
         px, py = (point.xy_px[0] - x0) * k, (point.xy_px[1] - y0) * k
         draw.ellipse((px - 6, py - 6, px + 6, py + 6), outline=(255, 40, 40), width=3)
         label = spec.code if point.visible else f"{spec.code} (hidden)"
-        draw.text((px + 8, py + 2), label, font=big, fill=(255, 60, 60), stroke_width=2,
-                  stroke_fill=(0, 0, 0))
+        draw.text(
+            (px + 8, py + 2),
+            label,
+            font=big,
+            fill=(255, 60, 60),
+            stroke_width=2,
+            stroke_fill=(0, 0, 0),
+        )
         tile.save(OUT / f"{spec.code}.jpg", quality=85, optimize=True)
     example = load_image(ROOT / "examples" / "portrait.jpg")
     Image.fromarray(render_overlay(example, locate(example), crop_to_faces=True)).save(

@@ -133,7 +133,8 @@ def handout_context(
         rows[point.region].append(
             {
                 "code": point.code,
-                "name": f"{record.pinyin} ({record.english})",
+                "name": " ".join(x for x in (record.pinyin, record.hanzi) if x)
+                + f" ({record.english})",
                 "where": _where(list(record.zones), list(point.sides)),
                 "why": _why(plan, point.code),
                 "how": _how(point),
