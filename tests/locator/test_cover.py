@@ -120,3 +120,15 @@ def test_locate_checks_the_photo(obama_rgb) -> None:
     collar[chin_y:] = (20, 20, 30)  # a dark scarf
     by = _neck(locate(collar))
     assert not by[("CV23", "midline")].visible
+
+
+@pytest.mark.parametrize("side", [3, 4, 11, 26])  # odd and even patch pixel counts
+def test_patch_median_is_numpys_median(side: int) -> None:
+    # The patch sampler takes the median of the bytes themselves; the number must be
+    # exactly np.median's on their float copy (the skin test compares colours with it).
+    from acuface.locator.cover import _median_uint8
+
+    rng = np.random.default_rng(side)
+    pixels = rng.integers(0, 256, size=(5, side * side, 3), dtype=np.uint8)
+    expected = np.median(pixels.astype(np.float64), axis=1)
+    assert np.array_equal(_median_uint8(pixels), expected)

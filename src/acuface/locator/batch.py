@@ -25,7 +25,7 @@ from PIL import Image
 
 from acuface.atlas.geometry import load_geometry
 from acuface.errors import AcufaceError
-from acuface.locator.facemap import locate
+from acuface.locator.facemap import compact_json, locate
 from acuface.locator.image import load_image
 from acuface.locator.landmarks import get_detector
 from acuface.locator.render import render_overlay
@@ -131,11 +131,53 @@ def locate_file(
             # Fast compression: overlays are large and written in bulk.
             Image.fromarray(overlay).save(out / f"{name}.png", compress_level=3)
             (out / f"{name}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    except AcufaceError as exc:
-        result["error"] = exc.to_dict()
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch
-        result["error"] = {"type": type(exc).__name__, "message": f"{path}: {exc}"}
+        result["error"] = _error_entry(path, exc)
     return result
+
+
+def _error_entry(path: str | Path, exc: Exception) -> dict[str, str]:
+    if isinstance(exc, AcufaceError):
+        return exc.to_dict()
+    return {"type": type(exc).__name__, "message": f"{path}: {exc}"}
+
+
+def locate_file_json(
+    path: str | Path,
+    *,
+    codes: Sequence[str] | None = None,
+    symmetric: bool = False,
+    standard: str | None = None,
+) -> BatchItem:
+    """:func:`locate_file` without outputs, as its compact JSON text; never raises on bad input.
+
+    The text is ``compact_json(locate_file(path, ...))``, written straight
+    from the face map (:meth:`FaceResult.to_json_text`) rather than through
+    dicts: the JSON is the largest share of a batch's own per-photo work
+    after the model.
+
+    Parameters
+    ----------
+    path : str or Path
+    codes, symmetric, standard
+        As for :func:`locate_file`, keyword-only.
+
+    Returns
+    -------
+    BatchItem
+    """
+    image = compact_json(str(path))
+    try:
+        rgb = load_image(path, name=str(path))
+        face_map = locate(rgb, codes=codes, name=str(path), symmetric=symmetric, standard=standard)
+        faces = ",".join(face.to_json_text() for face in face_map.faces)
+        warnings = compact_json(list(face_map.warnings))
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch
+        error = compact_json(_error_entry(path, exc))
+        return BatchItem(f'{{"image":{image},"faces":[],"warnings":[],"error":{error}}}', True)
+    return BatchItem(
+        f'{{"image":{image},"faces":[{faces}],"warnings":{warnings},"error":null}}', False
+    )
 
 
 def init_detector() -> None:
@@ -153,10 +195,12 @@ def _work(
     args: tuple[str, Sequence[str] | None, str | None, str, bool, str | None],
 ) -> BatchItem:
     path, codes, out_dir, stem, symmetric, standard = args
+    if out_dir is None:
+        return locate_file_json(path, codes=codes, symmetric=symmetric, standard=standard)
     result = locate_file(
         path, codes=codes, out_dir=out_dir, stem=stem, symmetric=symmetric, standard=standard
     )
-    return BatchItem(json.dumps(result, separators=(",", ":")), result["error"] is not None)
+    return BatchItem(compact_json(result), result["error"] is not None)
 
 
 def _apply_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:

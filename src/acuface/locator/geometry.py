@@ -217,6 +217,8 @@ class CompiledGeometry:
         Rows visible only where the photo shows skin (see ``PointGeometry``).
     standard : str or None
         The standard the geometry was compiled for.
+    face_outline, skin_reference : ndarray of intp
+        The landmarks of the cover test (``GeometryFile.cover``) as index arrays.
     """
 
     codes: tuple[str, ...]
@@ -233,6 +235,8 @@ class CompiledGeometry:
     conventions: tuple[str | None, ...]
     skin_check: NDArray[np.bool_]
     standard: str | None
+    face_outline: NDArray[np.intp]
+    skin_reference: NDArray[np.intp]
 
 
 class _Compiler:
@@ -383,6 +387,8 @@ class _Compiler:
             conventions=tuple(self.convention(sp.code) for sp in specs),
             skin_check=np.array([sp.skin_check for sp in specs], dtype=bool),
             standard=self.standard,
+            face_outline=np.asarray(self.geometry.cover.face_outline, dtype=np.intp),
+            skin_reference=np.asarray(self.geometry.cover.skin_reference, dtype=np.intp),
         )
 
     def candidates(self, sw: NDArray[np.float64], sc: NDArray[np.float64]) -> NDArray[np.intp]:
