@@ -7,6 +7,8 @@ HTTP statuses (``http_status``).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AcufaceError(Exception):
     """Base class of every error Acuface raises deliberately.
@@ -265,3 +267,36 @@ class WorkerPoolBusy(WorkerError):
     def __init__(self, message: str, retry_after_s: int = 5) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+# --- the calendar ----------------------------------------------------------------
+
+
+class BookingRefused(ClinicError):
+    """An appointment cannot go where it was asked (closed, outside hours, a clash)."""
+
+    http_status = 409
+
+
+class ClinicClosed(BookingRefused):
+    """The clinic is closed then (a closed day, or outside the opening hours)."""
+
+
+class AppointmentClash(BookingRefused):
+    """The practitioner or the room already has an appointment then.
+
+    Parameters
+    ----------
+    message : str
+        Names the clashing appointment (who, when, what).
+    clash : dict
+        The clashing appointment in its JSON form; the API answers it under ``clash``.
+    """
+
+    def __init__(self, message: str, clash: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.clash = clash
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"type", "message", "clash"}``."""
+        return {**super().to_dict(), "clash": self.clash}

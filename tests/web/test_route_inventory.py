@@ -16,7 +16,13 @@ from starlette.websockets import WebSocketDisconnect
 from acuface.web.deps import is_public
 
 #: (method, path) pairs reachable without signing in. Keep this list short.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+#: The calendar feed is reached by its secret token instead (phone calendars cannot sign in).
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/healthz"),
+    ("GET", "/calendar/feed/{token}.ics"),
+}
 #: Mounts served without a session: static assets only (CSS, JS, vendored htmx).
 PUBLIC_MOUNTS = {"/static"}
 #: WebSocket routes. FastAPI's app-wide HTTP dependencies do not run for them, so

@@ -44,6 +44,9 @@ class Action(StrEnum):
     RESTORE_CLIENT = "restore deleted clients"
     PURGE_CLIENT = "purge clients"
     READ_SCHEDULE = "see the day's schedule"
+    BOOK_APPOINTMENTS = "book, move or cancel appointments"
+    MARK_ATTENDANCE = "mark arrivals and no-shows"
+    SUBSCRIBE_CALENDAR = "have a private calendar feed"
     # --- clinical records
     OPEN_CLINICAL_PAGES = "open clinical pages"
     TREAT_CLIENTS = "be the practitioner of a session"
@@ -101,6 +104,9 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.RESTORE_CLIENT: _ADMIN,
         Action.PURGE_CLIENT: _ADMIN,
         Action.READ_SCHEDULE: _ALL,
+        Action.BOOK_APPOINTMENTS: _ALL,
+        Action.MARK_ATTENDANCE: _ALL,
+        Action.SUBSCRIBE_CALENDAR: _CLINICAL,
         Action.OPEN_CLINICAL_PAGES: _CLINICAL,
         Action.TREAT_CLIENTS: _CLINICAL,
         Action.READ_INTAKES: _CLINICAL,

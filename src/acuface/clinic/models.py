@@ -519,6 +519,53 @@ class ClinicSettings(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
+class Appointment(Base):
+    """A booked visit: who, with whom, when, how long, which kind, in which room.
+
+    ``end_at`` is stored (start + duration) so that clash checks and calendar
+    ranges are plain indexed comparisons. ``session_id`` links the visit's
+    treatment note once it is charted (one note per visit).
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_practitioner_start", "practitioner_id", "start_at"),
+        Index("ix_appointments_start_at", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    room: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_sessions.id"), nullable=True, unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship(lazy="joined")
+    practitioner: Mapped[User] = relationship(lazy="joined")
+
+
+class CalendarFeed(Base):
+    """A practitioner's private calendar feed: the secret token of its URL."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 #: Tables in an order that respects foreign keys (parents first); backup/restore uses it.
 TABLE_ORDER: tuple[str, ...] = (
     "users",
@@ -535,5 +582,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "outcome_ratings",
     "consents",
     "clinic_settings",
+    "appointments",
+    "calendar_feeds",
     "audit_log",
 )

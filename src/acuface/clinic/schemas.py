@@ -13,7 +13,7 @@ import getpass
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal, overload
+from typing import Annotated, Literal, get_args, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -1177,3 +1177,89 @@ class ClinicLogo(_Out):
     def data_uri(self) -> str:
         """The logo as a ``data:`` URI (for printed documents, which fetch nothing)."""
         return f"data:{self.content_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+# --- appointments (the calendar) -----------------------------------------------
+
+AppointmentStatus = Literal["booked", "arrived", "completed", "cancelled", "no_show"]
+APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = get_args(AppointmentStatus)
+#: Statuses that hold their slot (a cancelled or missed visit frees it).
+HOLDING_STATUSES: tuple[AppointmentStatus, ...] = ("booked", "arrived", "completed")
+#: Longest date range one calendar query may ask for (a page shows a day or a week).
+MAX_RANGE_DAYS = 62
+KindId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
+
+
+class AppointmentCreate(_Input):
+    """A new appointment.
+
+    ``start`` without a time zone is a wall-clock time in the clinic's zone;
+    ``duration_min`` defaults to the kind's length (clinic settings).
+    """
+
+    client_id: RecordRef
+    practitioner_id: RecordRef
+    start: RecordDateTime
+    kind: KindId
+    duration_min: int | None = Field(default=None, ge=5, le=480)
+    room: str | None = Field(default=None, max_length=50)
+    note: str | None = Field(default=None, max_length=2000)
+    plan_id: RecordRef | None = None
+
+
+class AppointmentUpdate(_Input):
+    """A change to an appointment: a move (start, length, practitioner, room), a status, a note.
+
+    Absent fields stay as they are; ``room`` may be set to ``""`` to free the room.
+    """
+
+    start: RecordDateTime | None = None
+    duration_min: int | None = Field(default=None, ge=5, le=480)
+    practitioner_id: RecordRef | None = None
+    room: str | None = Field(default=None, max_length=50)
+    kind: KindId | None = None
+    status: AppointmentStatus | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AppointmentDTO(_Out):
+    """An appointment as the calendar shows it (no clinical content: reception sees it).
+
+    ``start`` and ``end`` are in the clinic's time zone.
+    """
+
+    id: int
+    client_id: int
+    client_name: str
+    client_initials: str
+    practitioner_id: int
+    practitioner: str
+    room: str | None
+    start: datetime
+    end: datetime
+    duration_min: int
+    kind: str
+    kind_label: str
+    status: AppointmentStatus
+    note: str | None
+    session_id: int | None
+    plan_id: int | None
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+
+
+class CourseSlot(_Out):
+    """One session of a plan's course, proposed as an appointment.
+
+    ``refused`` says why it cannot be booked as proposed (a clash, hours, a closed
+    day); ``moved_from`` is the course's own date when a closed day moved it.
+    """
+
+    n: int
+    phase: str
+    start: datetime
+    duration_min: int
+    moved_from: date | None = None
+    refused: str | None = None
+    clash_id: int | None = None

@@ -13,6 +13,16 @@ from acuface.clinic.services.adverse_events import (
     record_adverse_event,
     resolve_adverse_event,
 )
+from acuface.clinic.services.appointments import (
+    book_appointment,
+    book_course,
+    chart_appointment,
+    get_appointment,
+    list_appointments,
+    propose_course,
+    set_appointment_status,
+    update_appointment,
+)
 from acuface.clinic.services.audit import (
     AuditFilter,
     audit_csv_lines,
@@ -20,6 +30,7 @@ from acuface.clinic.services.audit import (
     page_audit,
     record_audit_export,
 )
+from acuface.clinic.services.calendar_feed import calendar_feed, calendar_feed_token
 from acuface.clinic.services.clients import (
     count_clients,
     create_client,
@@ -121,6 +132,16 @@ from acuface.clinic.services.users import (
 )
 
 __all__ = [
+    "book_appointment",
+    "calendar_feed",
+    "calendar_feed_token",
+    "book_course",
+    "chart_appointment",
+    "get_appointment",
+    "list_appointments",
+    "propose_course",
+    "set_appointment_status",
+    "update_appointment",
     "ChartGuidance",
     "chart_guidance",
     "session_guidance",

@@ -249,6 +249,7 @@ def purge_client(
         result = session.execute(stmt)  # type: ignore[call-overload]
         counts[label] = int(result.rowcount or 0)
 
+    _delete("appointments", delete(m.Appointment).where(m.Appointment.client_id == client_id))
     _delete("measurements", delete(m.Measurement).where(m.Measurement.client_id == client_id))
     _delete("photo_choices", delete(m.PhotoChoice).where(m.PhotoChoice.client_id == client_id))
     _delete("photos", delete(m.Photo).where(m.Photo.client_id == client_id))

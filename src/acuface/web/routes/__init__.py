@@ -13,6 +13,7 @@ from acuface.web.routes import (
     admin_users,
     atlas,
     auth,
+    calendar,
     clients,
     consents,
     intakes,
@@ -28,6 +29,7 @@ from acuface.web.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     today.router,
+    calendar.router,
     clients.router,
     consents.router,
     intakes.router,
@@ -44,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     # Each resource's JSON endpoints live beside its pages, under /api.
     auth.api,
     today.api,
+    calendar.api,
     clients.api,
     consents.api,
     intakes.api,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from acuface.clinic import services as svc
 from acuface.clinic.access import Action, allowed
@@ -14,6 +14,7 @@ from acuface.clinic.schemas import UserDTO
 from acuface.web import login_sessions
 from acuface.web.deps import (
     API_ERRORS,
+    ActorDep,
     CurrentUser,
     SessionDep,
     api_router,
@@ -129,6 +130,10 @@ class Me(BaseModel):
 
     user: UserDTO
     csrf_token: str
+    calendar_url: str | None = Field(
+        default=None,
+        description="The practitioner's private iCalendar feed (secret URL; regenerate on /me).",
+    )
 
 
 @api.get("/openapi.json", include_in_schema=False)
@@ -138,6 +143,10 @@ def openapi(request: Request) -> JSONResponse:
 
 
 @api.get("/me", response_model=Me, responses=API_ERRORS)
-def me(request: Request, user: CurrentUser) -> Me:
-    """Who is signed in, and the CSRF token for POST/PUT/PATCH/DELETE."""
-    return Me(user=user, csrf_token=csrf_token(request.session))
+def me(request: Request, session: SessionDep, user: CurrentUser, actor: ActorDep) -> Me:
+    """Who is signed in, the CSRF token for POST/PUT/PATCH/DELETE, a practitioner's feed URL."""
+    url = None
+    if allowed(user, Action.SUBSCRIBE_CALENDAR):
+        token = svc.calendar_feed_token(session=session, actor=actor)
+        url = str(request.url_for("calendar_feed", token=token))
+    return Me(user=user, csrf_token=csrf_token(request.session), calendar_url=url)

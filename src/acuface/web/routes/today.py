@@ -25,20 +25,36 @@ def today(
     user: CurrentUser,
     day: date | None = None,
 ) -> Response:
-    """List the sessions of *day* (default today), earliest first."""
+    """List the day's appointments (default today), and notes opened without one.
+
+    The day is the calendar's: each appointment offers "Chart a session", which
+    opens that visit's note (made on the first click). A note charted without a
+    booking (a walk-in) is listed too.
+    """
     day = day or date.today()
-    entries = svc.list_schedule(session=session, actor=actor, day=day)
+    appointments = svc.list_appointments(session=session, actor=actor, start=day, end=day)
+    linked = {a.session_id for a in appointments if a.session_id is not None}
+    entries = [
+        e
+        for e in svc.list_schedule(session=session, actor=actor, day=day)
+        if e.session_id not in linked
+    ]
     entries = sorted(
         entries, key=lambda e: (e.start_time is None, e.start_time or 0, e.client_name)
     )
-    mine = [e for e in entries if e.practitioner_id == user.id]
+    holding = [a for a in appointments if a.status not in ("cancelled", "no_show")]
+    mine = sum(1 for a in holding if a.practitioner_id == user.id) + sum(
+        1 for e in entries if e.practitioner_id == user.id
+    )
     return render(
         request,
         "today.html",
         {
             "day": day,
+            "appointments": appointments,
+            "booked_count": len(holding) + len(entries),
             "entries": entries,
-            "mine_count": len(mine),
+            "mine_count": mine,
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
             "is_today": day == date.today(),

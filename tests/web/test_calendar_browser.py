@@ -1,0 +1,114 @@
+"""Browser tests of the calendar (Playwright driving Debian Chromium, a real server).
+
+rita (reception) books a visit from an empty slot and a clash is refused with what
+is in the way, then drags the visit to another time; pat (practitioner) books a
+plan's course in one step. Screenshots: the day and week views and the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from .test_browser import browser, pw, shot, sign_in  # noqa: F401 - fixtures
+from .webhelpers import make_data_dir, seed_client_with_plan, serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+
+def _next_monday() -> date:
+    today = date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from acuface.web.main import create_app
+    from acuface.web.settings import WebSettings
+
+    settings, ids = make_data_dir(tmp_path_factory.mktemp("acuface-cal-browser"))
+    client_id, plan_id = seed_client_with_plan(settings)
+    app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
+    with serve_in_thread(app) as url:
+        yield {"url": url, "ids": ids, "client": client_id, "plan": plan_id}
+    app.state.engine.dispose()
+
+
+@pytest.fixture()
+def page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=site["url"])
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield pg
+    ctx.close()
+    assert errors == []  # no script errors, no CSP violations
+
+
+def test_reception_books_a_visit_and_a_clash_is_refused(page: Any, site: dict[str, Any]) -> None:
+    pat = site["ids"]["pat"]
+    monday = _next_monday().isoformat()
+    sign_in(page, "rita")
+    page.goto(f"/calendar?day={monday}&practitioner={pat}")
+    page.click(f'td.cal-free a[href="/calendar/new?start={monday}T10:00&practitioner_id={pat}"]')
+    page.fill("input[name=q]", "Garcia")
+    page.click("form.search-bar button[type=submit]")
+    page.click("[data-testid=client-matches] a")
+    assert page.input_value("input[name=time]") == "10:00"
+    assert page.input_value("input[name=day]") == monday
+    page.select_option("select[name=kind]", "first_visit")
+    page.click("[data-testid=book-form] button[type=submit]")
+    page.wait_for_url("**/calendar?**")
+    appt = page.locator("td.cal-appt")
+    assert appt.count() == 1 and "Maria Garcia" in appt.inner_text()
+    assert appt.get_attribute("rowspan") == "6"  # 90 minutes
+    # The same practitioner half an hour later: refused, naming the clash.
+    page.goto(
+        f"/calendar/new?start={monday}T10:30&practitioner_id={pat}&client_id={site['client']}"
+    )
+    page.click("[data-testid=book-form] button[type=submit]")
+    error = page.locator("[data-testid=booking-error]").inner_text()
+    assert "Pat Moreau is already booked" in error and "First visit with Maria Garcia" in error
+    # Drag the visit to 14:00 (PATCH with the page's CSRF token), then see it there.
+    page.goto(f"/calendar?day={monday}&practitioner={pat}")
+    target = page.locator(f'td.cal-free[data-slot^="{monday}T14:00"]')
+    page.drag_and_drop("td.cal-appt", f'td.cal-free[data-slot^="{monday}T14:00"]')
+    page.wait_for_function("document.querySelector('td.cal-appt strong').textContent === '14:00'")
+    assert target.count() == 1
+    assert page.locator("td.cal-appt strong").inner_text() == "14:00"
+    shot(page, "14-calendar-day")
+
+
+def test_a_course_is_booked_from_the_plan(page: Any, site: dict[str, Any]) -> None:
+    monday = _next_monday() + timedelta(days=14)
+    sign_in(page, "pat")
+    page.goto(f"/plans/{site['plan']}")
+    page.click("[data-testid=book-course]")
+    page.fill("input[name=day]", monday.isoformat())
+    page.fill("input[name=at]", "11:00")
+    page.click("[data-testid=course-start] button[type=submit]")
+    rows = page.locator("[data-testid=course-slots] tbody tr")
+    n = rows.count()
+    assert n >= 3
+    assert page.locator("[data-testid=course-slots] .badge-ok").count() == n
+    page.click("button[name=intent][value=book]")
+    page.wait_for_url("**/calendar?view=week**")
+    assert f"{n} appointments" in page.locator(".flash-success").inner_text()
+    assert page.locator("td.cal-appt").count() >= 1
+    shot(page, "15-calendar-week")
+
+
+def test_settings_page(page: Any) -> None:
+    sign_in(page, "ada")
+    page.goto("/admin/settings")
+    page.fill("input[name=name]", "Lotus Facial Acupuncture")
+    page.fill("textarea[name=closed_days]", "2026-12-24 Christmas Eve\n2026-12-31 New Year's Eve")
+    page.click("[data-testid=settings-form] button[type=submit]")
+    page.wait_for_url("**/admin/settings")
+    assert "Clinic settings saved" in page.locator(".flash-success").inner_text()
+    shot(page, "16-settings")
