@@ -36,6 +36,7 @@ from acuface.clinic.photostore import PhotoStore, PreparedPhoto, get_photo_store
 from acuface.clinic.schemas import (
     Actor,
     AdverseEventCreate,
+    AppointmentCreate,
     ClientCreate,
     ClinicSettingsUpdate,
     ConsentCreate,
@@ -47,7 +48,7 @@ from acuface.clinic.schemas import (
 )
 from acuface.clinic.services.photos import add_prepared_photo, analyse_rgb
 from acuface.config import get_settings
-from acuface.errors import AcufaceError, ClinicError, ConfigError
+from acuface.errors import AcufaceError, BookingRefused, ClinicError, ConfigError
 from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
 from acuface.planner.snapshot import PlanSnapshot
 
@@ -230,6 +231,44 @@ def _prepare_all(
     # "spawn": the face model's threads and the database engine must not be forked.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield from pool.map(_prepare, [str(p) for p in paths], [analyse] * len(paths))
+
+
+#: Demo bookings for the rest of the week: (hour, minute, kind) per practitioner and day.
+_WEEK_SLOTS = ((10, 0, "treatment"), (14, 30, "follow_up"))
+
+
+def _book_this_week(
+    engine: Engine, reception: Actor, practitioners: list[Actor], today: date, n_clients: int
+) -> None:
+    """Book a few appointments on the coming days of this week (reception books them).
+
+    Closed days and times outside the clinic's hours are skipped, as the calendar would
+    refuse them.
+    """
+    if n_clients == 0:
+        return
+    with db.session_scope(engine) as session:
+        clients = svc.list_clients(session=session, actor=reception, limit=n_clients)
+        turn = 0
+        for offset in range(1, 7):
+            day = today + timedelta(days=offset)
+            for pract in practitioners:
+                for hour, minute, kind in _WEEK_SLOTS:
+                    client = clients[turn % len(clients)]
+                    turn += 1
+                    try:
+                        svc.book_appointment(
+                            session=session,
+                            actor=reception,
+                            data=AppointmentCreate(
+                                client_id=client.id,
+                                practitioner_id=pract.user_id,
+                                start=datetime.combine(day, time(hour, minute)),
+                                kind=kind,
+                            ),
+                        )
+                    except BookingRefused:
+                        continue
 
 
 def load_demo(
@@ -529,6 +568,7 @@ def load_demo(
                     store=store,
                 )
             n_photos += 1
+    _book_this_week(engine, actors["rosa"], practitioners, today, n_clients)
     return DemoReport(
         skipped=False,
         users=len(DEMO_USERS),
