@@ -87,7 +87,7 @@ def test_reception_books_a_visit_and_a_clash_is_refused(page: Any, site: dict[st
     page.locator("td.cal-appt strong", has_text="14:00").wait_for()
     assert page.locator(f'td.cal-free[data-slot^="{monday}T10:00"]').count() == 1
     assert page.locator("td.cal-appt strong").inner_text() == "14:00"
-    shot(page, "14-calendar-day")
+    shot(page, "19-calendar-day")
 
 
 def test_a_course_is_booked_from_the_plan(page: Any, site: dict[str, Any]) -> None:
@@ -106,7 +106,7 @@ def test_a_course_is_booked_from_the_plan(page: Any, site: dict[str, Any]) -> No
     page.wait_for_url("**/calendar?view=week**")
     assert f"{n} appointments" in page.locator(".flash-success").inner_text()
     assert page.locator("td.cal-appt").count() >= 1
-    shot(page, "15-calendar-week")
+    shot(page, "20-calendar-week")
 
 
 def test_settings_page(page: Any) -> None:
@@ -117,4 +117,4 @@ def test_settings_page(page: Any) -> None:
     page.click("[data-testid=settings-form] button[type=submit]")
     page.wait_for_url("**/admin/settings")
     assert "Clinic settings saved" in page.locator(".flash-success").inner_text()
-    shot(page, "16-settings")
+    shot(page, "21-settings")
