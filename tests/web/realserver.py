@@ -16,9 +16,17 @@ from .webhelpers import free_port
 class Server:
     """An ``acuface serve`` child process on a free loopback port."""
 
-    def __init__(self, data_dir: Path, *, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        extra_env = env or {}
         env = {
             **os.environ,
             "ACUFACE_DATA_DIR": str(data_dir),
@@ -27,13 +35,24 @@ class Server:
         }
         env.pop("DATABASE_URL", None)
         env.pop("ACUFACE_DATABASE_URL", None)
+        env.pop("ACUFACE_REDIS_URL", None)
         if database_url:
             env["DATABASE_URL"] = database_url
+        env.update(extra_env)
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = data_dir / f"server-{self.port}.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "acuface.cli.main", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "acuface.cli.main",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(workers),
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,

@@ -64,11 +64,14 @@ def register(app: typer.Typer) -> None:
         import uvicorn
         from rich.console import Console
 
+        from acuface.clinic.signins import check_redis
         from acuface.web.main import create_app
         from acuface.web.settings import WebSettings
 
         settings = WebSettings.from_env()  # raises ConfigError on an unsafe set-up
         check_bind_address(settings.core, host)
+        if settings.core.redis_url:
+            check_redis(settings.core.redis_url)
         # Generate the development key now, before several workers race to do it.
         settings.core.signing_key()
         app = create_app(settings)  # raises SchemaOutOfDate: `acuface db upgrade`

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from acuface.clinic import db
 from acuface.clinic import models as m
+from acuface.errors import ConfigError
 
 #: Prefix of every Redis key Acuface writes (sessions and throttle counters).
 REDIS_PREFIX = "acuface"
@@ -341,6 +342,21 @@ class DatabaseThrottleStorage(Storage):
             )
 
 
+def check_redis(redis_url: str) -> None:
+    """Raise :class:`~acuface.errors.ConfigError` unless Redis answers at *redis_url*.
+
+    ``acuface serve`` calls this at start: a server whose session store is down
+    would otherwise start and fail every request.
+    """
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise ConfigError(
+            f"ACUFACE_REDIS_URL is set, but Redis does not answer there ({exc}). Start "
+            "Redis, correct the URL, or unset it to keep sessions in the database."
+        ) from exc
+
+
 def session_store(engine: Engine, redis_url: str | None) -> SessionStore:
     """Return the session store: Redis when *redis_url* is given, else the database."""
     if redis_url:
@@ -369,6 +385,7 @@ def end_user_sessions(store: SessionStore, user_ids: Iterable[int]) -> int:
 __all__ = [
     "DatabaseSessionStore",
     "DatabaseThrottleStorage",
+    "check_redis",
     "LoginSessionRecord",
     "RedisSessionStore",
     "SessionStore",
