@@ -228,3 +228,25 @@ def test_forwarded_addresses_count_only_from_a_trusted_proxy(web_env) -> None:  
     assert sources("10.9.9.9", "203.0.113.50") == {"203.0.113.50"}
     # A header from an address that is not the proxy is ignored.
     assert sources("10.0.0.1", "203.0.113.50") == {"10.9.9.9"}
+
+
+def test_expired_counters_are_purged(web_env) -> None:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    from acuface.clinic.signins import DatabaseThrottleStorage
+
+    engine = db.make_engine(web_env["settings"].sqlalchemy_url)
+    try:
+        throttle = LoginThrottle(DatabaseThrottleStorage(engine), pepper=b"p", window_s=60)
+        throttle.record_failure(ip="10.2.2.2", username="gone", device=None)
+        with engine.begin() as conn:  # the window of those two counters has passed
+            conn.execute(sa.text("UPDATE login_throttle SET expires_at = 1"))
+        throttle._last_purge = 0.0
+        throttle.record_failure(ip="10.2.2.3", username="new", device=None)
+        with engine.connect() as conn:
+            keys = set(conn.execute(sa.text("SELECT key FROM login_throttle")).scalars())
+        assert len(keys) == 2 and all("10.2.2.2" not in k for k in keys)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM login_throttle"))
+        engine.dispose()

@@ -4,7 +4,7 @@ Before: sessions lived in the signed cookie and failed sign-ins in one process's
 memory, so a second process would have counted its own guesses and could not end
 a session the first one knew. Here a real server with two worker processes runs
 on a free loopback port; each request's connection is traced (through ``/proc``)
-to the process that accepted it, so the test knows it reached both. alice signs
+to the process that accepted it, so the test knows it reached both. ada signs
 in; her session works in both processes; signing out in one ends it in both.
 """
 
@@ -170,28 +170,28 @@ def _run(tmp_path: Path, env: dict[str, str], signed_in: Callable[[object], None
         assert len(_children(server.proc.pid) & set(workers)) == 2
         first, second = workers
 
-        alice = Browser(server)
-        _connect_to(alice, first)
-        token = alice.csrf()
-        status, _ = alice.request(
+        ada = Browser(server)
+        _connect_to(ada, first)
+        token = ada.csrf()
+        status, _ = ada.request(
             "POST",
             "/login",
-            {"username": "alice", "password": PASSWORD, "csrf_token": token, "next": "/today"},
+            {"username": "ada", "password": PASSWORD, "csrf_token": token, "next": "/today"},
         )
         assert status == 303
         # The session signed in on the first process works on both.
         for pid in (first, second):
-            _connect_to(alice, pid)
-            status, body = alice.request("GET", "/api/me")
-            assert status == 200 and '"username":"alice"' in body.replace(" ", "")
+            _connect_to(ada, pid)
+            status, body = ada.request("GET", "/api/me")
+            assert status == 200 and '"username":"ada"' in body.replace(" ", "")
         signed_in(settings)  # the session is in the store the server was told to use
         # A copy of the cookie, kept by someone else.
         thief = Browser(server)
-        thief.cookies = dict(alice.cookies)
+        thief.cookies = dict(ada.cookies)
         # Sign out on the second process ...
-        _connect_to(alice, second)
-        token = alice.csrf("/today")
-        status, _ = alice.request("POST", "/logout", {"csrf_token": token})
+        _connect_to(ada, second)
+        token = ada.csrf("/today")
+        status, _ = ada.request("POST", "/logout", {"csrf_token": token})
         assert status == 303
         # ... and the session is over on both, for the copy too.
         for pid in (first, second):

@@ -157,6 +157,10 @@ class KnownDevices:
         return self.serializer.dumps({"d": data["d"], "u": names[-self.MAX_NAMES :]})
 
 
+#: How often (seconds) one process deletes the sign-in counters that expired.
+PURGE_EVERY_S = 300.0
+
+
 class LoginThrottle:
     """Sign-in guessing limits that slow brute force but cannot lock the clinic out.
 
@@ -204,6 +208,7 @@ class LoginThrottle:
         self.account = RateLimitItemPerSecond(per_account, window_s)
         self.address = RateLimitItemPerSecond(per_address, window_s)
         self.device = RateLimitItemPerSecond(per_device, window_s)
+        self._last_purge = 0.0
 
     def _buckets(
         self, ip: str, username: str, device: str | None
@@ -245,6 +250,12 @@ class LoginThrottle:
         """Count one failed sign-in in every bucket the attempt belongs to."""
         for item, ids in self._buckets(ip, username, device):
             self.limiter.hit(item, *ids)
+        # Random names leave one counter each; drop the ones whose window has
+        # passed now and then (Redis and memory storages expire keys themselves).
+        purge = getattr(self.storage, "purge", None)
+        if purge is not None and time.time() - self._last_purge > PURGE_EVERY_S:
+            self._last_purge = time.time()
+            purge()
 
     def clear(self) -> None:
         """Forget every counter (tests; an administrator's reset)."""
