@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,8 +57,12 @@ class Server:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
+                # Its own process group: stopping it also stops the uvicorn workers
+                # and their analysis workers, never anything else.
+                start_new_session=True,
             )
-        deadline = time.monotonic() + 120
+        # A liveness bound, not a speed check: a loaded machine imports slowly.
+        deadline = time.monotonic() + 300
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"acuface serve exited: {self.log.read_text()[-2000:]}")
@@ -67,7 +72,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                self.proc.kill()
+                self._kill_group()
                 raise RuntimeError(f"acuface serve did not answer: {self.log.read_text()[-2000:]}")
             time.sleep(0.2)
 
@@ -78,5 +83,13 @@ class Server:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+                pass
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        """SIGKILL whatever is left of the server's process group."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
