@@ -368,7 +368,7 @@ def test_reception_and_admin_views(page: Any) -> None:
     page.goto("/admin/sessions")
     rows = page.locator("[data-testid=sessions] tbody tr")
     assert rows.count() >= 1 and "this session" in rows.first.inner_text()
-    shot(page, "15-admin-sessions")
+    shot(page, "22-admin-sessions")
     page.goto("/admin/audit?user=ada")
     assert page.locator("[data-testid=pager]").count() == 1
     assert "login" in page.locator("[data-testid=audit]").inner_text()
