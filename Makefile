@@ -33,7 +33,7 @@ locate-example: $(STAMP)
 	$(BIN)/python -m acuface.cli.run_default
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
