@@ -256,7 +256,9 @@ def test_practitioner_flow(
     )
     page.click("form[data-testid=event-form] button[type=submit]")
     page.wait_for_selector("[data-testid=events]")
-    assert "bruising" in page.locator("[data-testid=events]").inner_text()
+    events = page.locator("[data-testid=events]").inner_text()
+    # Shown in words ("Bruising"), never as the internal key.
+    assert "Bruising" in events and "bruising\t" not in events
     shot(page, "09-session-signed")
 
     # a second, later photo for the before/after pair
