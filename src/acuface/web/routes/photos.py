@@ -57,6 +57,10 @@ async def store_upload(
     photo neither freezes other users' pages nor takes the server down.
     """
     svc.check_photo_target(session=session, actor=actor, client_id=client_id)
+    # End this request's transaction before the seconds of analysis: whatever the
+    # request wrote so far (a session's last-seen time, audit entries) must not keep
+    # SQLite's single write lock while other users' pages wait for it.
+    session.commit()
     prepared, analysis = await request.app.state.analysis_pool.prepare(data)
     return svc.add_prepared_photo(
         session=session,
