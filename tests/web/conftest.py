@@ -1,5 +1,9 @@
 """Web test fixtures: a migrated temp data directory, named users, signed-in clients.
 
+Browser tests (``-m browser``) get ``pw``, ``browser`` and ``page`` from here, built on
+``tests/web/browser.py``; their module provides ``site_url`` (its server's base URL) and
+may override ``console_allowed`` (console errors that are deliberate refusals).
+
 Who is who: ``tests/people.py`` (the same cast as the clinic and report tests). The
 fixtures ``ada`` (admin), ``pat`` and ``lian`` (practitioners) and ``rita`` (reception)
 are test clients signed in as them; ``alice`` is the old name of ``ada`` (in these
@@ -9,6 +13,7 @@ tests alice was the admin), kept for branches written before the cast was shared
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +21,7 @@ from fastapi.testclient import TestClient
 from people import ADMIN, PRACTITIONER, RECEPTION, SECOND_PRACTITIONER, Person
 from pgtest import pg_unavailable
 
+from . import browser as chromium
 from .webhelpers import login, make_data_dir, postgres_app
 
 
@@ -98,3 +104,35 @@ def any_db_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         pytest.skip(reason)
     with postgres_app(tmp_path_factory.mktemp("acuface-any-pg"), cookie_secure=False) as app:
         yield app
+
+
+@pytest.fixture(scope="module")
+def pw() -> Iterator[Any]:
+    """One Playwright driver per module (a second one cannot run beside it)."""
+    chromium.ensure_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(pw: Any) -> Iterator[Any]:
+    """Debian's Chromium, headless, one per module."""
+    b = chromium.launch(pw)
+    yield b
+    b.close()
+
+
+@pytest.fixture()
+def console_allowed() -> tuple[str, ...]:
+    """Console errors a module provokes on purpose (override it: ``("status of 403",)``)."""
+    return ()
+
+
+@pytest.fixture()
+def page(browser: Any, site_url: str, console_allowed: tuple[str, ...]) -> Iterator[Any]:
+    """A fresh page on the module's server; fails the test on any script or CSP error."""
+    ctx, pg, errors = chromium.open_page(browser, site_url, allowed=console_allowed)
+    yield pg
+    ctx.close()
+    chromium.assert_no_errors(errors)

@@ -8,7 +8,6 @@ chart. Screenshots of each main page go to docs/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,110 +17,40 @@ import pytest
 
 from consenting import give_consents
 
-from .webhelpers import PASSWORD, make_data_dir, serve_in_thread
+from .browser import assert_no_errors, launch, open_page, serve, shot, sign_in
+from .webhelpers import make_data_dir
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-#: Screenshots refresh docs/screenshots/ only when asked (ACUFACE_SCREENSHOTS=1), so an
-#: ordinary test run leaves the committed images alone; otherwise they go to a temp dir.
-SHOTS = (
-    DOCS_SHOTS
-    if os.environ.get("ACUFACE_SCREENSHOTS") == "1"
-    else Path(os.environ.get("TMPDIR", "/tmp")) / f"acuface-screenshots-{os.getpid()}"
-)
 
-
-def _ensure_chromium() -> None:
-    """Skip with the reason when Debian's Chromium is absent (tests never install it)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does, as root)")
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    """The app over a fresh data dir and its server's URL."""
+    settings, _ = make_data_dir(tmp_path_factory.mktemp("acuface-browser"))
+    with serve(settings) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The app over a fresh data dir (its engine lets tests record consents directly)."""
-    from acuface.web.main import create_app
-    from acuface.web.settings import WebSettings
-
-    root = tmp_path_factory.mktemp("acuface-browser")
-    settings, _ = make_data_dir(root)
-    app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    yield app
-    app.state.engine.dispose()
+def served_app(site: tuple[Any, str]) -> Any:
+    """The served app (its engine lets tests record consents directly)."""
+    return site[0]
 
 
 @pytest.fixture(scope="module")
-def server(served_app: Any) -> Iterator[str]:
-    """A uvicorn server on a free port serving :func:`served_app`, in a thread."""
-    with serve_in_thread(served_app) as url:
-        yield url
+def site_url(site: tuple[Any, str]) -> str:
+    return site[1]
+
+
+@pytest.fixture()
+def console_allowed() -> tuple[str, ...]:
+    # 403 answers are deliberate refusals (role tests); anything else is a defect.
+    return ("status of 403",)
 
 
 def consent_for(app: Any, client_url: str) -> None:
     """Give the client of *client_url* the consents signing and photos need (shared helper)."""
     give_consents(app.state.engine, int(client_url.rstrip("/").rsplit("/", 1)[1]))
-
-
-@pytest.fixture(scope="module")
-def pw() -> Iterator[Any]:
-    """One Playwright driver per module (a second one cannot run beside it)."""
-    _ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(pw: Any) -> Iterator[Any]:
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    yield b
-    b.close()
-
-
-@pytest.fixture()
-def page(browser: Any, server: str) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=server)
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    # 403 answers are deliberate refusals (role tests); anything else is a defect.
-    pg.on(
-        "console",
-        lambda m: (
-            errors.append(m.text) if m.type == "error" and "status of 403" not in m.text else None
-        ),
-    )
-    yield pg
-    ctx.close()
-    # No JavaScript errors and no CSP violations on any page of the flow.
-    assert errors == []
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000  # a real rendering, not a blank page
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/today")
 
 
 def test_practitioner_flow(
@@ -377,20 +306,19 @@ def test_reception_and_admin_views(page: Any) -> None:
     shot(page, "14-admin-audit")
 
 
-def test_camera_capture_goes_through_the_pose_check(pw: Any, server: str, served_app: Any) -> None:
+def test_camera_capture_goes_through_the_pose_check(
+    pw: Any, site_url: str, served_app: Any
+) -> None:
     """Chromium's fake camera (a test pattern, no face): capture, warning, save anyway."""
-    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    b = launch(pw, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
     try:
-        _camera_flow(b, server, served_app)
+        _camera_flow(b, site_url, served_app)
     finally:
         b.close()
 
 
 def _camera_flow(b: Any, server: str, app: Any) -> None:
-    ctx = b.new_context(base_url=server, permissions=["camera"])
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    _, page, errors = open_page(b, server, permissions=["camera"])
     sign_in(page, "pat")
     page.goto("/clients/new")
     page.fill("input[name=given_name]", "Cam")
@@ -410,3 +338,4 @@ def _camera_flow(b: Any, server: str, app: Any) -> None:
     page.click("button[data-save]")
     page.wait_for_url("**/photos/*")
     assert "No face was located" in page.content()
+    assert_no_errors(errors)

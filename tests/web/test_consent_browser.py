@@ -14,53 +14,22 @@ from typing import Any
 
 import pytest
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, _ensure_chromium, shot
-from .webhelpers import PASSWORD, make_data_dir, serve_in_thread
+from .browser import serve, shot, sign_in
+from .webhelpers import make_data_dir
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from acuface.web.main import create_app
-    from acuface.web.settings import WebSettings
-
     settings, ids = make_data_dir(tmp_path_factory.mktemp("acuface-consent-browser"))
-    app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    with serve_in_thread(app) as url:
+    with serve(settings) as (app, url):
         yield {"url": url, "app": app, "ids": ids}
-    app.state.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site["url"])
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    ctx.close()
-    assert errors == []  # no script errors, no CSP violations
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/today")
+def site_url(site: dict[str, Any]) -> str:
+    return str(site["url"])
 
 
 def _draw_signature(page: Any) -> None:
@@ -77,7 +46,7 @@ def _draw_signature(page: Any) -> None:
 def test_consent_recorded_on_the_tablet_then_a_photo_is_uploaded(
     page: Any, obama_path: Path
 ) -> None:
-    _sign_in(page, "pat")
+    sign_in(page, "pat")
     page.goto("/clients/new")
     page.fill("input[name=given_name]", "Lena")
     page.fill("input[name=family_name]", "Moreau")
@@ -144,7 +113,7 @@ def test_signing_a_colleagues_note_asks_for_a_reason(page: Any, site: dict[str, 
                 aftercare=["bruise_care"],
             ),
         )
-    _sign_in(page, "ada")
+    sign_in(page, "ada")
     page.goto(f"/sessions/{note.id}")
     page.click("[data-testid=sign-link]")
     page.wait_for_url(f"**/sessions/{note.id}/sign")

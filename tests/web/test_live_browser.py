@@ -21,8 +21,8 @@ import pytest
 
 from consenting import give_consents
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ensure_chromium
-from .webhelpers import PASSWORD, make_data_dir, seed_client_with_plan, serve_in_thread
+from .browser import assert_no_errors, launch, open_page, serve, shot, sign_in
+from .webhelpers import make_data_dir, seed_client_with_plan
 
 pytestmark = pytest.mark.browser
 
@@ -38,43 +38,19 @@ def clip(tmp_path_factory: pytest.TempPathFactory, moving_face: Any) -> Path:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from acuface.web.main import create_app
-    from acuface.web.settings import WebSettings
-
     settings, _ = make_data_dir(tmp_path_factory.mktemp("acuface-live-browser"))
     client_id, plan_id = seed_client_with_plan(settings)
     give_consents(settings, client_id)  # "freeze" stores a photo
-    app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    with serve_in_thread(app) as url:
+    with serve(settings) as (_, url):
         yield {"url": url, "client": client_id, "plan": plan_id}
-    app.state.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def pw() -> Iterator[Any]:
-    _ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        yield p
 
 
 def _open(
     pw: Any, site: dict[str, Any], flags: list[str], **ctx_args: Any
 ) -> tuple[Any, Any, list[str]]:
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *flags])
-    ctx = browser.new_context(
-        viewport={"width": 1360, "height": 900}, base_url=site["url"], **ctx_args
-    )
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto("/login")
-    page.fill("input[name=username]", "pat")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/today")
+    browser = launch(pw, *flags)
+    _, page, errors = open_page(browser, site["url"], timeout_ms=60_000, **ctx_args)
+    sign_in(page, "pat")
     return browser, page, errors
 
 
@@ -187,8 +163,7 @@ def test_live_view_draws_the_points_on_the_moving_face(
         page.check("[data-mirror]")
         page.uncheck("[data-show-all]")
         page.wait_for_timeout(300)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "13-live.png"), full_page=True)
+        shot(page, "13-live")
 
         record_property(
             "report",
@@ -216,7 +191,7 @@ def test_live_view_draws_the_points_on_the_moving_face(
         page.wait_for_function(f"() => window.acufaceLive.frames > {frames}")
     finally:
         browser.close()
-    assert errors == []
+    assert_no_errors(errors)
 
 
 @pytest.mark.parametrize(
@@ -249,7 +224,7 @@ def test_without_a_camera_the_page_says_why(
         assert _live(page)["frames"] == 0
     finally:
         browser.close()
-    assert errors == []
+    assert_no_errors(errors)
 
 
 def test_no_face_in_view_is_a_message_not_an_error(pw: Any, site: dict[str, Any]) -> None:
@@ -263,4 +238,4 @@ def test_no_face_in_view_is_a_message_not_an_error(pw: Any, site: dict[str, Any]
         assert _live(page)["points"] == 0
     finally:
         browser.close()
-    assert errors == []
+    assert_no_errors(errors)

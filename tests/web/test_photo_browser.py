@@ -4,7 +4,7 @@ pat (practitioner) adds a good frontal photo, then a newer one with half of the
 face cut off by the edge: the check flags it before saving, the plan keeps using
 the good one, the picker can pick the other one for this plan, and a hidden
 photo leaves the list and the plan. Screenshots go to docs/screenshots/ with
-ACUFACE_SCREENSHOTS=1 (see test_browser.py).
+ACUFACE_SCREENSHOTS=1 (see tests/web/browser.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, _ensure_chromium, shot, sign_in
-from .webhelpers import make_data_dir, seed_client_with_plan, serve_in_thread
+from .browser import serve, shot, sign_in
+from .webhelpers import make_data_dir, seed_client_with_plan
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from acuface.clinic import db
     from acuface.clinic import services as svc
     from acuface.clinic.schemas import Actor, ConsentCreate
-    from acuface.web.main import create_app
-    from acuface.web.settings import WebSettings
 
     root = tmp_path_factory.mktemp("acuface-photo-browser")
     settings, _ = make_data_dir(root)
@@ -48,33 +46,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             ),
         )
     engine.dispose()
-    app = create_app(WebSettings(core=settings))  # type: ignore[arg-type]
-    with serve_in_thread(app) as url:
+    with serve(settings) as (_, url):
         yield {"url": url, "client_id": client_id, "plan_id": plan_id}
-    app.state.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=site["url"])
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    ctx.close()
-    assert errors == []  # no script errors, no CSP violations
+def site_url(site: dict[str, Any]) -> str:
+    return str(site["url"])
 
 
 def _plan_photo_id(page: Any, plan_id: int) -> int:
