@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from acuface.web.deps import is_public
+from acuface.web.deps import SessionDep, is_public
 
 #: (method, path) pairs reachable without signing in. Keep this list short.
 #: The calendar feed is reached by its secret token instead (phone calendars cannot sign in).
@@ -123,3 +123,47 @@ def test_every_websocket_refuses_anonymous_handshakes(anon) -> None:  # noqa: AN
             ) as ws:
                 ws.receive_json()
         assert info.value.code == 1008, path
+
+
+def test_no_coroutine_route_uses_the_database(app) -> None:  # noqa: ANN001
+    """A route that gets a database session is a plain ``def`` (run in a worker thread).
+
+    A coroutine endpoint runs its database calls on the event loop: when one waits
+    for SQLite's write lock, every request freezes -- also the one holding the lock,
+    whose commit needs the loop -- and both fail after the busy timeout (measured:
+    page p95 10 s with two users uploading photos). Read forms with ``FormDep``.
+    """
+    import inspect
+    import typing
+
+    from sqlalchemy.orm import Session
+
+    offenders = []
+    for method, rc in _routes(app):
+        endpoint = rc.original_route.endpoint
+        if not inspect.iscoroutinefunction(endpoint):
+            continue
+        hints = typing.get_type_hints(endpoint, include_extras=True)
+        for name, hint in hints.items():
+            base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
+            if base is Session:
+                offenders.append(f"{method} {rc.original_route.path} ({endpoint.__name__}: {name})")
+    assert offenders == [], "async routes with a database session: " + ", ".join(offenders)
+
+
+async def _async_route_with_db(session: SessionDep) -> None:  # pragma: no cover - never called
+    return None
+
+
+def test_the_check_sees_a_coroutine_route_with_a_session(web_env) -> None:  # noqa: ANN001
+    """The check above finds the mistake it is there for (a route added the old way)."""
+    from acuface.web.main import create_app
+    from acuface.web.settings import WebSettings
+
+    fresh = create_app(WebSettings(core=web_env["settings"]))  # type: ignore[arg-type]
+    fresh.add_api_route("/async-with-db", _async_route_with_db, methods=["POST"])
+    try:
+        with pytest.raises(AssertionError, match="async-with-db"):
+            test_no_coroutine_route_uses_the_database(fresh)
+    finally:
+        fresh.state.engine.dispose()

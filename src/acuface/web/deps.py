@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection
 
 from acuface.clinic import db
@@ -63,6 +64,26 @@ def get_db(request: Request) -> Iterator[Session]:
 # scope="function": commit before the response is sent, so a redirect after a
 # POST never races the commit and a failed commit is an error, not a lost write.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+async def read_form(request: Request) -> FormData:
+    """Return the request's parsed form (read on the event loop, once per request)."""
+    return await request.form()
+
+
+async def read_body(request: Request) -> bytes:
+    """Return the request's raw body (read on the event loop)."""
+    return await request.body()
+
+
+# Routes that use the database are plain ``def`` (FastAPI runs them in a worker
+# thread) and get the form or body through these: a coroutine endpoint would run
+# its database calls on the event loop, where waiting for SQLite's write lock
+# freezes every request -- including the one holding the lock, whose commit also
+# needs the loop (a 10 s stall, then "database is locked"). tests/web/
+# test_route_inventory.py refuses a coroutine endpoint with a database session.
+FormDep = Annotated[FormData, Depends(read_form)]
+BodyDep = Annotated[bytes, Depends(read_body)]
 
 
 def _load_user(request: HTTPConnection, session: Session) -> UserDTO:

@@ -28,6 +28,7 @@ from acuface.web.deps import (
     API_ERRORS,
     ActorDep,
     CurrentUser,
+    FormDep,
     RecordId,
     SessionDep,
     api_router,
@@ -167,9 +168,10 @@ def calendar_new(
 
 
 @router.post("/calendar/appointments", name="calendar_book")
-async def calendar_book(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def calendar_book(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep
+) -> Response:
     """Book from the form; a refusal (closed, clash) shows the form again with the reason."""
-    form = await request.form()
     client_id = _opt_int(form.get("client_id"))
     practitioner_id = _opt_int(form.get("practitioner_id"))
     if client_id is None or practitioner_id is None:
@@ -237,11 +239,10 @@ def appointment_page(
 
 
 @router.post("/appointments/{appointment_id}", name="appointment_update")
-async def appointment_update(
-    request: Request, session: SessionDep, actor: ActorDep, appointment_id: RecordId
+def appointment_update(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep, appointment_id: RecordId
 ) -> Response:
     """Save the edit form (a move is checked like a new booking)."""
-    form = await request.form()
     data = AppointmentUpdate(
         start=_form_start(form),
         duration_min=_opt_int(form.get("duration_min")),
@@ -261,11 +262,10 @@ async def appointment_update(
 
 
 @router.post("/appointments/{appointment_id}/status", name="appointment_status")
-async def appointment_status(
-    request: Request, session: SessionDep, actor: ActorDep, appointment_id: RecordId
+def appointment_status(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep, appointment_id: RecordId
 ) -> Response:
     """Cancel, mark arrival, no-show or completion (buttons on the calendar and the page)."""
-    form = await request.form()
     status = str(form.get("status") or "")
     if status not in APPOINTMENT_STATUSES:
         raise InvalidAnswers(f"Unknown status {status!r}.")
@@ -356,11 +356,10 @@ def course_form(
 
 
 @router.post("/plans/{plan_id}/book-course", name="course_book")
-async def course_book(
-    request: Request, session: SessionDep, actor: ActorDep, plan_id: RecordId
+def course_book(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep, plan_id: RecordId
 ) -> Response:
     """Check the edited times again, or book the whole course (all or nothing)."""
-    form = await request.form()
     days, times = form.getlist("start_day"), form.getlist("start_time")
     if not days or len(days) != len(times):
         raise InvalidAnswers("The course's times are incomplete; reload the page.")

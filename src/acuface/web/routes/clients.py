@@ -26,6 +26,7 @@ from acuface.web.deps import (
     AdminActor,
     ClinicalActor,
     CurrentUser,
+    FormDep,
     PageDep,
     RecordId,
     SessionDep,
@@ -120,9 +121,11 @@ def client_new(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/clients", name="client_create")
-async def client_create(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def client_create(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep
+) -> Response:
     """Create a client from the form and open their page."""
-    values = _form_values(await request.form())
+    values = _form_values(form)
     try:
         data = ClientCreate(**values)
     except ValidationError as exc:
@@ -219,12 +222,12 @@ def client_edit(
 
 
 @router.post("/clients/{client_id}/edit", name="client_update")
-async def client_update(
-    request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId
+def client_update(
+    request: Request, form: FormDep, session: SessionDep, actor: ActorDep, client_id: RecordId
 ) -> Response:
     """Save identity and contact changes."""
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
-    values = _form_values(await request.form())
+    values = _form_values(form)
     try:
         data = ClientUpdate(**values)
     except ValidationError as exc:

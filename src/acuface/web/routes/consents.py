@@ -18,7 +18,7 @@ from acuface.clinic import services as svc
 from acuface.clinic.consent_texts import CONSENT_KINDS, current_text, text_by_id
 from acuface.clinic.schemas import ConsentCreate, ConsentDTO, RecordDate
 from acuface.errors import InvalidAnswers
-from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
+from acuface.web.deps import API_ERRORS, ClinicalActor, FormDep, RecordId, SessionDep, api_router
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -85,11 +85,10 @@ def consent_new(
 
 
 @router.post("/clients/{client_id}/consents", name="consent_create")
-async def consent_create(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+def consent_create(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Record the consent signed on the tablet and open it."""
-    form = await request.form()
     fields = {
         key: str(form.get(key) or "").strip() or None
         for key in ("kind", "signed_by", "signed_on", "document_version", "note")

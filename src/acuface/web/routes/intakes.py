@@ -20,7 +20,7 @@ from acuface.errors import InvalidAnswers
 from acuface.planner import list_concerns, questionnaire
 from acuface.planner.intake import age_answers, parse_intake, priority_from_text
 from acuface.vocab import normalise_code, split_codes
-from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
+from acuface.web.deps import API_ERRORS, ClinicalActor, FormDep, RecordId, SessionDep, api_router
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -145,11 +145,10 @@ def intake_new(
 
 
 @router.post("/clients/{client_id}/intakes", name="intake_create")
-async def intake_create(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+def intake_create(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Save the intake, then let the planner propose a plan."""
-    form = await request.form()
     ctx = _form_ctx(session, actor, client_id)
     start_raw = str(form.get("course_start") or "").strip()
     try:

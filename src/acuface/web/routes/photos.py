@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, get_args
 
+import anyio
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,13 +24,24 @@ router = APIRouter(include_in_schema=False)
 VIEWS: tuple[str, ...] = get_args(PhotoView)
 
 
-async def read_upload(request: Request, upload: UploadFile) -> bytes:
+def in_pool(request: Request, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Run one analysis of ``app.state.analysis_pool`` from a route's worker thread.
+
+    The pool's methods are coroutines of the event loop; the routes that await
+    them are plain ``def`` (their database work must stay off the loop), so the
+    call is handed to the loop and this thread waits for its answer.
+    """
+    call = getattr(request.app.state.analysis_pool, method)
+    return anyio.from_thread.run(functools.partial(call, *args, **kwargs))
+
+
+def read_upload(request: Request, upload: UploadFile) -> bytes:
     """Read an uploaded file, refusing more than the configured size.
 
     Reads at most one byte past the limit, so a huge upload is never held in memory.
     """
     limit = request.app.state.web_settings.max_upload_bytes
-    data = await upload.read(limit + 1)
+    data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise ImageTooLarge(
             f"The file is larger than the {limit // (1024 * 1024)} MB upload limit. "
@@ -39,7 +52,7 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
     return data
 
 
-async def store_upload(
+def store_upload(
     request: Request,
     *,
     session: Session,
@@ -54,14 +67,15 @@ async def store_upload(
     The access check runs first (nothing is analysed for a refused upload); the
     decoding, the locator and the skin analysis run in a worker process of
     ``app.state.analysis_pool``, never on the event loop, so one heavy or hostile
-    photo neither freezes other users' pages nor takes the server down.
+    photo neither freezes other users' pages nor takes the server down. Called from
+    a route's worker thread: the database work stays off the event loop too.
     """
     svc.check_photo_target(session=session, actor=actor, client_id=client_id)
     # End this request's transaction before the seconds of analysis: whatever the
     # request wrote so far (a session's last-seen time, audit entries) must not keep
     # SQLite's single write lock while other users' pages wait for it.
     session.commit()
-    prepared, analysis = await request.app.state.analysis_pool.prepare(data)
+    prepared, analysis = in_pool(request, "prepare", data)
     return svc.add_prepared_photo(
         session=session,
         actor=actor,
@@ -152,7 +166,7 @@ def photos_page(
 
 
 @router.post("/clients/{client_id}/photos", name="photo_upload")
-async def photo_upload(
+def photo_upload(
     request: Request,
     session: SessionDep,
     actor: ClinicalActor,
@@ -164,8 +178,8 @@ async def photo_upload(
     """Store a photo (the clinic photo store strips EXIF/GPS) and open it."""
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     try:
-        data = await read_upload(request, file)
-        photo = await store_upload(
+        data = read_upload(request, file)
+        photo = store_upload(
             request,
             session=session,
             actor=actor,
@@ -314,7 +328,7 @@ def list_photos(session: SessionDep, actor: ClinicalActor, client_id: RecordId) 
         415: {"description": "Not an image"},
     },
 )
-async def upload_photo(
+def upload_photo(
     request: Request,
     session: SessionDep,
     actor: ClinicalActor,
@@ -324,8 +338,8 @@ async def upload_photo(
     note: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Any:
     """Store a photo (type checked by content, size and pixel limits, EXIF stripped)."""
-    data = await read_upload(request, file)
-    return await store_upload(
+    data = read_upload(request, file)
+    return store_upload(
         request,
         session=session,
         actor=actor,
@@ -403,12 +417,10 @@ def put_session_photo(
         415: {"description": "Not an image"},
     },
 )
-async def check_photo(
-    request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]
-) -> Any:
+def check_photo(request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]) -> Any:
     """Check a photo before saving it: face found, pose, quality warnings. Stores nothing."""
-    data = await read_upload(request, file)
-    return await request.app.state.analysis_pool.check(data)
+    data = read_upload(request, file)
+    return in_pool(request, "check", data)
 
 
 @api.post(
@@ -419,15 +431,13 @@ async def check_photo(
         415: {"description": "Not an image"},
     },
 )
-async def locate_photo(
+def locate_photo(
     request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """Locate every facial point on a photo (a preview: stores nothing).
 
     Returns ``FaceMap.to_json()`` plus ``image_wh`` and ``warnings``.
     """
-    data = await read_upload(request, file)
-    result: dict[str, Any] = await request.app.state.analysis_pool.locate(
-        data, name=file.filename or "upload"
-    )
+    data = read_upload(request, file)
+    result: dict[str, Any] = in_pool(request, "locate", data, name=file.filename or "upload")
     return result

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar, get_args
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import FormData
 
 from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
@@ -27,7 +28,15 @@ from acuface.clinic.schemas import (
 )
 from acuface.errors import InvalidAnswers
 from acuface.vocab import normalise_code
-from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
+from acuface.web.deps import (
+    API_ERRORS,
+    BodyDep,
+    ClinicalActor,
+    FormDep,
+    RecordId,
+    SessionDep,
+    api_router,
+)
 from acuface.web.facemap import build_facemap
 from acuface.web.templating import flash, render
 
@@ -120,15 +129,13 @@ def _session_fields(form: Any) -> dict[str, Any]:
     return values
 
 
-async def _read_session_form(
-    request: Request, model: type[SessionFormT]
-) -> tuple[SessionFormT, Any]:
+def _read_session_form(form: FormData, model: type[SessionFormT]) -> tuple[SessionFormT, Any]:
     """Read the charting form (notes, date, time, needles) into *model*.
 
     Parameters
     ----------
-    request : Request
-        The POST request carrying the charting form.
+    form : FormData
+        The POST request's charting form.
     model : type
         ``SessionCreate`` for a new note or ``SessionUpdate`` for a draft.
 
@@ -142,7 +149,6 @@ async def _read_session_form(
     InvalidAnswers
         When a field does not validate.
     """
-    form = await request.form()
     values = _session_fields(form)
     values["needles"] = parse_needles(form)
     try:
@@ -240,11 +246,11 @@ def session_new(
 
 
 @router.post("/clients/{client_id}/sessions", name="session_create")
-async def session_create(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+def session_create(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Save a new draft session note."""
-    data, form = await _read_session_form(request, SessionCreate)
+    data, form = _read_session_form(form, SessionCreate)
     s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
     return _after_save(
         request,
@@ -255,11 +261,10 @@ async def session_create(
 
 
 @router.post("/clients/{client_id}/sessions/book", name="session_book")
-async def session_book(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+def session_book(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Book a session: a draft with a date, time and practitioner, charted on the day."""
-    form = await request.form()
     day = _opt_date(form.get("session_date")) or date.today()
     start = _opt_time(form.get("start_time"))
     practitioner = _opt_int(form.get("practitioner_id"))
@@ -292,11 +297,11 @@ def session_page(
 
 
 @router.post("/sessions/{session_id}", name="session_update")
-async def session_update(
-    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+def session_update(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Response:
     """Save changes to a draft (a signed note answers 409: amend it instead)."""
-    update, form = await _read_session_form(request, SessionUpdate)
+    update, form = _read_session_form(form, SessionUpdate)
     s = svc.update_session(session=session, actor=actor, session_id=session_id, data=update)
     return _after_save(request, form=form, session_id=s.id, draft_message="Draft saved.")
 
@@ -364,8 +369,9 @@ def session_print(
 
 
 @router.post("/sessions/{session_id}/amend", name="session_amend")
-async def session_amend(
+def session_amend(
     request: Request,
+    form: FormDep,
     session: SessionDep,
     actor: ClinicalActor,
     session_id: RecordId,
@@ -373,7 +379,6 @@ async def session_amend(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Add a dated amendment to a signed note."""
-    form = await request.form()
     needles = parse_needles(form) if form.get("amend_needles") == "1" else None
     svc.amend_session(
         session=session,
@@ -388,11 +393,10 @@ async def session_amend(
 
 
 @router.post("/clients/{client_id}/adverse-events", name="adverse_event_create")
-async def adverse_event_create(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+def adverse_event_create(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
     """Record an adverse event (e.g. a bruise at a needle site)."""
-    form = await request.form()
     point = str(form.get("point") or "").strip()
     code, side = (point.split(":", 1) + [""])[:2] if point else ("", "")
     sid = _opt_int(form.get("session_id"))
@@ -416,11 +420,10 @@ async def adverse_event_create(
 
 
 @router.post("/adverse-events/{event_id}/resolve", name="adverse_event_resolve")
-async def adverse_event_resolve(
-    request: Request, session: SessionDep, actor: ClinicalActor, event_id: RecordId
+def adverse_event_resolve(
+    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, event_id: RecordId
 ) -> Response:
     """Mark an adverse event resolved today (or on the given date)."""
-    form = await request.form()
     when = _opt_date(form.get("resolved_date")) or date.today()
     event = svc.resolve_adverse_event(
         session=session, actor=actor, event_id=event_id, resolved_date=when
@@ -494,8 +497,8 @@ def update_session(
     response_model=SessionDTO,
     responses={**API_ERRORS, 409: {"description": "Already signed, or no treatment consent"}},
 )
-async def sign_session(
-    request: Request, session: SessionDep, actor: ClinicalActor, session_id: RecordId
+def sign_session(
+    raw: BodyDep, session: SessionDep, actor: ClinicalActor, session_id: RecordId
 ) -> Any:
     """Sign a draft session note; a colleague's note needs the body ``{"reason": ...}``.
 
@@ -503,7 +506,6 @@ async def sign_session(
     here rather than declared: an optional JSON body is not something every API
     client handles.
     """
-    raw = await request.body()
     try:
         data = SignIn.model_validate_json(raw) if raw.strip() else SignIn()
     except ValidationError as exc:

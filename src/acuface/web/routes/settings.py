@@ -24,7 +24,7 @@ from acuface.clinic.schemas import (
     DayHours,
 )
 from acuface.errors import InvalidAnswers, InvalidRecord
-from acuface.web.deps import API_ERRORS, AdminActor, CurrentUser, SessionDep, api_router
+from acuface.web.deps import API_ERRORS, AdminActor, CurrentUser, FormDep, SessionDep, api_router
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -124,23 +124,25 @@ def admin_settings(request: Request, session: SessionDep, actor: AdminActor) -> 
 
 
 @router.post("/admin/settings", name="admin_settings_save")
-async def admin_settings_save(request: Request, session: SessionDep, actor: AdminActor) -> Response:
+def admin_settings_save(
+    request: Request, form: FormDep, session: SessionDep, actor: AdminActor
+) -> Response:
     """Save the settings form."""
-    data = settings_from_form(await request.form())
+    data = settings_from_form(form)
     svc.update_clinic_settings(session=session, actor=actor, data=data)
     flash(request, "Clinic settings saved.", "success")
     return RedirectResponse("/admin/settings", status_code=303)
 
 
 @router.post("/admin/settings/logo", name="admin_settings_logo")
-async def admin_settings_logo(
+def admin_settings_logo(
     request: Request,
     session: SessionDep,
     actor: AdminActor,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Upload the clinic's logo (kept as a PNG of at most 600 px)."""
-    data = await file.read(MAX_LOGO_BYTES + 1)
+    data = file.file.read(MAX_LOGO_BYTES + 1)
     if not data:
         raise InvalidRecord("The logo file is empty.")
     svc.set_clinic_logo(session=session, actor=actor, data=data)
