@@ -10,13 +10,15 @@ Everything goes through :mod:`acuface.clinic.services` as the app would write it
 ratings, every write audited), in transactions of ``--batch`` clients. Realistic:
 invented names, birth dates, phones and e-mails; one to three concerns per client
 from the atlas, an intake with every critical screening question answered and the
-planner's plan for it; weekly visits charted from that plan (every planned point,
-on each of its sides, about 28 needle rows a session), signed with the count out;
+planner's plan for it (``services.record_intake``, as the intake form stores them);
+weekly visits charted from that plan (``services.plan_needles``: every planned point,
+on each of its sides, about 28 needle rows a session) and signed with the count out
+(``services.chart_signed_session``, as the demo clinic writes its past visits);
 a few clients with 200 visits; and one busy past day (``--busy-day-sessions``
 visits on the same date, 30 days ago). Plans are computed once per distinct
-intake (concerns, age band) and stored for each client through
-``services.save_plan``: the planner is deterministic, so this is the plan each
-client would get, without running it 10,000 times.
+intake (concerns, age band), a memo handed to ``record_intake`` as its planner: the
+planner is deterministic, so this is the plan each client would get, without running
+it 10,000 times.
 
 Users (password ``benchmark password 1``): ``bench-admin`` (admin),
 ``bench-pract-1`` .. ``bench-pract-N`` (practitioners), ``bench-reception``.
@@ -28,7 +30,6 @@ the end, what was built and how long it took.
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import random
 import sys
@@ -72,14 +73,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
         Actor,
         ClientCreate,
         ConsentCreate,
-        IntakeCreate,
-        NeedleIn,
         RatingCreate,
         SessionCreate,
     )
     from acuface.config import get_settings
-    from acuface.errors import AcufaceError
-    from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
+    from acuface.errors import PlanningError
+    from acuface.planner import Intake, Plan, PlanOptions, list_concerns, make_plan
 
     t0 = time.monotonic()
     settings = get_settings()
@@ -136,16 +135,20 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                 visits[b] += 1
     busy_left = args.busy_day_sessions
 
-    plan_cache: dict[tuple[tuple[str, ...], int], object] = {}
+    plan_cache: dict[tuple[tuple[str, ...], int], Plan | PlanningError] = {}
 
-    def plan_for(intake: Intake, chosen: list[str], start: date) -> object:
-        key = (tuple(chosen), (intake.age or 0) // 10)
+    def plan_for(intake: Intake, options: PlanOptions) -> Plan:
+        """Plan once per distinct intake (concerns, age band), refusals included."""
+        key = (tuple(intake.concerns), (intake.age or 0) // 10)
         if key not in plan_cache:
             try:
-                plan_cache[key] = make_plan(intake, PlanOptions(start=start))
-            except AcufaceError:
-                plan_cache[key] = None
-        return plan_cache[key]
+                plan_cache[key] = make_plan(intake, options)
+            except PlanningError as exc:
+                plan_cache[key] = exc
+        found = plan_cache[key]
+        if isinstance(found, PlanningError):
+            raise found
+        return found
 
     n_sessions = n_needles = n_clients = 0
     last_print = 0.0
@@ -187,42 +190,23 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                     r.id: False for r in critical if r.critical or set(chosen) & set(r.critical_for)
                 }
                 intake_model = Intake(concerns=chosen, age=age, screening=answers)
-                intake = svc.create_intake(
+                plan = svc.record_intake(
                     session=s,
                     actor=pract,
                     client_id=client.id,
-                    data=IntakeCreate(
-                        intake_date=first_visit, intake=intake_model.model_dump(mode="json")
-                    ),
-                )
-                plan_obj = plan_for(intake_model, chosen, first_visit)
-                plan = (
-                    svc.save_plan(
-                        session=s,
-                        actor=pract,
-                        client_id=client.id,
-                        plan=plan_obj,
-                        intake_id=intake.id,
-                    )
-                    if plan_obj is not None
-                    else None
-                )
-                needles = (
-                    [
-                        NeedleIn(point_code=p.code, side=side)
-                        for p in plan.plan.points
-                        for side in p.sides
-                    ]
-                    if plan
-                    else []
-                )
+                    intake=intake_model,
+                    intake_date=first_visit,
+                    course_start=first_visit,
+                    planner=plan_for,
+                ).plan
+                needles = svc.plan_needles(plan.plan) if plan else []
                 for visit in range(n_visits):
                     day = first_visit + timedelta(weeks=visit)
                     if busy_left > 0 and visit == n_visits // 2 and index >= heavy:
                         day, busy_left = busy_day, busy_left - 1
                     if day >= today:
                         day = today - timedelta(days=1 + visit % 7)
-                    ts = svc.create_session(
+                    ts = svc.chart_signed_session(
                         session=s,
                         actor=pract,
                         client_id=client.id,
@@ -239,7 +223,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                             plan_note="Continue weekly course.",
                         ),
                     )
-                    svc.sign_session(session=s, actor=pract, session_id=ts.id)
                     n_sessions += 1
                     n_needles += len(needles)
                     if visit % 4 == 3:

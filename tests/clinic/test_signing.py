@@ -75,3 +75,44 @@ def test_a_colleague_signs_only_with_a_reason_and_both_are_recorded(
     assert entry.username == "lian" and detail["for_colleague"] is True
     assert detail["practitioner_id"] == pat.user_id and detail["signer_id"] == lian.user_id
     assert detail["reason"] == "Pat on leave; reviewed by phone"
+
+
+def test_a_finished_visit_is_charted_and_signed_in_one_call(
+    session: Session, pat: Actor, client_id: int
+) -> None:
+    """What the demo clinic and the benchmark builder write for a past visit."""
+    signed = svc.chart_signed_session(
+        session=session,
+        actor=pat,
+        client_id=client_id,
+        data=SessionCreate(
+            session_date=date(2026, 11, 2),
+            start_time=time(10, 0),
+            needles=[
+                NeedleIn(point_code="ST6", side="left"),
+                NeedleIn(point_code="ST6", side="right"),
+            ],
+            needles_out=2,
+        ),
+    )
+    session.commit()
+    assert signed.status == "signed" and signed.signed_by == "Pat Moreau"
+    assert [(n.point_code, n.side) for n in signed.needles] == [("ST6", "left"), ("ST6", "right")]
+    actions = [
+        e.action
+        for e in svc.list_audit(session=session, actor=Actor.system(), client_id=client_id)
+        if e.record_id == str(signed.id)
+    ]
+    assert "session.create" in actions and "session.sign" in actions
+    # Like sign_session, it refuses a note whose needles were not all counted out.
+    with pytest.raises(InvalidRecord):
+        svc.chart_signed_session(
+            session=session,
+            actor=pat,
+            client_id=client_id,
+            data=SessionCreate(
+                session_date=date(2026, 11, 9),
+                needles=[NeedleIn(point_code="ST6", side="left")],
+                needles_out=0,
+            ),
+        )

@@ -40,17 +40,14 @@ from acuface.clinic.schemas import (
     ClientCreate,
     ClinicSettingsUpdate,
     ConsentCreate,
-    IntakeCreate,
-    NeedleIn,
     PhotoAnalysis,
     RatingCreate,
     SessionCreate,
 )
 from acuface.clinic.services.photos import add_prepared_photo, analyse_rgb
 from acuface.config import get_settings
-from acuface.errors import AcufaceError, BookingRefused, ClinicError, ConfigError
-from acuface.planner import Intake, PlanOptions, list_concerns, make_plan
-from acuface.planner.snapshot import PlanSnapshot
+from acuface.errors import BookingRefused, ClinicError, ConfigError
+from acuface.planner import Intake, list_concerns
 
 #: The demo accounts' password (development only; printed by ``acuface demo-data``).
 #: Listed in ``services.users.PUBLISHED_PASSWORDS``, which production refuses.
@@ -154,16 +151,6 @@ _UNKNOWN_LOOK = Appearance(sex="female", age=(30, 65))
 
 def _look(appearance: dict[Path, Appearance], path: Path) -> Appearance:
     return appearance.get(path.resolve(), _UNKNOWN_LOOK)
-
-
-def _needles_from_plan(plan: PlanSnapshot, rng: random.Random) -> list[NeedleIn]:
-    needles: list[NeedleIn] = []
-    for point in plan.points:
-        # A practitioner rarely places every planned needle on every visit.
-        if rng.random() < 0.1:
-            continue
-        needles.extend(NeedleIn(point_code=point.code, side=side) for side in point.sides)
-    return needles
 
 
 def _demo_screening(
@@ -416,37 +403,25 @@ def load_demo(
                     concerns=list(chosen),
                 ),
             )
-            intake = svc.create_intake(
+            plan = svc.record_intake(
                 session=session,
                 actor=pract,
                 client_id=client.id,
-                data=IntakeCreate(
-                    intake_date=first_visit, intake=intake_model.model_dump(mode="json")
-                ),
-            )
-            try:
-                plan_obj = make_plan(intake_model, PlanOptions(start=first_visit))
-            except AcufaceError:
-                plan_obj = None
-            plan = (
-                svc.save_plan(
-                    session=session,
-                    actor=pract,
-                    client_id=client.id,
-                    plan=plan_obj,
-                    intake_id=intake.id,
-                )
-                if plan_obj is not None
-                else None
-            )
+                intake=intake_model,
+                intake_date=first_visit,
+                course_start=first_visit,
+            ).plan
             first_session_id = last_session_id = None
             last_day = first_visit
             for visit in range(n_visits):
                 day = first_visit + timedelta(weeks=visit)
                 if day >= today:
                     break
-                needles = _needles_from_plan(plan.plan, rng) if plan else []
-                ts = svc.create_session(
+                # A practitioner rarely places every planned needle on every visit.
+                needles = (
+                    svc.plan_needles(plan.plan, keep=lambda _: rng.random() >= 0.1) if plan else []
+                )
+                ts = svc.chart_signed_session(
                     session=session,
                     actor=pract,
                     client_id=client.id,
@@ -468,7 +443,6 @@ def load_demo(
                 )
                 first_session_id = first_session_id or ts.id
                 last_session_id, last_day = ts.id, day
-                svc.sign_session(session=session, actor=pract, session_id=ts.id)
                 n_sessions += 1
                 if needles and rng.random() < 0.15:
                     site = rng.choice(needles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -30,6 +31,10 @@ from acuface.clinic.services._common import (
 from acuface.errors import PlanningError
 from acuface.planner import PLANNER_VERSION, Intake, Plan, PlanOptions, check_intake, make_plan
 from acuface.planner.snapshot import IntakeSnapshot, PlanSnapshot
+
+#: What turns an intake into a plan: :func:`acuface.planner.make_plan`, or a caller's
+#: memo of it (the benchmark builder plans each distinct intake once).
+Planner = Callable[[Intake, PlanOptions], Plan]
 
 
 def create_intake(
@@ -107,17 +112,24 @@ def save_plan(
 
 
 def make_plan_for_intake(
-    *, session: Session, actor: Actor, intake_id: int, options: PlanOptions | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    intake_id: int,
+    options: PlanOptions | None = None,
+    planner: Planner = make_plan,
 ) -> PlanDTO:
     """Run the planner on a stored intake and save the plan.
 
     Planner errors (``TreatmentBlocked``, ``PlanningError``, ``UnknownConcern`` ...)
-    propagate unchanged and nothing is saved.
+    propagate unchanged and nothing is saved. *planner* is
+    :func:`~acuface.planner.make_plan` unless the caller memoises it (it must give
+    the same plan for the same intake).
     """
     authorize(actor, Action.MAKE_PLANS)
     row = client_record(session, m.Intake, intake_id, "intake")
     intake = IntakeSnapshot.read(row.intake).to_intake()
-    plan = make_plan(intake, options if options is not None else PlanOptions())
+    plan = planner(intake, options if options is not None else PlanOptions())
     return save_plan(
         session=session, actor=actor, client_id=row.client_id, plan=plan, intake_id=row.id
     )
@@ -132,12 +144,16 @@ def record_intake(
     intake_date: date | None = None,
     notes: str | None = None,
     course_start: date | None = None,
+    planner: Planner = make_plan,
 ) -> IntakeResult:
     """Check and store an intake, then let the planner propose a plan (one workflow).
 
+    The web's intake form and API, the demo clinic and the benchmark builder all
+    record intakes through here.
+
     An invalid intake (``InvalidAnswers``, ``UnknownConcern``) stores nothing. A plan
     the planner refuses (``TreatmentBlocked``, ``PlanningError``) keeps the intake and
-    says why in ``blocked``.
+    says why in ``blocked``. *planner*: see :func:`make_plan_for_intake`.
     """
     check_intake(intake)
     stored = create_intake(
@@ -152,6 +168,7 @@ def record_intake(
             actor=actor,
             intake_id=stored.id,
             options=PlanOptions(start=course_start),
+            planner=planner,
         )
     except PlanningError as exc:
         return IntakeResult(intake=stored, plan=None, blocked=ErrorDTO(**exc.to_dict()))

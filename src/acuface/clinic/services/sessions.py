@@ -18,6 +18,7 @@ a treatment session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,7 +54,7 @@ from acuface.clinic.services._common import (
 )
 from acuface.clinic.services.consents import require_consent
 from acuface.errors import InvalidRecord, RecordLocked
-from acuface.planner.snapshot import PlanSnapshot, SnapshotTechnique
+from acuface.planner.snapshot import PlanSnapshot, SnapshotPoint, SnapshotTechnique
 
 
 def canonical_point_code(code: str) -> str:
@@ -327,6 +328,40 @@ def create_session(
     add_audited(session, actor, row, record_type="session")
     _audit_overrides(session, actor, row, overrides)
     return _to_dto(row)
+
+
+def plan_needles(
+    plan: PlanSnapshot, *, keep: Callable[[SnapshotPoint], bool] | None = None
+) -> list[NeedleIn]:
+    """One needle at every planned point on each of its sides, in the plan's order.
+
+    Parameters
+    ----------
+    plan : PlanSnapshot
+        The stored plan the visit follows.
+    keep : callable, optional
+        Asked once per point, in order; a point it refuses gets no needle (the demo
+        clinic leaves a few out, as a practitioner does).
+    """
+    return [
+        NeedleIn(point_code=point.code, side=side)
+        for point in plan.points
+        if keep is None or keep(point)
+        for side in point.sides
+    ]
+
+
+def chart_signed_session(
+    *, session: Session, actor: Actor, client_id: int, data: SessionCreate
+) -> SessionDTO:
+    """Chart a finished visit and sign it: :func:`create_session`, then :func:`sign_session`.
+
+    For writers of past visits (the demo clinic, the benchmark builder). The web app
+    signs in a step of its own, after the practitioner confirms. *data* names the
+    needles counted out; the actor is the note's practitioner.
+    """
+    draft = create_session(session=session, actor=actor, client_id=client_id, data=data)
+    return sign_session(session=session, actor=actor, session_id=draft.id)
 
 
 def get_session(*, session: Session, actor: Actor, session_id: int) -> SessionDTO:
