@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from acuface.clinic import db
@@ -44,14 +44,26 @@ def _day(text: str | None, label: str) -> date | None:
         raise InvalidRecord(f"{label}: give a date as YYYY-MM-DD (got {text[:20]!r}).") from None
 
 
-def _filters(
-    *,
-    user: str | None,
-    client_id: int | None,
-    action: str | None,
-    since: str | None,
-    until: str | None,
+UserQuery = Annotated[str | None, Query(max_length=100)]
+ClientQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+ActionQuery = Annotated[str | None, Query(max_length=60)]
+DayQuery = Annotated[str | None, Query(max_length=20)]
+
+
+def audit_filter(
+    user: UserQuery = None,
+    client_id: ClientQuery = None,
+    action: ActionQuery = None,
+    since: DayQuery = None,
+    until: DayQuery = None,
 ) -> svc.AuditFilter:
+    """Read the filter of the audit page and its CSV export from the query string.
+
+    ``user`` (a username, any case), ``client_id``, ``action`` (a prefix such as
+    ``session`` or a full action), ``since`` and ``until`` (inclusive days,
+    YYYY-MM-DD). A malformed date or a range that ends before it starts is an
+    ``InvalidRecord`` (422 with the reason).
+    """
     start, end = _day(since, "From"), _day(until, "To")
     if start and end and start > end:
         raise InvalidRecord("The 'from' date is after the 'to' date.")
@@ -64,10 +76,8 @@ def _filters(
     )
 
 
-UserQuery = Annotated[str | None, Query(max_length=100)]
-ClientQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
-ActionQuery = Annotated[str | None, Query(max_length=60)]
-DayQuery = Annotated[str | None, Query(max_length=20)]
+#: The audit filter of the request (after the admin check: the actor comes first).
+AuditFilterDep = Annotated[svc.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("/admin/audit", name="admin_audit")
@@ -75,15 +85,10 @@ def admin_audit(
     request: Request,
     session: SessionDep,
     actor: AdminActor,
+    filters: AuditFilterDep,
     page: PageDep,
-    user: UserQuery = None,
-    client_id: ClientQuery = None,
-    action: ActionQuery = None,
-    since: DayQuery = None,
-    until: DayQuery = None,
 ) -> Response:
     """Audit entries, newest first, a page at a time (who did what to which record, when)."""
-    filters = _filters(user=user, client_id=client_id, action=action, since=since, until=until)
     result = svc.page_audit(session=session, actor=actor, filters=filters, page=page)
     users = svc.list_users(session=session, actor=actor, include_inactive=True)
     return render(
@@ -96,7 +101,7 @@ def admin_audit(
             "actions": ACTION_SUGGESTIONS,
             "f": {
                 "user": filters.username or "",
-                "client_id": client_id,
+                "client_id": filters.client_id,
                 "action": filters.action or "",
                 "since": filters.since.isoformat() if filters.since else "",
                 "until": filters.until.isoformat() if filters.until else "",
@@ -111,14 +116,9 @@ def admin_audit_csv(
     request: Request,
     session: SessionDep,
     actor: AdminActor,
-    user: UserQuery = None,
-    client_id: ClientQuery = None,
-    action: ActionQuery = None,
-    since: DayQuery = None,
-    until: DayQuery = None,
+    filters: AuditFilterDep,
 ) -> Response:
     """Stream the filtered entries as CSV; the export itself is audited first."""
-    filters = _filters(user=user, client_id=client_id, action=action, since=since, until=until)
     svc.record_audit_export(session=session, actor=actor, filters=filters)
     # The request's session commits (with the export's entry) when this returns,
     # before the first byte; the rows are streamed through a session of their own.
