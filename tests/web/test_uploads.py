@@ -198,3 +198,27 @@ def test_uploads_are_analysed_in_the_worker_processes_not_the_server(
     assert newest["face_map"] is not None
     assert newest["skin_report"] is not None
     assert newest["face_in_frame"] is True
+
+
+def test_analysis_workers_yield_the_cpu_to_page_requests(pat, client_id) -> None:  # noqa: ANN001
+    """The analysis processes run at a lower CPU priority than the server process.
+
+    Two users uploading back to back keep both analysis workers busy; at the same
+    priority their Face Mesh and skin analysis take CPU from every page view.
+    """
+    import os
+    from pathlib import Path
+
+    from acuface.clinic.analysis import ANALYSIS_WORKER_NICE
+
+    face = (Path(__file__).parents[1] / "data" / "faces" / "obama.jpg").read_bytes()
+    assert _upload(pat, client_id, "o.jpg", face).status_code == 303  # a worker is running
+    workers = pat.app.state.analysis_pool.pool._workers  # type: ignore[attr-defined]
+    pids = [w.pid for w in workers if w.alive]
+    assert pids, "no analysis worker is running after an upload"
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    for pid in pids:
+        assert os.getpriority(os.PRIO_PROCESS, pid) >= server + min(
+            ANALYSIS_WORKER_NICE, 19 - server
+        )
+    assert ANALYSIS_WORKER_NICE >= 5

@@ -107,8 +107,15 @@ class AnalysisLimits:
     workers: WorkerLimits
 
 
+#: Analysis workers yield the CPU to page requests: on a small server the seconds of
+#: an upload's Face Mesh and skin analysis otherwise compete with every page view
+#: (paced benchmark, two users uploading back to back on two cores), and an upload
+#: taking a little longer matters less than a page taking seconds.
+ANALYSIS_WORKER_NICE = 10
+
+
 class AnalysisPool:
-    """The server's bounded pool of photo-analysis processes.
+    """The server's bounded pool of photo-analysis processes (at lower CPU priority).
 
     Parameters
     ----------
@@ -128,6 +135,7 @@ class AnalysisPool:
             size=size,
             limits=limits.workers,
             max_waiting=max_waiting,
+            nice=ANALYSIS_WORKER_NICE,
         )
 
     def _bounds(self) -> dict[str, int]:
