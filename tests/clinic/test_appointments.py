@@ -8,7 +8,7 @@ The clinic defaults apply (UTC; Monday to Friday 09:00-18:00, Saturday to 13:00)
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from acuface.clinic.schemas import (
     ClinicSettingsDTO,
     ClinicSettingsUpdate,
     ClosedDay,
+    day_hours,
 )
 from acuface.errors import (
     AppointmentClash,
@@ -138,6 +139,38 @@ def test_opening_hours_and_closed_days(
         _book(session, rita, client_id, alice, at(MONDAY, 10))
 
 
+def test_a_lunch_break_is_closed_time(
+    session: Session, admin: Actor, rita: Actor, alice: Actor, client_id: int
+) -> None:
+    cs = ClinicSettingsDTO().model_dump(exclude={"has_logo", "updated_at", "updated_by"})
+    lunch = day_hours((time(9), time(12, 30)), (time(13, 30), time(18)))
+    hours = [lunch] * 5 + cs["opening_hours"][5:]
+    svc.update_clinic_settings(
+        session=session, actor=admin, data=ClinicSettingsUpdate(**{**cs, "opening_hours": hours})
+    )
+    with pytest.raises(
+        ClinicClosed,
+        match=r"Mon 07 Dec 12:00-13:00: the clinic is closed 12:30-13:30 "
+        r"\(open 09:00-12:30, 13:30-18:00 on Mondays\)",
+    ):
+        _book(session, rita, client_id, alice, at(MONDAY, 12))
+    with pytest.raises(ClinicClosed, match="closed 12:30-13:30"):
+        _book(session, rita, client_id, alice, at(MONDAY, 12, 45), kind="follow_up")
+    # Up to the break, and from its end, books as usual.
+    morning = _book(session, rita, client_id, alice, at(MONDAY, 11, 30))
+    _book(session, rita, client_id, alice, at(MONDAY, 13, 30))
+    # Moving into the break is refused the same way.
+    with pytest.raises(ClinicClosed, match="closed 12:30-13:30"):
+        svc.update_appointment(
+            session=session,
+            actor=rita,
+            appointment_id=morning.id,
+            data=AppointmentUpdate(start=at(MONDAY, 12)),
+        )
+    with pytest.raises(ClinicClosed, match=r"outside the opening hours \(09:00-12:30, 13:30"):
+        _book(session, rita, client_id, alice, at(MONDAY, 17, 30))
+
+
 def test_move_status_and_audit(session: Session, rita: Actor, alice: Actor, client_id: int) -> None:
     a = _book(session, rita, client_id, alice, at(MONDAY, 10))
     b = _book(session, rita, client_id, alice, at(MONDAY, 12))
@@ -240,7 +273,9 @@ def test_a_course_is_proposed_around_closed_days_and_booked_whole(
     )
     assert [s.n for s in slots] == [1, 2, 3, 4]
     assert slots[1].moved_from == course_days[1] and slots[1].start.date() > course_days[1]
-    assert slots[2].clash_id == other.id and "clashes with Treatment" in (slots[2].refused or "")
+    refused = slots[2].refused or ""
+    assert slots[2].clash_id == other.id and "is already booked" in refused
+    assert "Treatment with" in refused  # the same words as a refused booking
     assert [s.refused is None for s in slots] == [True, True, False, True]
     starts = [s.start for s in slots]
     with pytest.raises(BookingRefused, match="Nothing was booked; resolve these first: session 3"):

@@ -23,6 +23,8 @@ from acuface.clinic.schemas import (
     ClinicSettingsUpdate,
     ClosedDay,
     DayHours,
+    OpenInterval,
+    day_hours,
 )
 from acuface.errors import InvalidRecord, PermissionDenied
 
@@ -38,7 +40,8 @@ def test_defaults_until_an_admin_saves(session: Session, pat: Actor) -> None:
     assert cs.kind("first_visit").label == "First visit"  # type: ignore[union-attr]
     assert cs.closed_reason(date(2026, 12, 6)) == "closed on Sundays"  # a Sunday
     assert cs.closed_reason(date(2026, 12, 7)) is None  # a Monday
-    assert cs.hours_on(date(2026, 12, 5)) == DayHours(opens=time(9), closes=time(13))
+    assert cs.hours_on(date(2026, 12, 5)) == day_hours((time(9), time(13)))
+    assert cs.hours_on(date(2026, 12, 5)).label == "09:00-13:00"
     assert not cs.has_logo and cs.updated_by is None
 
 
@@ -92,11 +95,35 @@ def test_invalid_settings_are_refused(changes: dict[str, object], message: str) 
         _update(**changes)
 
 
-def test_hours_must_close_after_they_open() -> None:
+def test_hours_must_close_after_they_open_and_intervals_stay_apart() -> None:
     with pytest.raises(ValueError, match="not after 09:00"):
-        DayHours(opens=time(9), closes=time(8))
-    with pytest.raises(ValueError, match="both"):
-        DayHours(opens=time(9))
+        OpenInterval(opens=time(9), closes=time(8))
+    with pytest.raises(ValueError, match="overlap or touch"):
+        day_hours((time(9), time(13)), (time(12, 30), time(18)))
+    with pytest.raises(ValueError, match="overlap or touch"):
+        day_hours((time(9), time(13)), (time(13), time(18)))  # touching: one interval
+    lunch = day_hours((time(13, 30), time(18)), (time(9), time(12, 30)))
+    assert lunch.label == "09:00-12:30, 13:30-18:00"  # kept in order
+    assert lunch.gaps() == [(time(12, 30), time(13, 30))]
+    assert lunch.opens == time(9) and lunch.closes == time(18)
+    assert lunch.interval_holding(time(12), time(12, 30)) == lunch.intervals[0]
+    assert lunch.interval_holding(time(12), time(13, 45)) is None
+
+
+def test_lunch_break_is_stored_and_read_back(session: Session, ada: Actor) -> None:
+    week = [day_hours((time(9), time(12, 30)), (time(13, 30), time(18)))] * 5
+    data = _update(opening_hours=[*week, day_hours((time(9), time(13))), DayHours()])
+    svc.update_clinic_settings(session=session, actor=ada, data=data)
+    session.commit()
+    row = session.get(m.ClinicSettings, 1)
+    assert row is not None and row.opening_hours[0] == {
+        "intervals": [
+            {"opens": "09:00:00", "closes": "12:30:00"},
+            {"opens": "13:30:00", "closes": "18:00:00"},
+        ]
+    }
+    again = svc.get_clinic_settings(session=session)
+    assert again.hours_on(date(2026, 12, 7)).gaps() == [(time(12, 30), time(13, 30))]
 
 
 def test_logo_is_kept_as_a_small_png(session: Session, ada: Actor, pat: Actor) -> None:

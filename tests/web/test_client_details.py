@@ -69,6 +69,25 @@ def test_a_likely_duplicate_is_a_warning_not_a_refusal(pat) -> None:  # noqa: AN
     assert "Possible duplicate" not in pat.get(f"/clients/{other['id']}").text
 
 
+def test_the_api_warns_of_a_likely_duplicate_and_creates_it_all_the_same(rita) -> None:  # noqa: ANN001
+    born = (date.today() - timedelta(days=365 * 33)).isoformat()
+    first = _create(rita, given_name="Noor", family_name="Haddad", birth_date=born)
+    assert first.status_code == 201 and first.json()["warnings"] == []
+    again = _create(rita, given_name=" noor", family_name="HADDAD", birth_date=born)
+    assert again.status_code == 201, again.text
+    body = again.json()
+    assert body["id"] != first.json()["id"]  # saved: a warning, not a block
+    [warning] = body["warnings"]
+    assert warning["kind"] == "possible_duplicate"
+    assert warning["client_id"] == first.json()["id"]
+    assert f"#{first.json()['id']}" in warning["message"]
+    # The same name with another birth date is someone else: no warning.
+    other = _create(rita, given_name="Noor", family_name="Haddad", birth_date="1970-05-05")
+    assert other.status_code == 201 and other.json()["warnings"] == []
+    # The record read back is the client, without the warnings of the moment it was made.
+    assert "warnings" not in rita.get(f"/api/clients/{body['id']}").json()
+
+
 def test_an_archived_client_opens_a_restore_screen_for_admins(pat, ada, rita) -> None:  # noqa: ANN001
     c = _create(pat, given_name="Olle", family_name="Berg").json()
     page = pat.get(f"/clients/{c['id']}")

@@ -53,8 +53,10 @@ def test_admin_saves_the_settings_form(ada, pat, rita) -> None:  # noqa: ANN001
             "label": "Cupping add-on",
             "duration_min": 20,
         }
-        assert cs["opening_hours"][0] == {"opens": "08:30:00", "closes": "17:00:00"}
-        assert cs["opening_hours"][6] == {"opens": None, "closes": None}
+        assert cs["opening_hours"][0] == {
+            "intervals": [{"opens": "08:30:00", "closes": "17:00:00"}]
+        }
+        assert cs["opening_hours"][6] == {"intervals": []}
     page = ada.get("/admin/settings").text
     assert "2026-12-24 Christmas Eve" in page and 'value="cupping_add_on"' in page
 
@@ -65,6 +67,35 @@ def test_bad_form_input_is_a_clear_422(ada) -> None:  # noqa: ANN001
     assert r.status_code == 422 and "line 1" in r.text and "YYYY-MM-DD" in r.text
     r = ada.post("/admin/settings", data=_form(tok, opens_2="18:00"))
     assert r.status_code == 422 and "not after 18:00" in r.text
+
+
+def test_a_lunch_break_is_two_intervals_and_overlaps_are_refused(ada, rita) -> None:  # noqa: ANN001
+    tok = csrf_of(ada.get("/admin/settings").text)
+    lunch = {"opens_0": ["09:00", "13:30", ""], "closes_0": ["12:30", "18:00", ""]}
+    r = ada.post("/admin/settings", data=_form(tok, **lunch), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    monday = rita.get("/api/settings").json()["opening_hours"][0]
+    assert monday == {
+        "intervals": [
+            {"opens": "09:00:00", "closes": "12:30:00"},
+            {"opens": "13:30:00", "closes": "18:00:00"},
+        ]
+    }
+    page = ada.get("/admin/settings").text
+    assert page.count('name="opens_0"') == 3  # both intervals and one to add
+    assert 'value="13:30"' in page
+    overlap = {"opens_0": ["09:00", "12:00"], "closes_0": ["12:30", "18:00"]}
+    r = ada.post("/admin/settings", data=_form(tok, **overlap))
+    assert r.status_code == 422 and "Monday" in r.text and "overlap" in r.text
+    half = {"opens_1": ["09:00", "14:00"], "closes_1": ["12:00", ""]}
+    r = ada.post("/admin/settings", data=_form(tok, **half))
+    assert r.status_code == 422 and "Tuesday, interval 2" in r.text
+    # The calendar shows the break as closed rows between the bookable ones.
+    cal = rita.get("/calendar?day=2026-12-07&practitioner=all").text
+    assert 'data-gap="12:30-13:30"' in cal and "closed 12:30–13:30" in cal
+    assert 'data-slot="2026-12-07T12:15:00+01:00"' in cal
+    assert 'data-slot="2026-12-07T12:30:00+01:00"' not in cal
+    assert 'data-slot="2026-12-07T13:30:00+01:00"' in cal
 
 
 def test_only_admins_change_settings(pat, rita) -> None:  # noqa: ANN001

@@ -374,6 +374,30 @@ class ClientDTO(_Out):
         return f"{self.given_name} {self.family_name}"
 
 
+class RecordWarning(_Out):
+    """Something to check about a record that was saved anyway (a warning, never a refusal).
+
+    Attributes
+    ----------
+    kind : str
+        ``"possible_duplicate"``: another client has the same name and birth date.
+    message : str
+        What to check, in words for the practitioner.
+    client_id : int or None
+        The other record the warning is about (the possible duplicate).
+    """
+
+    kind: Literal["possible_duplicate"]
+    message: str
+    client_id: int | None = None
+
+
+class ClientCreatedDTO(ClientDTO):
+    """A client just created, with the warnings about it (``POST /api/clients``)."""
+
+    warnings: list[RecordWarning] = Field(default_factory=list)
+
+
 class ClientSummaryDTO(_Out):
     """One row of the client list."""
 
@@ -1040,26 +1064,91 @@ def _timezone_name(value: str) -> str:
 TimeZoneName = Annotated[str, Field(max_length=60), AfterValidator(_timezone_name)]
 
 
-class DayHours(BaseModel):
-    """Opening hours of one weekday; both ``None`` means closed that weekday."""
+class OpenInterval(BaseModel):
+    """One stretch of a day the clinic is open, ``opens`` to ``closes`` (wall clock)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    opens: time | None = None
-    closes: time | None = None
+    opens: time
+    closes: time
 
     @model_validator(mode="after")
-    def _order(self) -> DayHours:
-        if (self.opens is None) != (self.closes is None):
-            raise ValueError("give both the opening and the closing time, or neither (closed)")
-        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+    def _order(self) -> OpenInterval:
+        if self.closes <= self.opens:
             raise ValueError(f"closing time {self.closes:%H:%M} is not after {self.opens:%H:%M}")
         return self
+
+    def holds(self, start: time, end: time) -> bool:
+        """Whether a visit from *start* to *end* (same day) lies entirely in this stretch."""
+        return self.opens <= start and end <= self.closes
+
+    @property
+    def label(self) -> str:
+        """``"09:00-12:30"``."""
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+#: Most opening intervals one weekday has (morning, afternoon, evening, and some).
+MAX_INTERVALS_PER_DAY = 6
+
+
+class DayHours(BaseModel):
+    """Opening hours of one weekday: its open intervals in order; none means closed.
+
+    A clinic that closes for lunch has two (09:00-12:30, 13:30-18:00). Intervals
+    may not overlap or touch (two that touch are one interval: write it so).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intervals: list[OpenInterval] = Field(default_factory=list, max_length=MAX_INTERVALS_PER_DAY)
+
+    @field_validator("intervals")
+    @classmethod
+    def _apart(cls, intervals: list[OpenInterval]) -> list[OpenInterval]:
+        ordered = sorted(intervals, key=lambda iv: iv.opens)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.opens <= before.closes:
+                raise ValueError(
+                    f"opening intervals {before.label} and {after.label} overlap or touch; "
+                    "make them one interval or leave a gap"
+                )
+        return ordered
 
     @property
     def is_open(self) -> bool:
         """Whether the clinic opens at all on this weekday."""
-        return self.opens is not None
+        return bool(self.intervals)
+
+    @property
+    def opens(self) -> time | None:
+        """When the day's first interval opens (None: closed all day)."""
+        return self.intervals[0].opens if self.intervals else None
+
+    @property
+    def closes(self) -> time | None:
+        """When the day's last interval closes (None: closed all day)."""
+        return self.intervals[-1].closes if self.intervals else None
+
+    def interval_holding(self, start: time, end: time) -> OpenInterval | None:
+        """Return the interval a visit from *start* to *end* lies entirely in, or None."""
+        return next((iv for iv in self.intervals if iv.holds(start, end)), None)
+
+    def gaps(self) -> list[tuple[time, time]]:
+        """Return the stretches between two intervals (a lunch break), in order."""
+        return [
+            (a.closes, b.opens) for a, b in zip(self.intervals, self.intervals[1:], strict=False)
+        ]
+
+    @property
+    def label(self) -> str:
+        """``"09:00-12:30, 13:30-18:00"``, or ``"closed"``."""
+        return ", ".join(iv.label for iv in self.intervals) or "closed"
+
+
+def day_hours(*intervals: tuple[time, time]) -> DayHours:
+    """Return a :class:`DayHours` of (opens, closes) pairs; none means closed that weekday."""
+    return DayHours(intervals=[OpenInterval(opens=a, closes=b) for a, b in intervals])
 
 
 class ClosedDay(BaseModel):
@@ -1083,8 +1172,8 @@ class AppointmentKind(BaseModel):
 
 #: Monday to Friday 09:00-18:00, Saturday 09:00-13:00, Sunday closed.
 DEFAULT_HOURS: tuple[DayHours, ...] = (
-    *(DayHours(opens=time(9), closes=time(18)) for _ in range(5)),
-    DayHours(opens=time(9), closes=time(13)),
+    *(day_hours((time(9), time(18))) for _ in range(5)),
+    day_hours((time(9), time(13))),
     DayHours(),
 )
 DEFAULT_KINDS: tuple[AppointmentKind, ...] = (

@@ -26,6 +26,10 @@ class Cell:
     start: datetime
     rowspan: int = 1
     appointment: AppointmentDTO | None = None
+    #: A closed cell inside a break between two opening intervals: ``"12:30-13:30"``.
+    gap: str | None = None
+    #: Whether it is the break's first row (where the grid writes "closed").
+    gap_first: bool = False
 
 
 @dataclass
@@ -95,15 +99,20 @@ def build_grid(
             for i, t in enumerate(rows):
                 start = datetime.combine(day, t, tzinfo=cs.zone)
                 end = start + timedelta(minutes=SLOT_MIN)
+                # The same test as a booking's (entirely inside one interval), so a
+                # lunch gap shows as closed rows between the open ones.
                 open_now = (
                     col.closed is None
-                    and hours.opens is not None
-                    and hours.closes is not None
-                    and hours.opens <= t
-                    and end.time() <= hours.closes
                     and end.date() == day
+                    and hours.interval_holding(t, end.time()) is not None
                 )
-                col.cells[i] = Cell(kind="free" if open_now else "closed", start=start)
+                cell = Cell(kind="free" if open_now else "closed", start=start)
+                if not open_now and col.closed is None:
+                    for shut, reopen in hours.gaps():
+                        if t < reopen and (end.time() > shut or end.date() != day):
+                            cell.gap = f"{shut:%H:%M}-{reopen:%H:%M}"
+                            cell.gap_first = t <= shut or i == 0
+                col.cells[i] = cell
             columns.append(col)
             by_key[(day, p.id)] = col
     others: list[AppointmentDTO] = []

@@ -34,6 +34,7 @@ from acuface.clinic.services.calendar_feed import calendar_feed, calendar_feed_t
 from acuface.clinic.services.clients import (
     count_clients,
     create_client,
+    duplicate_warnings,
     get_client,
     likely_duplicates,
     list_clients,
@@ -192,6 +193,7 @@ __all__ = [
     "page_sessions",
     "plan_needles",
     "record_audit_export",
+    "duplicate_warnings",
     "likely_duplicates",
     "list_clients",
     "list_consents",

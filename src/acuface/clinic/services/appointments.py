@@ -121,12 +121,15 @@ def _lock_bookings(session: Session, practitioner_id: int) -> None:
 
 
 def check_opening(start: datetime, end: datetime, cs: ClinicSettingsDTO) -> None:
-    """Refuse a visit on a closed day or outside that day's opening hours.
+    """Refuse a visit on a closed day, or one not entirely inside one opening interval.
+
+    A visit that runs into the lunch gap (or starts before opening, or ends after
+    closing) is refused with the stretch in which the clinic is closed.
 
     Raises
     ------
     ClinicClosed
-        Naming the day and the hours.
+        Naming the day, the closed stretch and the day's hours.
     """
     day = start.date()
     reason = cs.closed_reason(day)
@@ -135,36 +138,22 @@ def check_opening(start: datetime, end: datetime, cs: ClinicSettingsDTO) -> None
         what = reason if reason.startswith("closed on") else f"closed on {day:%a %d %b %Y}"
         raise ClinicClosed(f"The clinic is {what}{why}; choose another day.")
     hours = cs.hours_on(day)
-    assert hours.opens is not None and hours.closes is not None
-    if end.date() != day or start.time() < hours.opens or end.time() > hours.closes:
-        raise ClinicClosed(
-            f"{start:%a %d %b} {start:%H:%M}-{end:%H:%M} is outside the opening hours "
-            f"({hours.opens:%H:%M}-{hours.closes:%H:%M} on {start:%A}s)."
-        )
-
-
-def _clash(
-    session: Session,
-    *,
-    start_utc: datetime,
-    end_utc: datetime,
-    practitioner_id: int,
-    room: str | None,
-    ignore_id: int | None,
-) -> m.Appointment | None:
-    who = m.Appointment.practitioner_id == practitioner_id
-    query = select(m.Appointment).where(
-        m.Appointment.start_at < end_utc,
-        m.Appointment.end_at > start_utc,
-        m.Appointment.status.in_(HOLDING_STATUSES),
-        or_(who, m.Appointment.room == room) if room else who,
+    if end.date() == day and hours.interval_holding(start.time(), end.time()) is not None:
+        return
+    visit = f"{start:%a %d %b} {start:%H:%M}-{end:%H:%M}"
+    last = time.max if end.date() != day else end.time()
+    for shut_from, shut_to in hours.gaps():
+        if start.time() < shut_to and shut_from < last:
+            raise ClinicClosed(
+                f"{visit}: the clinic is closed {shut_from:%H:%M}-{shut_to:%H:%M} "
+                f"(open {hours.label} on {start:%A}s); choose another time."
+            )
+    raise ClinicClosed(
+        f"{visit} is outside the opening hours ({hours.label} on {start:%A}s); choose another time."
     )
-    if ignore_id is not None:
-        query = query.where(m.Appointment.id != ignore_id)
-    return session.scalars(query.order_by(m.Appointment.start_at).limit(1)).first()
 
 
-def _refuse_clash(
+def check_free(
     session: Session,
     cs: ClinicSettingsDTO,
     *,
@@ -174,14 +163,38 @@ def _refuse_clash(
     room: str | None,
     ignore_id: int | None = None,
 ) -> None:
-    other = _clash(
-        session,
-        start_utc=start,
-        end_utc=end,
-        practitioner_id=practitioner.id,
-        room=room,
-        ignore_id=ignore_id,
+    """Refuse a slot in which the practitioner, or the room, already has a holding visit.
+
+    The one clash check: booking, moving and proposing a course all call it.
+    Holding visits are booked, arrived or completed (a cancelled visit or a no-show
+    frees its slot); two visits clash when each starts before the other ends.
+
+    Parameters
+    ----------
+    start, end : datetime
+        The slot (aware).
+    practitioner : User
+        Who would see the client.
+    room : str or None
+        The room, if one is booked.
+    ignore_id : int or None
+        The appointment being moved (it does not clash with itself).
+
+    Raises
+    ------
+    AppointmentClash
+        Naming the appointment in the way; it is carried in ``clash``.
+    """
+    who = m.Appointment.practitioner_id == practitioner.id
+    query = select(m.Appointment).where(
+        m.Appointment.start_at < end,
+        m.Appointment.end_at > start,
+        m.Appointment.status.in_(HOLDING_STATUSES),
+        or_(who, m.Appointment.room == room) if room else who,
     )
+    if ignore_id is not None:
+        query = query.where(m.Appointment.id != ignore_id)
+    other = session.scalars(query.order_by(m.Appointment.start_at).limit(1)).first()
     if other is None:
         return
     dto = _to_dto(other, cs)
@@ -229,7 +242,7 @@ def _place(
     end = local + timedelta(minutes=duration_min)
     check_opening(local, end, cs)
     _lock_bookings(session, practitioner.id)
-    _refuse_clash(
+    check_free(
         session,
         cs,
         start=local,
@@ -594,23 +607,11 @@ def propose_course(
         refused, clash_id = None, None
         try:
             check_opening(start, end, cs)
-            other = _clash(
-                session,
-                start_utc=start,
-                end_utc=end,
-                practitioner_id=practitioner.id,
-                room=room,
-                ignore_id=None,
-            )
-            if other is not None:
-                o = _to_dto(other, cs)
-                clash_id = o.id
-                refused = (
-                    f"clashes with {o.kind_label} with {o.client_name} "
-                    f"{o.start:%H:%M}-{o.end:%H:%M} ({o.practitioner})"
-                )
-            elif any(s < end and start < e for s, e in taken):
+            check_free(session, cs, start=start, end=end, practitioner=practitioner, room=room)
+            if any(s < end and start < e for s, e in taken):
                 refused = "overlaps another session of this course"
+        except AppointmentClash as exc:
+            refused, clash_id = exc.message, int(exc.clash["id"])
         except ClinicClosed as exc:
             refused = exc.message
         taken.append((start, end))

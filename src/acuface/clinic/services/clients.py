@@ -18,6 +18,7 @@ from acuface.clinic.schemas import (
     ClientSummaryDTO,
     ClientUpdate,
     PurgeReport,
+    RecordWarning,
 )
 from acuface.clinic.services._common import audit, live_client
 from acuface.errors import InvalidRecord, NotFound
@@ -159,6 +160,25 @@ def likely_duplicates(*, session: Session, actor: Actor, client_id: int) -> list
             detail={"count": len(rows)},
         )
     return [_summary(c) for c in rows]
+
+
+def duplicate_warnings(*, session: Session, actor: Actor, client_id: int) -> list[RecordWarning]:
+    """Return one warning per likely duplicate of a client (the form's flash and the API's list).
+
+    See :func:`likely_duplicates` for what counts as one; the words are the same on
+    the page and in ``POST /api/clients``.
+    """
+    return [
+        RecordWarning(
+            kind="possible_duplicate",
+            message=(
+                f"Possible duplicate: client #{d.id} ({d.name}) has the same name and birth "
+                "date. Check before recording anything twice."
+            ),
+            client_id=d.id,
+        )
+        for d in likely_duplicates(session=session, actor=actor, client_id=client_id)
+    ]
 
 
 def update_client(

@@ -15,6 +15,7 @@ from acuface.clinic.consent_texts import CONSENT_KINDS
 from acuface.clinic.paging import PageRequest
 from acuface.clinic.schemas import (
     ClientCreate,
+    ClientCreatedDTO,
     ClientDTO,
     ClientSummaryDTO,
     ClientUpdate,
@@ -138,15 +139,8 @@ def client_create(
 
 def _warn_duplicates(request: Request, *, session: Any, actor: Any, client_id: int) -> None:
     """Flash a warning (never a refusal) when another client has the same name and birth date."""
-    dupes = svc.likely_duplicates(session=session, actor=actor, client_id=client_id)
-    if dupes:
-        which = ", ".join(f"#{d.id}" for d in dupes)
-        flash(
-            request,
-            f"Possible duplicate: client {which} has the same name and birth date. "
-            "Check before recording anything twice (the link is on the client page).",
-            "warning",
-        )
+    for warning in svc.duplicate_warnings(session=session, actor=actor, client_id=client_id):
+        flash(request, f"{warning.message} The link is on the client page.", "warning")
 
 
 @router.get("/clients/{client_id}", name="client_page")
@@ -284,10 +278,12 @@ def list_clients(
     return svc.list_clients(session=session, actor=actor, search=search, limit=limit, offset=offset)
 
 
-@api.post("/clients", response_model=ClientDTO, status_code=201, responses=API_ERRORS)
+@api.post("/clients", response_model=ClientCreatedDTO, status_code=201, responses=API_ERRORS)
 def create_client(session: SessionDep, actor: ActorDep, data: ClientCreate) -> Any:
-    """Create a client."""
-    return svc.create_client(session=session, actor=actor, data=data)
+    """Create a client; ``warnings`` names any likely duplicate (saved anyway, never refused)."""
+    client = svc.create_client(session=session, actor=actor, data=data)
+    warnings = svc.duplicate_warnings(session=session, actor=actor, client_id=client.id)
+    return ClientCreatedDTO(**client.model_dump(), warnings=warnings)
 
 
 @api.get("/clients/{client_id}", response_model=ClientDTO, responses=API_ERRORS)

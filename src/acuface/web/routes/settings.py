@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import (
+    MAX_INTERVALS_PER_DAY,
     MAX_LOGO_BYTES,
     WEEKDAYS,
     AppointmentKind,
@@ -22,6 +23,7 @@ from acuface.clinic.schemas import (
     ClinicSettingsUpdate,
     ClosedDay,
     DayHours,
+    OpenInterval,
 )
 from acuface.errors import InvalidAnswers, InvalidRecord
 from acuface.web.deps import API_ERRORS, AdminActor, CurrentUser, FormDep, SessionDep, api_router
@@ -82,16 +84,43 @@ def _kinds(form: Any) -> list[AppointmentKind]:
     return kinds
 
 
-def settings_from_form(form: Any) -> ClinicSettingsUpdate:
-    """Read the settings form into :class:`ClinicSettingsUpdate` (a clear 422 when invalid)."""
-    try:
-        hours = [
-            DayHours(
-                opens=_time(_text(form, f"opens_{i}"), f"{day} opens"),
-                closes=_time(_text(form, f"closes_{i}"), f"{day} closes"),
+def _day_hours(form: Any, i: int, day: str) -> DayHours:
+    """Read one weekday's repeated ``opens_i``/``closes_i`` pairs (an empty pair is skipped)."""
+    opens, closes = form.getlist(f"opens_{i}"), form.getlist(f"closes_{i}")
+    if len(opens) != len(closes):
+        raise InvalidAnswers(f"{day}: the opening hours are incomplete; reload the page.")
+    intervals = []
+    for n, (a, b) in enumerate(zip(opens, closes, strict=True), start=1):
+        at, until = str(a).strip(), str(b).strip()
+        if not (at or until):
+            continue
+        if not (at and until):
+            raise InvalidAnswers(
+                f"{day}, interval {n}: give both the opening and the closing time, or neither."
             )
-            for i, day in enumerate(WEEKDAYS)
-        ]
+        try:
+            intervals.append(
+                OpenInterval(
+                    opens=_time(at, f"{day} opens"),
+                    closes=_time(until, f"{day} closes"),
+                )
+            )
+        except ValidationError as exc:
+            raise InvalidAnswers(f"{day}: {exc.errors()[0]['msg']}") from None
+    try:
+        return DayHours(intervals=intervals)
+    except ValidationError as exc:
+        raise InvalidAnswers(f"{day}: {exc.errors()[0]['msg']}") from None
+
+
+def settings_from_form(form: Any) -> ClinicSettingsUpdate:
+    """Read the settings form into :class:`ClinicSettingsUpdate` (a clear 422 when invalid).
+
+    Each weekday has several ``opens_i``/``closes_i`` pairs (a clinic that closes for
+    lunch uses two); the pairs left empty are not intervals.
+    """
+    hours = [_day_hours(form, i, day) for i, day in enumerate(WEEKDAYS)]
+    try:
         rooms = [r.strip() for r in _text(form, "rooms").splitlines() if r.strip()]
         return ClinicSettingsUpdate(
             name=_text(form, "name"),
@@ -119,7 +148,12 @@ def admin_settings(request: Request, session: SessionDep, actor: AdminActor) -> 
     return render(
         request,
         "admin/settings.html",
-        {"cs": current, "weekdays": WEEKDAYS, "max_logo_mb": MAX_LOGO_BYTES // 1_000_000},
+        {
+            "cs": current,
+            "weekdays": WEEKDAYS,
+            "max_logo_mb": MAX_LOGO_BYTES // 1_000_000,
+            "max_intervals": MAX_INTERVALS_PER_DAY,
+        },
     )
 
 
