@@ -238,6 +238,18 @@ def test_cut_off_face_flagged_before_saving_and_never_the_default(
         choice = svc.photo_for(session=session, actor=pat, client_id=client_id, **kw)
         assert choice.photo is not None and choice.photo.id == good.id and not choice.chosen
         assert {p.id for p in choice.candidates} == {good.id, cut.id}
+    # A new, unsaved note may propose another photo (the picker before saving); one
+    # that cannot be used falls back to the default and says so.
+    proposed = svc.photo_for(
+        session=session, actor=pat, client_id=client_id, proposed_photo_id=cut.id
+    )
+    assert proposed.chosen and proposed.photo is not None and proposed.photo.id == cut.id
+    assert "when the note is saved" in proposed.reason
+    bogus = svc.photo_for(
+        session=session, actor=pat, client_id=client_id, proposed_photo_id=cut.id + 999
+    )
+    assert bogus.photo is not None and bogus.photo.id == good.id and not bogus.chosen
+    assert "cannot be used" in bogus.reason
     # The practitioner may pick another photo for one plan; stored and audited.
     picked = svc.choose_photo(session=session, actor=pat, photo_id=cut.id, plan_id=plan_id)
     session.commit()

@@ -2,7 +2,10 @@
 
 rita (reception) books a visit from an empty slot and a clash is refused with what
 is in the way, then drags the visit to another time; pat (practitioner) books a
-plan's course in one step. Screenshots: the day and week views and the settings.
+plan's course in one step; rita books from the client page (a clash refused there
+too); ada (admin) closes Mondays for lunch and a visit into the break is refused.
+Screenshots: the day and week views, the settings, the client page's booking and the
+calendar with a lunch break.
 """
 
 from __future__ import annotations
@@ -105,3 +108,65 @@ def test_settings_page(page: Any) -> None:
     page.wait_for_url("**/admin/settings")
     assert "Clinic settings saved" in page.locator(".flash-success").inner_text()
     shot(page, "21-settings")
+
+
+def test_reception_books_from_the_client_page_and_a_clash_is_refused(
+    page: Any, site: dict[str, Any]
+) -> None:
+    pat = site["ids"]["pat"]
+    day = (_next_monday() + timedelta(days=7)).isoformat()
+    client_url = f"/clients/{site['client']}"
+    sign_in(page, "rita")
+    page.goto(client_url)
+    form = "[data-testid=book-form]"
+    page.fill(f"{form} input[name=day]", day)
+    page.fill(f"{form} input[name=time]", "10:00")
+    page.select_option(f"{form} select[name=kind]", "treatment")
+    page.select_option(f"{form} select[name=practitioner_id]", str(pat))
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_url(f"**{client_url}")
+    assert "Booked: Treatment with Maria Garcia" in page.locator(".flash-success").inner_text()
+    visits = page.locator("[data-testid=client-appointments]").inner_text()
+    assert "10:00–11:00" in visits and "Pat Moreau" in visits
+    shot(page, "23-client-booking")
+    # The same practitioner half an hour later: refused, naming what is in the way.
+    page.fill(f"{form} input[name=day]", day)
+    page.fill(f"{form} input[name=time]", "10:30")
+    page.select_option(f"{form} select[name=practitioner_id]", str(pat))
+    page.click(f"{form} button[type=submit]")
+    error = page.locator("[data-testid=booking-error]").inner_text()
+    assert "Pat Moreau is already booked" in error and "Treatment with Maria Garcia" in error
+    # Fixed on the form that refused it: an hour later fits, and it goes back to the client.
+    page.fill("[data-testid=book-form] input[name=time]", "11:00")
+    page.click("[data-testid=book-form] button[type=submit]")
+    page.wait_for_url(f"**{client_url}")
+    assert page.locator("[data-testid=client-appointments] tbody tr").count() >= 2
+
+
+def test_booking_into_the_lunch_break_is_refused(page: Any, site: dict[str, Any]) -> None:
+    pat = site["ids"]["pat"]
+    monday = (_next_monday() + timedelta(days=7)).isoformat()
+    sign_in(page, "ada")
+    page.goto("/admin/settings")
+    row = "[data-testid=hours-0]"  # Monday: morning and afternoon, closed for lunch
+    page.locator(f"{row} input[name=opens_0]").nth(0).fill("09:00")
+    page.locator(f"{row} input[name=closes_0]").nth(0).fill("12:30")
+    page.locator(f"{row} input[name=opens_0]").nth(1).fill("13:30")
+    page.locator(f"{row} input[name=closes_0]").nth(1).fill("18:00")
+    page.click("[data-testid=settings-form] button[type=submit]")
+    page.wait_for_url("**/admin/settings")
+    assert "Clinic settings saved" in page.locator(".flash-success").inner_text()
+    assert page.locator(f"{row} input[name=opens_0]").nth(1).input_value() == "13:30"
+    shot(page, "21-settings")
+    # The calendar shows the break as closed rows; a visit into it is refused.
+    page.goto(f"/calendar?day={monday}&practitioner={pat}")
+    assert page.locator("td.cal-gap").count() == 4  # 12:30-13:30 in 15-minute rows
+    assert "closed 12:30–13:30" in page.locator("td.cal-gap").first.inner_text()
+    assert page.locator(f'td.cal-free[data-slot^="{monday}T12:15"]').count() == 1
+    shot(page, "24-calendar-lunch")
+    page.goto(
+        f"/calendar/new?start={monday}T12:00&practitioner_id={pat}&client_id={site['client']}"
+    )
+    page.click("[data-testid=book-form] button[type=submit]")
+    error = page.locator("[data-testid=booking-error]").inner_text()
+    assert "the clinic is closed 12:30-13:30" in error

@@ -57,6 +57,10 @@ def site_url(site: dict[str, Any]) -> str:
 
 def _plan_photo_id(page: Any, plan_id: int) -> int:
     page.goto(f"/plans/{plan_id}")
+    return _map_photo_id(page)
+
+
+def _map_photo_id(page: Any) -> int:
     src = page.locator("figure.facemap img").get_attribute("src")
     found = re.search(r"/photos/(\d+)/image", src or "")
     assert found, src
@@ -112,6 +116,22 @@ def test_cut_off_photo_flagged_before_saving_not_used_picker_and_hiding(
     page.click("[data-testid=photo-picker] button")
     page.wait_for_url(f"**/plans/{plan_id}")
     assert _plan_photo_id(page, plan_id) == good_id
+    # A new, unsaved session note: the picker is there from the start, on the default
+    # photo; picking another reloads the form on it, and saving keeps the pick.
+    page.goto(f"/clients/{client_id}/sessions/new")
+    assert "passed the quality checks" in page.locator("[data-testid=photo-choice]").inner_text()
+    assert _map_photo_id(page) == good_id
+    page.select_option("[data-testid=photo-picker] select", str(cut_id))
+    page.click("[data-testid=photo-picker] button")
+    page.wait_for_url(f"**/clients/{client_id}/sessions/new?photo_id={cut_id}")
+    assert _map_photo_id(page) == cut_id
+    assert "picked for this note" in page.locator("[data-testid=photo-choice]").inner_text()
+    shot(page, "session-photo-picker")
+    page.fill("textarea[name=subjective]", "Charted on the photo picked before saving.")
+    page.click('[data-testid=chart-form] button[name=sign_now][value="0"]')
+    page.wait_for_url(re.compile(r".*/sessions/\d+$"))
+    assert _map_photo_id(page) == cut_id
+    assert "picked by pat" in page.locator("[data-testid=photo-choice]").inner_text()
     # Hide the failed photo: gone from the photo list and from the picker.
     page.goto(f"/photos/{cut_id}")
     page.fill("[data-testid=hide-photo] input[name=reason]", "face cut off at the edge")

@@ -117,6 +117,34 @@ def seed_client_with_plan(settings: object, *, given: str = "Maria") -> tuple[in
         engine.dispose()
 
 
+def set_opening_hours(engine: sa.Engine, *days: tuple[tuple[int, int], ...]) -> None:
+    """Save the clinic's opening hours as the admin would, with no closed days.
+
+    Each of *days* (Monday first; fewer than seven repeat the last) is a tuple of
+    ``(opens_hour, closes_hour)`` intervals, e.g. ``((9, 12), (13, 18))`` for a lunch
+    break. Without *days* the clinic opens 07:00-21:00 every day, so a test that
+    books "today" does not depend on the weekday it runs.
+    """
+    from datetime import time
+
+    from acuface.clinic import db
+    from acuface.clinic import services as svc
+    from acuface.clinic.schemas import Actor, ClinicSettingsUpdate, day_hours
+
+    days = days or (((7, 21),),)
+    week = [days[min(i, len(days) - 1)] for i in range(7)]
+    with db.session_scope(engine) as s:
+        current = svc.get_clinic_settings(session=s).model_dump(
+            exclude={"has_logo", "updated_at", "updated_by"}
+        )
+        hours = [day_hours(*((time(a), time(b)) for a, b in d)) for d in week]
+        svc.update_clinic_settings(
+            session=s,
+            actor=Actor.system(),
+            data=ClinicSettingsUpdate(**{**current, "opening_hours": hours, "closed_days": []}),
+        )
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     import socket

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from acuface.atlas.knowledge import load_knowledge
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, allowed, authorize
+from acuface.clinic.paging import Page, PageRequest, paginate
 from acuface.clinic.schemas import (
     HOLDING_STATUSES,
     MAX_RANGE_DAYS,
@@ -471,6 +472,46 @@ def list_appointments(
         detail={"start": start.isoformat(), "end": end.isoformat(), "count": len(rows)},
     )
     return [_to_dto(r, cs) for r in rows]
+
+
+def page_client_appointments(
+    *,
+    session: Session,
+    actor: Actor,
+    client_id: int,
+    page: PageRequest | None = None,
+    since: datetime | None = None,
+) -> Page[AppointmentDTO]:
+    """Return one page of a client's coming visits, soonest first (any role).
+
+    Coming: holding (booked, arrived, completed) and starting from *since*, by
+    default the start of today in the clinic's zone, so today's visit stays listed
+    (with its note) after it began.
+    """
+    authorize(actor, Action.READ_SCHEDULE)
+    live_client(session, client_id)
+    cs = get_clinic_settings(session=session)
+    if since is None:
+        since = datetime.combine(datetime.now(cs.zone).date(), time(0), tzinfo=cs.zone)
+    query = (
+        select(m.Appointment)
+        .where(
+            m.Appointment.client_id == client_id,
+            m.Appointment.start_at >= since,
+            m.Appointment.status.in_(HOLDING_STATUSES),
+        )
+        .order_by(m.Appointment.start_at, m.Appointment.id)
+    )
+    result = paginate(session, query, page or PageRequest(), lambda row: _to_dto(row, cs))
+    audit(
+        session,
+        actor,
+        "appointment.list",
+        "appointment",
+        client_id=client_id,
+        detail={"since": since.isoformat(), "count": len(result.items), "page": result.page},
+    )
+    return result
 
 
 def chart_appointment(*, session: Session, actor: Actor, appointment_id: int) -> SessionDTO:

@@ -617,11 +617,15 @@ def photo_for(
     client_id: int,
     plan_id: int | None = None,
     session_id: int | None = None,
+    proposed_photo_id: int | None = None,
 ) -> PhotoChoiceDTO:
     """Return the photo a plan or a session is drawn on: the one picked, else the default.
 
-    With neither ``plan_id`` nor ``session_id`` (a new session note) the default
-    is returned. A picked photo that was hidden since falls back to the default,
+    With neither ``plan_id`` nor ``session_id`` (a new, unsaved session note) the
+    default is returned, or *proposed_photo_id* when the practitioner picked one
+    for the note being written (stored by :func:`choose_photo` once the note is
+    saved). A picked photo that was hidden since, or a proposed one that cannot be
+    used (another client's, hidden, no located face), falls back to the default,
     and the reason says so.
     """
     photos = list_photos(session=session, actor=actor, client_id=client_id)
@@ -632,6 +636,16 @@ def photo_for(
         else None
     )
     note = ""
+    if row is None and plan_id is None and session_id is None and proposed_photo_id is not None:
+        proposed = next((p for p in candidates if p.id == proposed_photo_id), None)
+        if proposed is not None:
+            return PhotoChoiceDTO(
+                photo=proposed,
+                chosen=True,
+                reason="picked for this note; kept with it when the note is saved",
+                candidates=candidates,
+            )
+        note = "that photo cannot be used (no located face, hidden, or not this client's); showing "
     if row is not None:
         picked = next((p for p in photos if p.id == row.photo_id), None)
         if picked is not None:

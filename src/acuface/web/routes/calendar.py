@@ -69,6 +69,15 @@ def _form_start(form: Any) -> datetime:
     return _parse_start(f"{day}T{at}")
 
 
+def local_path(value: Any, default: str) -> str:
+    """Return *value* when it is a path on this site (``/clients/3``), else *default*.
+
+    Where a form goes back to after it is saved; never another site (``//evil``).
+    """
+    text = str(value or "").strip()
+    return text if text.startswith("/") and not text.startswith("//") else default
+
+
 def _opt_int(value: Any) -> int | None:
     text = str(value or "").strip()
     if not text:
@@ -171,7 +180,12 @@ def calendar_new(
 def calendar_book(
     request: Request, form: FormDep, session: SessionDep, actor: ActorDep
 ) -> Response:
-    """Book from the form; a refusal (closed, clash) shows the form again with the reason."""
+    """Book from the form; a refusal (closed, clash) shows the form again with the reason.
+
+    The calendar's booking form and the client page's "Book" form both post here;
+    ``back`` (the client page) is where a booking made there returns.
+    """
+    back = local_path(form.get("back"), "")
     client_id = _opt_int(form.get("client_id"))
     practitioner_id = _opt_int(form.get("practitioner_id"))
     if client_id is None or practitioner_id is None:
@@ -205,6 +219,7 @@ def calendar_book(
                 "duration_min": data.duration_min,
                 "room": data.room,
                 "note": data.note,
+                "back": back,
                 "error": exc.message,
             },
             status_code=409,
@@ -214,6 +229,8 @@ def calendar_book(
         f"Booked: {a.kind_label} with {a.client_name}, {a.start:%a %d %b %H:%M}, {a.practitioner}.",
         "success",
     )
+    if back:
+        return RedirectResponse(back, status_code=303)
     return RedirectResponse(
         f"/calendar?day={a.start.date().isoformat()}&practitioner={a.practitioner_id}",
         status_code=303,
@@ -276,9 +293,7 @@ def appointment_status(
         status=status,
     )
     flash(request, f"{a.client_name}, {a.start:%H:%M}: {a.status.replace('_', ' ')}.", "success")
-    back = str(form.get("back") or "")
-    target = back if back.startswith("/") and not back.startswith("//") else "/calendar"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(local_path(form.get("back"), "/calendar"), status_code=303)
 
 
 @router.post("/appointments/{appointment_id}/chart", name="appointment_chart")

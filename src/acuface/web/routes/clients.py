@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -33,12 +33,15 @@ from acuface.web.deps import (
     SessionDep,
     api_router,
 )
+from acuface.web.routes.calendar import practitioners
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 
 #: Sessions shown on the client page (the rest on the client's sessions list).
 CLIENT_PAGE_SESSIONS = 20
+#: Coming visits shown on the client page (the rest on the client's appointments list).
+CLIENT_PAGE_APPOINTMENTS = 5
 
 CLIENT_FIELDS = (
     "given_name",
@@ -159,6 +162,21 @@ def client_page(
         return render(request, "clients/archived.html", {"client": client})
     ctx: dict[str, Any] = {"client": client, "clinical": allowed(actor, Action.OPEN_CLINICAL_PAGES)}
     ctx["duplicates"] = svc.likely_duplicates(session=session, actor=actor, client_id=client_id)
+    # Booking and the coming visits: every role (reception books; no clinical content).
+    cs = svc.get_clinic_settings(session=session)
+    ctx["cs"] = cs
+    ctx["clinic_today"] = datetime.now(cs.zone).date()
+    ctx["appointments"] = svc.page_client_appointments(
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        page=PageRequest(size=CLIENT_PAGE_APPOINTMENTS),
+    )
+    # "Chart a session" opens today's booked visit, if there is one (its one note).
+    ctx["visit_today"] = next(
+        (a for a in ctx["appointments"].items if a.start.date() == ctx["clinic_today"]), None
+    )
+    ctx["practitioners"] = practitioners(session, actor)
     if ctx["clinical"]:
         ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
         ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
@@ -182,17 +200,32 @@ def client_page(
             kind: next((c for c in consents if c.kind == kind and c.active), None)
             for kind in CONSENT_KINDS
         }
-        ctx["practitioners"] = [
-            u
-            for u in svc.list_users(session=session, actor=actor, include_inactive=False)
-            if allowed(u, Action.TREAT_CLIENTS)
-        ]
-        ctx["today"] = date.today()
     if client.birth_date:
         today = date.today()
         b = client.birth_date
         ctx["age"] = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     return render(request, "clients/page.html", ctx)
+
+
+@router.get("/clients/{client_id}/appointments", name="client_appointments")
+def client_appointments(
+    request: Request, session: SessionDep, actor: ActorDep, client_id: RecordId, page: PageDep
+) -> Response:
+    """All of a client's coming visits, soonest first, a page at a time (every role)."""
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    result = svc.page_client_appointments(
+        session=session, actor=actor, client_id=client_id, page=page
+    )
+    return render(
+        request,
+        "clients/appointments.html",
+        {
+            "client": client,
+            "page": result,
+            "clinical": allowed(actor, Action.CHART_SESSIONS),
+            "clinic_today": datetime.now(svc.get_clinic_settings(session=session).zone).date(),
+        },
+    )
 
 
 @router.get("/clients/{client_id}/sessions", name="client_sessions")

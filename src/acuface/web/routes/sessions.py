@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Any, TypeVar, get_args
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData
@@ -182,9 +182,16 @@ def _after_save(request: Request, *, form: Any, session_id: int, draft_message: 
 
 
 def _chart_context(
-    session: Any, actor: Any, client_id: RecordId, s: SessionDTO | None
+    session: Any,
+    actor: Any,
+    client_id: RecordId,
+    s: SessionDTO | None,
+    proposed_photo_id: int | None = None,
 ) -> dict[str, Any]:
-    """Photo face map (all points, plan's stressed), plan, body points for the form."""
+    """Photo face map (all points, plan's stressed), plan, body points for the form.
+
+    *proposed_photo_id* is the photo picked for a new note before it is saved.
+    """
     client = svc.get_client(session=session, actor=actor, client_id=client_id)
     plans = svc.list_plans(session=session, actor=actor, client_id=client_id)
     plan = None
@@ -194,7 +201,11 @@ def _chart_context(
     plan_codes = [pt.code for pt in plan.plan.points] if plan else []
     # The photo picked for this note, else the default (see services.photo_for).
     choice = svc.photo_for(
-        session=session, actor=actor, client_id=client_id, session_id=s.id if s else None
+        session=session,
+        actor=actor,
+        client_id=client_id,
+        session_id=s.id if s else None,
+        proposed_photo_id=proposed_photo_id if s is None else None,
     )
     photo = choice.photo
     needled = [(n.point_code, n.side) for n in (s.needles if s else [])]
@@ -238,10 +249,18 @@ def _chart_context(
 
 @router.get("/clients/{client_id}/sessions/new", name="session_new")
 def session_new(
-    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId
+    request: Request,
+    session: SessionDep,
+    actor: ClinicalActor,
+    client_id: RecordId,
+    photo_id: Annotated[str, Query(max_length=12)] = "",
 ) -> Response:
-    """Empty charting form."""
-    ctx = _chart_context(session, actor, client_id, None)
+    """Empty charting form, on the default photo or the one picked (``?photo_id=``).
+
+    The photo is picked before the note exists, since the needles are charted by
+    clicking that photo; saving the note stores the pick with it.
+    """
+    ctx = _chart_context(session, actor, client_id, None, _opt_int(photo_id))
     return render(request, "sessions/chart.html", {**ctx, "s": None})
 
 
@@ -249,36 +268,18 @@ def session_new(
 def session_create(
     request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
 ) -> Response:
-    """Save a new draft session note."""
+    """Save a new draft session note (with the photo picked for it, if one was)."""
     data, form = _read_session_form(form, SessionCreate)
     s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
+    picked = _opt_int(form.get("photo_id"))
+    if picked is not None:
+        svc.choose_photo(session=session, actor=actor, photo_id=picked, session_id=s.id)
     return _after_save(
         request,
         form=form,
         session_id=s.id,
         draft_message="Draft session saved. Sign it when the note is complete.",
     )
-
-
-@router.post("/clients/{client_id}/sessions/book", name="session_book")
-def session_book(
-    request: Request, form: FormDep, session: SessionDep, actor: ClinicalActor, client_id: RecordId
-) -> Response:
-    """Book a session: a draft with a date, time and practitioner, charted on the day."""
-    day = _opt_date(form.get("session_date")) or date.today()
-    start = _opt_time(form.get("start_time"))
-    practitioner = _opt_int(form.get("practitioner_id"))
-    plan = svc.latest_plan(session=session, actor=actor, client_id=client_id)
-    data = SessionCreate(
-        session_date=day,
-        start_time=start,
-        practitioner_id=practitioner,
-        plan_id=plan.id if plan else None,
-    )
-    s = svc.create_session(session=session, actor=actor, client_id=client_id, data=data)
-    when = f"{s.session_date:%a %d %b}" + (f" at {s.start_time:%H:%M}" if s.start_time else "")
-    flash(request, f"Session booked for {when} with {s.practitioner}.", "success")
-    return RedirectResponse(f"/clients/{client_id}", status_code=303)
 
 
 @router.get("/sessions/{session_id}", name="session_page")
