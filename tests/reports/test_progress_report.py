@@ -81,6 +81,13 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path) -> Iterato
             ),
         )
         svc.sign_session(session=s, actor=pract, session_id=first.id)
+        svc.amend_session(
+            session=s,
+            actor=pract,
+            session_id=first.id,
+            text="Client phoned: a small bruise at left ST6.",
+            reason="late entry",
+        )
         svc.create_session(
             session=s,
             actor=pract,
@@ -176,6 +183,8 @@ def test_report_gathers_the_course_oldest_first(report) -> None:
     assert report.sessions[0].points == ["ST6", "EX-HN3"]
     assert report.sessions[0].needle_count == 3 and report.sessions[0].signed
     assert report.sessions[1].needle_count == 2 and not report.sessions[1].signed
+    # Counted by query (the rows never load every needle and amendment of the client).
+    assert [r.amendments for r in report.sessions] == [1, 0]
     assert report.ratings["tmj_pain"] == [(DATES[0], 6.0), (DATES[1], 3.0)]
     assert [p.taken_on for p in report.photos] == list(DATES)
     # Photos are embedded downscaled, not at full size.

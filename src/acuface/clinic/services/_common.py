@@ -246,6 +246,7 @@ def list_client_rows(
     record_type: str,
     action: Action,
     where: Sequence[Any] = (),
+    options: Sequence[Any] = (),
 ) -> Sequence[T]:
     """Check the role and client, select a client's rows and audit the listing.
 
@@ -267,6 +268,8 @@ def list_client_rows(
         What the actor does (see :mod:`acuface.clinic.access`).
     where : sequence of conditions, optional
         Extra filters (e.g. one metric).
+    options : sequence of loader options, optional
+        E.g. ``lazyload(...)`` of collections the caller aggregates by query instead.
 
     Returns
     -------
@@ -277,7 +280,7 @@ def list_client_rows(
     live_client(session, client_id)
     column = model.client_id  # type: ignore[attr-defined]
     rows = session.scalars(
-        select(model).where(column == client_id, *where).order_by(*order_by)
+        select(model).where(column == client_id, *where).order_by(*order_by).options(*options)
     ).all()
     audit(
         session,
