@@ -85,7 +85,7 @@ def open_page(
     base_url: str,
     *,
     allowed: Iterable[str] = (),
-    timeout_ms: int = 30_000,
+    timeout_ms: int = 90_000,
     **context_args: Any,
 ) -> tuple[Any, Any, list[str]]:
     """A new context and page on *base_url*, and the list its errors go to.
@@ -99,7 +99,9 @@ def open_page(
         Console errors containing one of these are deliberate (a test provoking a 403
         or a 409 makes the browser log the status); every other error is a defect.
     timeout_ms : int
-        Playwright's default timeout for the page.
+        Playwright's default timeout for the page: generous, because on the shared
+        two-core machine the first photo check of a server starts an analysis worker
+        (at a lower priority than the server) and took more than 30 s under load.
     **context_args
         More arguments of ``browser.new_context`` (``permissions=["camera"]``).
 

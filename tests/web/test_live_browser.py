@@ -49,7 +49,7 @@ def _open(
     pw: Any, site: dict[str, Any], flags: list[str], **ctx_args: Any
 ) -> tuple[Any, Any, list[str]]:
     browser = launch(pw, *flags)
-    _, page, errors = open_page(browser, site["url"], timeout_ms=60_000, **ctx_args)
+    _, page, errors = open_page(browser, site["url"], **ctx_args)
     sign_in(page, "pat")
     return browser, page, errors
 
