@@ -112,6 +112,27 @@ def test_client_page_shows_the_newest_sessions_and_links_to_all(pat: TestClient,
     assert "01 Jan 2025" in listing  # the oldest, on the last page
 
 
+def test_client_page_shows_the_latest_timeline_and_pages_the_rest(pat: TestClient, seeded) -> None:  # noqa: ANN001
+    """60 sessions and 30 photos: the client page shows 25 entries, the timeline page all."""
+    from acuface.web.routes.clients import TIMELINE_ON_PAGE
+
+    busy = seeded["busy"]
+    html = pat.get(f"/clients/{busy}").text
+    timeline = html[html.index('<ul class="timeline">') :]
+    timeline = timeline[: timeline.index("</ul>")]
+    assert timeline.count("<li ") == TIMELINE_ON_PAGE == 25
+    assert (
+        f'href="/clients/{busy}/timeline" data-testid="whole-timeline">Whole timeline (90' in html
+    )
+    seen = 0
+    for number in (1, 2):
+        page = pat.get(f"/clients/{busy}/timeline?page={number}&size=50").text
+        seen += page.count('<li class="ev-')
+    assert seen == 90
+    assert "51–90 of 90" in page
+    assert "01 Jan 2025" in page  # the oldest session, on the last page
+
+
 def test_client_page_statements_do_not_grow_with_sessions(
     app,
     pat: TestClient,

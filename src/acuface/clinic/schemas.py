@@ -648,6 +648,24 @@ class SessionDTO(_Out):
         return [n for n in self.needles if n.override_reason]
 
 
+class SessionListItemDTO(_Out):
+    """A session as a row of a list: when, who, how many needles, signed or not.
+
+    Lists show a page of sessions; this row carries totals counted by the database
+    instead of every needle and amendment of the page (a busy client's page of 50
+    sessions holds about a thousand needle rows).
+    """
+
+    id: int
+    client_id: int
+    session_date: date
+    start_time: time | None
+    practitioner: str
+    status: SessionStatus
+    needle_total: int
+    amendment_count: int
+
+
 class ScheduleEntryDTO(_Out):
     """A session on the day list: no clinical content, so reception may see it."""
 

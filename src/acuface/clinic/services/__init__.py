@@ -114,7 +114,7 @@ from acuface.clinic.services.settings import (
     set_clinic_logo,
     update_clinic_settings,
 )
-from acuface.clinic.services.timeline import client_timeline
+from acuface.clinic.services.timeline import client_timeline, page_timeline
 from acuface.clinic.services.users import (
     accounts_with_published_password,
     authenticate,
@@ -164,6 +164,7 @@ __all__ = [
     "check_photo_target",
     "check_photo_store",
     "client_timeline",
+    "page_timeline",
     "consent_signature",
     "get_consent",
     "has_consent",

@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from acuface.atlas import load_atlas
@@ -39,6 +40,7 @@ from acuface.clinic.schemas import (
     ScheduleEntryDTO,
     SessionCreate,
     SessionDTO,
+    SessionListItemDTO,
     SessionUpdate,
     check_needle_total,
 )
@@ -393,16 +395,48 @@ def list_sessions(*, session: Session, actor: Actor, client_id: int) -> list[Ses
 
 def page_sessions(
     *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
-) -> Page[SessionDTO]:
-    """Return one page of a client's sessions, newest first."""
+) -> Page[SessionListItemDTO]:
+    """Return one page of a client's sessions as list rows, newest first.
+
+    Needle totals and amendment counts are counted by the database (correlated
+    subqueries), so a page never loads its sessions' needles.
+    """
     authorize(actor, Action.READ_SESSIONS)
     live_client(session, client_id)
-    query = (
-        select(m.TreatmentSession)
-        .where(m.TreatmentSession.client_id == client_id)
-        .order_by(m.TreatmentSession.session_date.desc(), m.TreatmentSession.id.desc())
+    visit = m.TreatmentSession
+    needles = (
+        select(func.coalesce(func.sum(m.SessionNeedle.count), 0))
+        .where(m.SessionNeedle.session_id == visit.id)
+        .correlate(visit)
+        .scalar_subquery()
     )
-    result = paginate(session, query, page or PageRequest(), _to_dto)
+    amendments = (
+        select(func.count(m.SessionAmendment.id))
+        .where(m.SessionAmendment.session_id == visit.id)
+        .correlate(visit)
+        .scalar_subquery()
+    )
+    query = (
+        select(visit, needles, amendments)
+        .where(visit.client_id == client_id)
+        .options(lazyload(visit.needles), lazyload(visit.amendments))
+        .order_by(visit.session_date.desc(), visit.id.desc())
+    )
+
+    def item(row: Any) -> SessionListItemDTO:
+        s, needle_total, amendment_count = row
+        return SessionListItemDTO(
+            id=s.id,
+            client_id=s.client_id,
+            session_date=s.session_date,
+            start_time=s.start_time,
+            practitioner=s.practitioner.display_name,
+            status=s.status,
+            needle_total=int(needle_total),
+            amendment_count=int(amendment_count),
+        )
+
+    result = paginate(session, query, page or PageRequest(), item, scalars=False)
     audit(
         session,
         actor,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
+from acuface.clinic.paging import Page, PageRequest
 from acuface.clinic.schemas import RATING_SCALES, Actor, TimelineEntryDTO
 from acuface.clinic.services._common import audit, live_client
 from acuface.planner.snapshot import IntakeSnapshot
@@ -64,20 +65,26 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
             .group_by(m.SessionNeedle.session_id)
         ).all()
     )
-    visits = session.scalars(
-        select(m.TreatmentSession)
+    # Only the columns the entry shows: not the notes and JSON of every visit.
+    visits = session.execute(
+        select(
+            m.TreatmentSession.id,
+            m.TreatmentSession.session_date,
+            m.TreatmentSession.status,
+            m.User.display_name,
+        )
+        .join(m.User, m.User.id == m.TreatmentSession.practitioner_id)
         .where(m.TreatmentSession.client_id == client_id)
-        .options(lazyload(m.TreatmentSession.needles), lazyload(m.TreatmentSession.amendments))
     )
-    for s in visits:
-        total = int(totals.get(s.id, 0))
+    for v_id, v_date, v_status, v_practitioner in visits:
+        total = int(totals.get(v_id, 0))
         items.append(
             TimelineEntryDTO(
                 kind="session",
-                record_id=s.id,
-                at=s.session_date,
-                title=f"Session, {total} needles ({s.status})",
-                detail=s.practitioner.display_name,
+                record_id=v_id,
+                at=v_date,
+                title=f"Session, {total} needles ({v_status})",
+                detail=v_practitioner,
             )
         )
     amendments = session.execute(
@@ -173,3 +180,22 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
         detail={"count": len(items)},
     )
     return items
+
+
+def page_timeline(
+    *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
+) -> Page[TimelineEntryDTO]:
+    """Return one page of :func:`client_timeline`, newest first (audited the same way).
+
+    The entries of all kinds are merged and sorted in Python, so the whole list is
+    built (cheaply: columns only) and the page sliced from it; what a page saves is
+    rendering hundreds of entries for a client with years of visits.
+    """
+    request = page or PageRequest()
+    items = client_timeline(session=session, actor=actor, client_id=client_id)
+    return Page(
+        items=items[request.offset : request.offset + request.size],
+        page=request.page,
+        size=request.size,
+        total=len(items),
+    )

@@ -37,6 +37,8 @@ from acuface.web.routes.calendar import practitioners
 from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+#: Timeline entries shown on the client page (the rest: the timeline page).
+TIMELINE_ON_PAGE = 25
 
 #: Sessions shown on the client page (the rest on the client's sessions list).
 CLIENT_PAGE_SESSIONS = 20
@@ -178,7 +180,13 @@ def client_page(
     )
     ctx["practitioners"] = practitioners(session, actor)
     if ctx["clinical"]:
-        ctx["timeline"] = svc.client_timeline(session=session, actor=actor, client_id=client_id)
+        # The latest entries; the whole timeline is paged on its own page.
+        ctx["timeline"] = svc.page_timeline(
+            session=session,
+            actor=actor,
+            client_id=client_id,
+            page=PageRequest(size=TIMELINE_ON_PAGE),
+        )
         ctx["plan"] = svc.latest_plan(session=session, actor=actor, client_id=client_id)
         # The newest sessions, and the newest photo with the count; the full,
         # paged lists are a click away.
@@ -226,6 +234,16 @@ def client_appointments(
             "clinic_today": datetime.now(svc.get_clinic_settings(session=session).zone).date(),
         },
     )
+
+
+@router.get("/clients/{client_id}/timeline", name="client_timeline")
+def client_timeline_page(
+    request: Request, session: SessionDep, actor: ClinicalActor, client_id: RecordId, page: PageDep
+) -> Response:
+    """Show a client's whole timeline, newest first, a page at a time."""
+    client = svc.get_client(session=session, actor=actor, client_id=client_id)
+    result = svc.page_timeline(session=session, actor=actor, client_id=client_id, page=page)
+    return render(request, "clients/timeline.html", {"client": client, "page": result})
 
 
 @router.get("/clients/{client_id}/sessions", name="client_sessions")
