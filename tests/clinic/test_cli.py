@@ -105,3 +105,22 @@ def test_restore_into_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     get_settings.cache_clear()
     assert "restored" in run("restore", str(archive))
     assert json.loads(run("users", "list", "--json"))[0]["username"] == "boss"
+
+
+def test_user_commands_find_the_user_by_name_or_say_there_is_none() -> None:
+    from acuface.errors import NotFound
+
+    run("db", "upgrade")
+    run("users", "create", "boss", "--role", "admin", input="a long secret pw\n")
+    for args, given in (
+        (["users", "set-password", "nobody"], "another long secret\n"),
+        (["users", "deactivate", "nobody"], None),
+    ):
+        result = runner.invoke(app, args, input=given)
+        assert isinstance(result.exception, NotFound), result.output
+        assert "No user named 'nobody'" in str(result.exception)
+    assert "password of boss changed" in run(
+        "users", "set-password", "Boss", input="another long secret\n"
+    )
+    assert "boss deactivated" in run("users", "deactivate", "boss")
+    assert json.loads(run("users", "list", "--json"))[0]["is_active"] is False

@@ -19,6 +19,9 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from acuface.clinic.schemas import Actor, UserDTO
 
 db_app = typer.Typer(help="Database schema: create or upgrade it, show its version.")
 users_app = typer.Typer(help="User accounts (admin, practitioner, reception).")
@@ -128,6 +131,17 @@ def users_list(
         typer.echo(f"{u.id:>4}  {u.username:<20} {u.role:<13} {u.display_name}{state}")
 
 
+def _named_user(session: Session, system: Actor, name: str) -> UserDTO:
+    """Return the user with login *name*; ``NotFound`` says there is none."""
+    from acuface.clinic import services as svc
+    from acuface.errors import NotFound
+
+    user = svc.get_user_by_username(session=session, actor=system, username=name)
+    if user is None:
+        raise NotFound(f"No user named {name!r}.")
+    return user
+
+
 @users_app.command("set-password")
 def users_set_password(
     name: Annotated[str, typer.Argument(help="Login name.")],
@@ -136,14 +150,11 @@ def users_set_password(
     from acuface.clinic import db
     from acuface.clinic import services as svc
     from acuface.clinic.schemas import Actor
-    from acuface.errors import NotFound
 
     password = _read_password()
     system = Actor.system()
     with db.session_scope(_engine()) as session:
-        user = svc.get_user_by_username(session=session, actor=system, username=name)
-        if user is None:
-            raise NotFound(f"No user named {name!r}.")
+        user = _named_user(session, system, name)
         svc.set_password(session=session, actor=system, user_id=user.id, new_password=password)
     typer.echo(f"password of {user.username} changed")
 
@@ -156,13 +167,10 @@ def users_deactivate(
     from acuface.clinic import db
     from acuface.clinic import services as svc
     from acuface.clinic.schemas import Actor
-    from acuface.errors import NotFound
 
     system = Actor.system()
     with db.session_scope(_engine()) as session:
-        user = svc.get_user_by_username(session=session, actor=system, username=name)
-        if user is None:
-            raise NotFound(f"No user named {name!r}.")
+        user = _named_user(session, system, name)
         svc.set_user_active(session=session, actor=system, user_id=user.id, active=False)
     typer.echo(f"{user.username} deactivated")
 
