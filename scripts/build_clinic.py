@@ -78,7 +78,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
     )
     from acuface.config import get_settings
     from acuface.errors import PlanningError
-    from acuface.planner import Intake, Plan, PlanOptions, list_concerns, make_plan
+    from acuface.planner import (
+        Intake,
+        Plan,
+        PlanOptions,
+        critical_rules,
+        list_concerns,
+        make_plan,
+    )
 
     t0 = time.monotonic()
     settings = get_settings()
@@ -113,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
             for i in range(args.practitioners)
         ]
     knowledge = load_knowledge()
-    critical = list(knowledge.screening.rules)
     concerns = [c.name for c in list_concerns()]
     today = date.today()
     busy_day = today - timedelta(days=30)
@@ -186,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                         ),
                     )
                 chosen = sorted(rng.sample(concerns, k=rng.randint(1, 3)))
-                answers = {
-                    r.id: False for r in critical if r.critical or set(chosen) & set(r.critical_for)
-                }
+                answers = {r.id: False for r in critical_rules(chosen, knowledge)}
                 intake_model = Intake(concerns=chosen, age=age, screening=answers)
                 plan = svc.record_intake(
                     session=s,

@@ -229,3 +229,24 @@ def test_make_plan_runs_on_the_fixture(knowledge, atlas) -> None:
     # GB20 first, seated, not retained; then the body; then the face top-down.
     assert plan.session.insertion_order == ["GB20", "LI4", "SI19", "ST7"]
     assert "GB20" not in plan.session.removal_order
+
+
+def test_critical_rules_for_every_plan_and_for_the_concerns() -> None:
+    """The questions that must be answered (screening.yaml): the loaders answer exactly these."""
+    from acuface.atlas.knowledge import load_knowledge
+    from acuface.planner import critical_rules
+    from acuface.planner.screening import unanswered_rules
+
+    knowledge = load_knowledge()
+    always = [r.id for r in critical_rules([], knowledge)]
+    assert {"pregnancy", "anticoagulants", "bleeding_disorder", "pacemaker"} <= set(always)
+    assert "changing_pigmented_lesion" not in always and "rosacea" not in always
+    # A red flag is critical for its concerns only, in file order after the others.
+    spots = [r.id for r in critical_rules(["dark_spots"], knowledge)]
+    assert spots == [*always, "changing_pigmented_lesion"]
+    assert "sudden_facial_weakness" in {r.id for r in critical_rules(["tmj"], knowledge)}
+    # Unanswered = critical minus the answered ones.
+    answered = {rule_id: False for rule_id in always}
+    assert [r.id for r in unanswered_rules(answered, ["dark_spots"], knowledge)] == [
+        "changing_pigmented_lesion"
+    ]

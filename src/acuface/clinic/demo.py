@@ -47,7 +47,7 @@ from acuface.clinic.schemas import (
 from acuface.clinic.services.photos import add_prepared_photo, analyse_rgb
 from acuface.config import get_settings
 from acuface.errors import BookingRefused, ClinicError, ConfigError
-from acuface.planner import Intake, list_concerns
+from acuface.planner import Intake, critical_rules, list_concerns
 
 #: The demo accounts' password (development only; printed by ``acuface demo-data``).
 #: Listed in ``services.users.PUBLISHED_PASSWORDS``, which production refuses.
@@ -161,12 +161,8 @@ def _demo_screening(
     Most answers are "no"; a few clients are on blood thinners, needle-shy, or (women
     of child-bearing age) pregnant, so the demo shows what screening does.
     """
-    knowledge = load_knowledge()
-    names = set(concerns)
     answers: dict[str, Any] = {
-        rule.id: False
-        for rule in knowledge.screening.rules
-        if rule.critical or names.intersection(rule.critical_for)
+        rule.id: False for rule in critical_rules(concerns, load_knowledge())
     }
     if age >= 55 and rng.random() < 0.2:
         answers["anticoagulants"] = True

@@ -41,7 +41,7 @@ from acuface.planner.models import (
 )
 from acuface.planner.patterns import PatternScore, score_patterns
 from acuface.planner.plan import make_plan
-from acuface.planner.screening import ScreeningOutcome, apply_screening
+from acuface.planner.screening import ScreeningOutcome, apply_screening, critical_rules
 from acuface.planner.version import PLANNER_VERSION, knowledge_digest
 
 
@@ -77,6 +77,7 @@ __all__ = [
     "apply_screening",
     "default_budget",
     "check_intake",
+    "critical_rules",
     "knowledge_digest",
     "list_concerns",
     "load_answers",

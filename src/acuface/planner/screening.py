@@ -300,16 +300,29 @@ def _probe_answer(rule: ScreeningRule) -> object | None:
     return {"yes_no": True, "pregnancy": PregnancyAnswer()}.get(rule.answer)
 
 
-def unanswered_rules(
-    answers: dict[str, object], concern_names: Iterable[str], knowledge: Knowledge
-) -> list[ScreeningRule]:
-    """Critical questions without an answer (in file order): for every plan, or for its concerns."""
+def critical_rules(concern_names: Iterable[str], knowledge: Knowledge) -> list[ScreeningRule]:
+    """Return the questions a plan needs answered (file order): for every plan, or for its concerns.
+
+    Parameters
+    ----------
+    concern_names : iterable of str
+        The intake's concerns; a rule with ``critical_for`` one of them is critical.
+    knowledge : Knowledge
+        The loaded atlas knowledge (``screening.yaml``).
+    """
     names = set(concern_names)
     return [
         rule
         for rule in knowledge.screening.rules
-        if (rule.critical or names.intersection(rule.critical_for)) and rule.id not in answers
+        if rule.critical or names.intersection(rule.critical_for)
     ]
+
+
+def unanswered_rules(
+    answers: dict[str, object], concern_names: Iterable[str], knowledge: Knowledge
+) -> list[ScreeningRule]:
+    """Critical questions without an answer (in file order): for every plan, or for its concerns."""
+    return [rule for rule in critical_rules(concern_names, knowledge) if rule.id not in answers]
 
 
 def apply_screening(
