@@ -520,16 +520,15 @@ class NeedleDTO(_Out):
     override_reason: str | None = None
 
 
-class SessionCreate(_Input):
-    """A new (draft) treatment session. ``practitioner_id`` defaults to the actor."""
+class _SessionNote(_Input):
+    """The fields of a treatment note that a new session and a draft's changes share.
 
-    session_date: RecordDate
-    start_time: time | None = None
-    practitioner_id: RecordRef | None = None
-    plan_id: RecordRef | None = None
+    One definition, so that a limit (a note's length, the INR range) is the same
+    whether the note is written at once or edited later.
+    """
+
     retention_minutes: int | None = Field(default=None, ge=0, le=240)
     technique: str | None = Field(default=None, max_length=500)
-    needles: list[NeedleIn] = Field(default_factory=list, max_length=MAX_NEEDLE_ENTRIES)
     subjective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
@@ -541,13 +540,23 @@ class SessionCreate(_Input):
     inr: float | None = Field(default=None, ge=0.5, le=10, description="Latest INR (warfarin).")
     position: PositionId | None = None
 
+
+class SessionCreate(_SessionNote):
+    """A new (draft) treatment session. ``practitioner_id`` defaults to the actor."""
+
+    session_date: RecordDate
+    start_time: time | None = None
+    practitioner_id: RecordRef | None = None
+    plan_id: RecordRef | None = None
+    needles: list[NeedleIn] = Field(default_factory=list, max_length=MAX_NEEDLE_ENTRIES)
+
     @model_validator(mode="after")
     def _needle_total(self) -> SessionCreate:
         check_needle_total(self.needles)
         return self
 
 
-class SessionUpdate(_Input):
+class SessionUpdate(_SessionNote):
     """Changes to a draft session; ``None`` (or absent) leaves a field unchanged.
 
     ``needles``, when given, replaces the whole list.
@@ -557,19 +566,7 @@ class SessionUpdate(_Input):
     start_time: time | None = None
     practitioner_id: RecordRef | None = None
     plan_id: RecordRef | None = None
-    retention_minutes: int | None = Field(default=None, ge=0, le=240)
-    technique: str | None = Field(default=None, max_length=500)
     needles: list[NeedleIn] | None = Field(default=None, max_length=MAX_NEEDLE_ENTRIES)
-    subjective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
-    objective: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
-    assessment: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
-    plan_note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
-    needles_out: int | None = Field(
-        default=None, ge=0, le=MAX_NEEDLES_PER_SESSION, description="Needles counted out."
-    )
-    aftercare: AftercareIds | None = None
-    inr: float | None = Field(default=None, ge=0.5, le=10, description="Latest INR (warfarin).")
-    position: PositionId | None = None
 
     @model_validator(mode="after")
     def _needle_total(self) -> SessionUpdate:
