@@ -117,6 +117,12 @@ def test_timeline_newest_first(session: Session, pat: Actor, full_record: dict[s
         "rating",
     } <= kinds
     assert [i.at for i in items] == sorted((i.at for i in items), reverse=True)
+    # Within a day, newest first in the order things happen (consent, intake, plan ...).
+    from acuface.clinic.schemas import TIMELINE_KINDS
+
+    for day in {i.at for i in items}:
+        ranks = [TIMELINE_KINDS.index(i.kind) for i in items if i.at == day]
+        assert ranks == sorted(ranks, reverse=True), (day, ranks)
 
 
 def test_links_to_other_clients_are_refused(

@@ -992,20 +992,26 @@ class AuditEntryDTO(_Out):
     detail: str | None
 
 
+#: What a timeline entry can be, in the order they happen within one day (the consent
+#: before the intake, the plan, the session ...): the timeline sorts by it.
+TimelineKind = Literal[
+    "consent",
+    "intake",
+    "plan",
+    "session",
+    "amendment",
+    "photo",
+    "adverse_event",
+    "rating",
+    "measurement",
+]
+TIMELINE_KINDS: tuple[TimelineKind, ...] = get_args(TimelineKind)
+
+
 class TimelineEntryDTO(_Out):
     """One item of a client's timeline, newest first."""
 
-    kind: Literal[
-        "intake",
-        "plan",
-        "session",
-        "amendment",
-        "photo",
-        "adverse_event",
-        "rating",
-        "measurement",
-        "consent",
-    ]
+    kind: TimelineKind
     record_id: int
     at: date
     title: str

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from acuface.clinic import models as m
 from acuface.clinic.access import Action, authorize
 from acuface.clinic.paging import Page, PageRequest
-from acuface.clinic.schemas import RATING_SCALES, Actor, TimelineEntryDTO
+from acuface.clinic.schemas import RATING_SCALES, TIMELINE_KINDS, Actor, TimelineEntryDTO
 from acuface.clinic.services._common import audit, live_client
 from acuface.planner.snapshot import IntakeSnapshot
 from acuface.vocab import humanize
@@ -154,22 +154,8 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 detail=f"withdrawn {c.withdrawn_on}" if c.withdrawn_on else None,
             )
         )
-    order = {
-        k: i
-        for i, k in enumerate(
-            [
-                "consent",
-                "intake",
-                "plan",
-                "session",
-                "amendment",
-                "photo",
-                "adverse_event",
-                "rating",
-            ]
-        )
-    }
-    items.sort(key=lambda t: (t.at, order.get(t.kind, 99), t.record_id), reverse=True)
+    order = {kind: i for i, kind in enumerate(TIMELINE_KINDS)}
+    items.sort(key=lambda t: (t.at, order[t.kind], t.record_id), reverse=True)
     audit(
         session,
         actor,
