@@ -3,6 +3,11 @@
 The template puts an ``<svg>`` with ``viewBox="0 0 W H"`` (the photo's pixel size)
 over the ``<img>``, so markers sit at the locator's pixel coordinates at any
 display size, without inline styles (the CSP forbids them).
+
+Every point map of the app (face maps on photos, the body chart) is a
+:class:`PointMapView` drawn by one template macro (``_pointmap.html``) and driven by
+one script (``static/js/app.js``): the same markers, the same label placement
+(:func:`acuface.web.labels.place_labels`), the same tap targets and chooser.
 """
 
 from __future__ import annotations
@@ -18,11 +23,24 @@ from acuface.atlas import load_atlas
 from acuface.errors import InvalidAnswers
 from acuface.locator.snapshot import FaceMapSnapshot, face_box
 from acuface.vocab import humanize
+from acuface.web.labels import PlacedLabel, place_labels
+
+#: The width a page shows a map at, in CSS px (``.facemap-wrap > .facemap`` in
+#: app.css): marker, label and tap-target sizes are chosen for it. Narrower screens
+#: scale the drawing down; the script then widens the tap targets back (app.js).
+DISPLAY_CSS_PX = 520.0
+#: Label text size at that width (readable on a tablet at arm's length).
+LABEL_CSS_PX = 11.0
+#: Marker radius at that width.
+DOT_CSS_PX = 5.0
+#: Diameter of every marker's tap target: at least this many CSS px at any display
+#: size (WCAG 2.5.8 asks 24; a fingertip on a tablet needs more).
+HIT_CSS_PX = 32.0
 
 
 @dataclass(frozen=True)
 class Marker:
-    """One point on one side, in image pixels."""
+    """One point on one side, in map units (image pixels for a photo)."""
 
     code: str
     side: str
@@ -31,25 +49,79 @@ class Marker:
     visible: bool
     kind: str  # "plan", "caution", "other", "needled"
     label: str
+    #: The marker's accessible name (``aria-label`` and ``<title>``), drawn label or not.
+    name: str = ""
 
 
-@dataclass
-class FaceMapView:
+@dataclass(kw_only=True)
+class PointMapView:
+    """The drawing of a point map that ``_pointmap.html`` and app.js share.
+
+    Attributes
+    ----------
+    viewbox : (x0, y0, w, h) of float
+        The visible part of the map in map units (the SVG ``viewBox``).
+    markers : list of Marker
+        Points to draw.
+    labels : list of PlacedLabel
+        The labels that found room (:func:`acuface.web.labels.place_labels`); the
+        other markers are named by ``aria-label``/``<title>`` and on hover or tap.
+    info : dict
+        Point code -> details shown on hover/tap (name, location, depth, cautions, reasons).
+    radius, font_px, hit_radius : float
+        Marker radius, label size and tap-target radius in map units, for a map shown
+        :data:`DISPLAY_CSS_PX` wide (the script keeps the tap target at least
+        :data:`HIT_CSS_PX` across at any other width).
+    """
+
+    viewbox: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    markers: list[Marker] = field(default_factory=list)
+    labels: list[PlacedLabel] = field(default_factory=list)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    radius: float = 6.0
+    font_px: float = 9.0
+    hit_radius: float = 16.0
+
+    def size_for(self, box_w: float) -> None:
+        """Set marker, label and tap-target sizes for a map *box_w* units wide."""
+        units_per_css_px = box_w / DISPLAY_CSS_PX
+        self.radius = DOT_CSS_PX * units_per_css_px
+        self.font_px = LABEL_CSS_PX * units_per_css_px
+        self.hit_radius = HIT_CSS_PX / 2 * units_per_css_px
+
+    def place_labels(self) -> None:
+        """Lay out the markers' labels (the one declutter every map uses)."""
+        x0, y0, w, h = self.viewbox
+        self.labels = place_labels(
+            [(m.x, m.y) for m in self.markers],
+            [m.label for m in self.markers],
+            dot_radius=self.radius,
+            font_px=self.font_px,
+            bounds=(x0, y0, x0 + w, y0 + h),
+        )
+
+
+def marker_name(code: str, side: str, info: Mapping[str, Any], *, visible: bool = True) -> str:
+    """Return a marker's accessible name: code, side and the point's name."""
+    name = f"{code} {side}" if side and side != "midline" else code
+    if info.get("name"):
+        name += f", {info['name']}"
+    if not visible:
+        name += " (hidden in this view)"
+    return name
+
+
+@dataclass(kw_only=True)
+class FaceMapView(PointMapView):
     """Everything ``_facemap.html`` needs.
 
     Attributes
     ----------
     width, height : int
-        Photo size in pixels (the SVG viewBox).
-    markers : list of Marker
-        Points to draw (only points inside the photo).
+        Photo size in pixels.
     outside : list of str
         ``"CODE side"`` of wanted points that fall outside the photo: never drawn
         (a marker clamped to the edge would show a place that is not the point).
-    info : dict
-        Point code -> details shown on hover/tap (name, location, depth, cautions, reasons).
-    radius, font_px : float
-        Marker radius and label size in image pixels.
     crop : (x0, y0, w, h) of int or None
         The face region in image pixels: the page shows only this part of the photo
         (served cropped) with the SVG ``viewBox`` set to the same box, so markers keep
@@ -59,11 +131,7 @@ class FaceMapView:
     width: int
     height: int
     crop: tuple[int, int, int, int] | None = None
-    markers: list[Marker] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
-    info: dict[str, dict[str, Any]] = field(default_factory=dict)
-    radius: float = 6.0
-    font_px: float = 9.0
 
 
 def crop_jpeg(data: bytes, crop: str | None, width: int, height: int) -> bytes:
@@ -156,18 +224,16 @@ def build_facemap(
         depth, which is not what a cosmetic plan uses).
     """
     view = FaceMapView(width=int(width), height=int(height))
-    scale = max(view.width, view.height)
-    view.radius = max(3.0, scale * 0.0085)
-    view.font_px = max(8.0, scale * 0.014)
+    view.viewbox = (0.0, 0.0, float(view.width), float(view.height))
     primary = face_map.primary if face_map is not None else None
     if primary is None:
+        view.size_for(view.width)
         return view
     # The page shows the face region only; a box of most of the photo gains nothing.
     view.crop = face_box(primary.points, view.width, view.height, margin=0.22, max_share=0.8)
     if view.crop is not None:
-        scale = max(view.crop[2], view.crop[3])
-        view.radius = max(2.5, scale * 0.011)
-        view.font_px = max(6.0, scale * 0.017)
+        view.viewbox = tuple(float(v) for v in view.crop)  # type: ignore[assignment]
+    view.size_for(view.viewbox[2])
     wanted = {c.upper() for c in codes} if codes is not None else None
     reason_map = {k.upper(): list(v) for k, v in (reasons or {}).items()}
     side_map = {k.upper(): set(v) for k, v in (sides or {}).items()}
@@ -204,6 +270,8 @@ def build_facemap(
                 visible=p.visible,
                 kind=kind,
                 label=code if with_labels and (hi is None or code in hi) else "",
+                name=marker_name(code, side, view.info[code], visible=p.visible),
             )
         )
+    view.place_labels()
     return view

@@ -43,29 +43,116 @@
     list("Why this point", d.reasons);
   }
 
+  // One script for every point map (face maps, the body chart). Each marker has a
+  // tap target at least HIT_PX across whatever the display size; a tap that lands on
+  // several targets (close points) opens a chooser listing them, so a fingertip
+  // never picks the wrong point. Keyboard users tab from marker to marker.
+  var HIT_PX = 32;
   function initFacemap(fig) {
     var wrap = fig.closest("[data-facemap-wrap]");
     var panel = wrap.querySelector("[data-point-info]");
+    var chooser = wrap.querySelector("[data-pt-chooser]");
     var dataEl = document.getElementById(fig.getAttribute("data-facemap") + "-info");
     var info = dataEl ? JSON.parse(dataEl.textContent) : {};
     var chart = fig.getAttribute("data-mode") === "chart";
-    fig.querySelectorAll(".pt").forEach(function (g) {
-      var code = g.getAttribute("data-code"), side = g.getAttribute("data-side");
-      function activate() {
-        fig.querySelectorAll(".pt-active").forEach(function (x) { x.classList.remove("pt-active"); });
-        g.classList.add("pt-active");
-        showInfo(panel, info, code, side);
-      }
-      g.addEventListener("mouseenter", activate);
-      g.addEventListener("focus", activate);
-      g.addEventListener("click", function () {
-        activate();
-        if (chart) { addNeedle(code, side); g.classList.add("pt-needled"); }
+    var svg = fig.querySelector("svg");
+    var markers = Array.prototype.slice.call(fig.querySelectorAll(".pt"));
+    var hits = Array.prototype.slice.call(fig.querySelectorAll(".pt-hit"));
+    var labels = {};
+    fig.querySelectorAll(".pt-label").forEach(function (t) { labels[t.getAttribute("data-i")] = t; });
+    var centres = markers.map(function (g) {
+      var c = g.querySelector("circle");
+      return { x: Number(c.getAttribute("cx")), y: Number(c.getAttribute("cy")), r: Number(c.getAttribute("r")) };
+    });
+
+    // Map units per CSS px at the size the map is shown now.
+    function unitsPerPx() {
+      var vb = svg.viewBox.baseVal, rect = svg.getBoundingClientRect();
+      return rect.width > 0 ? vb.width / rect.width : 1;
+    }
+    function sizeHits() {
+      var r = HIT_PX / 2 * unitsPerPx();
+      hits.forEach(function (h, i) { h.setAttribute("r", String(Math.max(r, centres[i].r))); });
+    }
+    sizeHits();
+    if (window.ResizeObserver) { new ResizeObserver(sizeHits).observe(svg); }
+    else { window.addEventListener("resize", sizeHits); }
+
+    function activate(i) {
+      fig.querySelectorAll(".pt-active").forEach(function (x) { x.classList.remove("pt-active"); });
+      markers[i].classList.add("pt-active");
+      if (labels[i]) labels[i].classList.add("pt-active");
+      showInfo(panel, info, markers[i].getAttribute("data-code"), markers[i].getAttribute("data-side"));
+    }
+    function choose(i) {
+      closeChooser();
+      activate(i);
+      var g = markers[i];
+      if (chart) { addNeedle(g.getAttribute("data-code"), g.getAttribute("data-side")); g.classList.add("pt-needled"); }
+    }
+    function closeChooser() {
+      if (!chooser || chooser.classList.contains("hidden")) return;
+      chooser.classList.add("hidden");
+      chooser.textContent = "";
+    }
+    function openChooser(list, clientX, clientY) {
+      chooser.textContent = "";
+      chooser.appendChild(el("p", "small muted", "Which point?"));
+      list.forEach(function (i) {
+        var b = el("button", "btn", markers[i].getAttribute("aria-label"));
+        b.type = "button";
+        b.setAttribute("role", "menuitem");
+        b.setAttribute("data-code", markers[i].getAttribute("data-code"));
+        b.setAttribute("data-side", markers[i].getAttribute("data-side"));
+        b.addEventListener("click", function (e) { e.stopPropagation(); choose(i); });
+        chooser.appendChild(b);
       });
+      var cancel = el("button", "btn btn-quiet", "Cancel");
+      cancel.type = "button";
+      cancel.addEventListener("click", function (e) { e.stopPropagation(); closeChooser(); });
+      chooser.appendChild(cancel);
+      var box = wrap.getBoundingClientRect();
+      chooser.classList.remove("hidden");
+      // CSSOM positioning (allowed by the CSP, unlike style attributes).
+      var left = Math.min(clientX - box.left + 8, box.width - chooser.offsetWidth - 4);
+      chooser.style.left = Math.max(0, left) + "px";
+      chooser.style.top = (clientY - box.top + 8) + "px";
+      chooser.querySelector("button").focus();
+    }
+    // Every marker whose tap target holds the point, nearest first.
+    function near(clientX, clientY) {
+      var rect = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal, k = unitsPerPx();
+      var x = vb.x + (clientX - rect.left) * k, y = vb.y + (clientY - rect.top) * k;
+      var hitR = HIT_PX / 2 * k, out = [];
+      centres.forEach(function (c, i) {
+        var d = Math.hypot(c.x - x, c.y - y);
+        if (d <= Math.max(hitR, c.r)) out.push({ i: i, d: d, onDot: d <= c.r });
+      });
+      out.sort(function (a, b) { return a.d - b.d; });
+      return out;
+    }
+    svg.addEventListener("click", function (e) {
+      var g = e.target.closest ? e.target.closest(".pt") : null;
+      if (e.detail === 0 && g) { choose(Number(g.getAttribute("data-i"))); return; }  // keyboard
+      var found = near(e.clientX, e.clientY);
+      if (!found.length) { closeChooser(); return; }
+      var dots = found.filter(function (f) { return f.onDot; });
+      // A mouse on one marker's dot means that marker; a fingertip is never that exact.
+      if (found.length === 1 || (lastPointer !== "touch" && dots.length === 1)) { choose(dots.length === 1 ? dots[0].i : found[0].i); return; }
+      openChooser(found.map(function (f) { return f.i; }), e.clientX, e.clientY);
+    });
+    var lastPointer = "mouse";
+    svg.addEventListener("pointerdown", function (e) { lastPointer = e.pointerType || "mouse"; });
+    markers.forEach(function (g, i) {
+      g.addEventListener("mouseenter", function () { activate(i); });
+      g.addEventListener("focus", function () { activate(i); });
       g.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); g.dispatchEvent(new Event("click")); }
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(i); }
       });
     });
+    hits.forEach(function (h, i) { h.addEventListener("mouseenter", function () { activate(i); }); });
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeChooser(); });
+    document.addEventListener("click", function (e) { if (chooser && !wrap.contains(e.target)) closeChooser(); });
   }
 
   // ---- session charting: needles table ---------------------------------
