@@ -87,7 +87,7 @@ class PointMapView:
         units_per_css_px = box_w / DISPLAY_CSS_PX
         self.radius = DOT_CSS_PX * units_per_css_px
         self.font_px = LABEL_CSS_PX * units_per_css_px
-        self.hit_radius = HIT_CSS_PX / 2 * units_per_css_px
+        self.hit_radius = (HIT_CSS_PX / 2 + 0.5) * units_per_css_px
 
     def place_labels(self) -> None:
         """Lay out the markers' labels (the one declutter every map uses)."""

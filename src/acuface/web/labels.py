@@ -131,8 +131,9 @@ def _candidates(
     e, wst = (1.0, 0.0), (-1.0, 0.0)
     order = [e, wst] if east_first else [wst, e]
     d = 0.7071
-    diag = [(d, -d), (d, d), (-d, -d), (-d, d)] if east_first else [(-d, -d), (-d, d), (d, -d), (d, d)]
-    order += diag + [(0.0, -1.0), (0.0, 1.0)]
+    east_diag, west_diag = [(d, -d), (d, d)], [(-d, -d), (-d, d)]
+    order += east_diag + west_diag if east_first else west_diag + east_diag
+    order += [(0.0, -1.0), (0.0, 1.0)]
     out: list[tuple[Box, Box | None]] = []
     for ring in range(_RINGS):
         reach = r + gap + ring * _RING_STEP * h
@@ -199,8 +200,8 @@ def place_labels(
     crowd = (dist < reach).sum(axis=1)
     middle_x = float(xy[:, 0].mean())
     ordered = sorted(wanted, key=lambda i: (-int(crowd[i]), float(xy[i, 1]), float(xy[i, 0])))
-    first = []
-    later = []
+    first: list[int] = []
+    later: list[int] = []
     seen: set[str] = set()
     for i in ordered:
         (later if texts[i] in seen else first).append(i)

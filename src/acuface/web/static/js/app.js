@@ -71,7 +71,8 @@
       return rect.width > 0 ? vb.width / rect.width : 1;
     }
     function sizeHits() {
-      var r = HIT_PX / 2 * unitsPerPx();
+      // Half a pixel over, so rounding never leaves a target a hair under HIT_PX.
+      var r = (HIT_PX / 2 + 0.5) * unitsPerPx();
       hits.forEach(function (h, i) { h.setAttribute("r", String(Math.max(r, centres[i].r))); });
     }
     sizeHits();
