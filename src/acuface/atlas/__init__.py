@@ -6,7 +6,7 @@
 'EX-HN3'
 """
 
-from acuface.atlas import datafiles, geometry, knowledge  # noqa: F401 - registers their files
+from acuface.atlas import bodychart, datafiles, geometry, knowledge  # noqa: F401 - registers their files
 from acuface.atlas.loader import (
     Atlas,
     clear_cache,

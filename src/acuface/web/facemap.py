@@ -89,15 +89,18 @@ class PointMapView:
         self.font_px = LABEL_CSS_PX * units_per_css_px
         self.hit_radius = (HIT_CSS_PX / 2 + 0.5) * units_per_css_px
 
-    def place_labels(self) -> None:
-        """Lay out the markers' labels (the one declutter every map uses)."""
+    def place_labels(self, *, top: float | None = None) -> None:
+        """Lay out the markers' labels (the one declutter every map uses).
+
+        Labels stay inside the view box, below *top* when given (room kept for captions).
+        """
         x0, y0, w, h = self.viewbox
         self.labels = place_labels(
             [(m.x, m.y) for m in self.markers],
             [m.label for m in self.markers],
             dot_radius=self.radius,
             font_px=self.font_px,
-            bounds=(x0, y0, x0 + w, y0 + h),
+            bounds=(x0, max(y0, top if top is not None else y0), x0 + w, y0 + h),
         )
 
 

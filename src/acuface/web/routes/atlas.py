@@ -1,4 +1,4 @@
-"""Atlas browser: search points by code, name or concern; a face map with every point.
+"""Atlas browser: search points by code, name or concern; a face map and a body chart.
 
 The face map uses NASA's public-domain astronaut portrait that ships with
 scikit-image (``skimage.data.astronaut()``), so no client photo is ever shown here.
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from acuface.atlas import ALL_REGIONS, load_atlas
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.planner import list_concerns
+from acuface.web.bodychart import build_bodychart
 from acuface.web.deps import API_ERRORS, ClinicalActor, ClinicalUser, api_router
 from acuface.web.facemap import build_facemap, crop_jpeg, point_info
 from acuface.web.templating import render
@@ -49,7 +50,7 @@ def _concerns() -> list[Any]:
 def atlas_page(
     request: Request, user: ClinicalUser, q: str = "", concern: str = "", region: str = ""
 ) -> Response:
-    """Search the atlas; show matching points on the reference face."""
+    """Search the atlas; show matching points on the reference face and the body chart."""
     atlas = load_atlas()
     concerns = _concerns()
     points = list(atlas.points.values())
@@ -66,10 +67,13 @@ def atlas_page(
     _, w, h, face_map = reference_face(request)
     facial = [p.code for p in points if p.region != "body"]
     fm = build_facemap(face_map, w, h, codes=facial, reasons=why) if face_map else None
+    body = [p.code for p in points if p.region == "body"]
+    bc = build_bodychart(body, reasons=why) if body else None
     return render(
         request,
         "atlas/index.html",
         {
+            "bc": bc,
             "points": points,
             "q": q,
             "concern": concern,
@@ -102,6 +106,7 @@ def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
     point = atlas.lookup(code)
     _, w, h, face_map = reference_face(request)
     fm = build_facemap(face_map, w, h, codes=[point.code]) if face_map else None
+    bc = build_bodychart([point.code]) if point.region == "body" else None
     sources = [atlas.sources[s] for s in point.source if s in atlas.sources]
     concerns = [c for c in _concerns() if point.code in [cp.code for cp in c.points]]
     return render(
@@ -111,6 +116,7 @@ def atlas_point(request: Request, user: ClinicalUser, code: str) -> Response:
             "p": point,
             "info": point_info(point.code),
             "fm": fm,
+            "bc": bc,
             "sources": sources,
             "concerns": concerns,
         },

@@ -1,6 +1,7 @@
 """Plan page and printable client handout.
 
-The plan's points on the client's own photo, body points, exclusions, course dates.
+The plan's points on the client's own photo, body points on the body chart,
+exclusions, course dates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from acuface.clinic.schemas import PlanDTO
 from acuface.planner.snapshot import SnapshotPoint
 from acuface.reports.handout import render_handout_html, render_handout_pdf
 from acuface.reports.identity import clinic_header
+from acuface.web.bodychart import build_bodychart
 from acuface.web.deps import API_ERRORS, ClinicalActor, RecordId, SessionDep, api_router
 from acuface.web.facemap import build_facemap, point_info
 from acuface.web.templating import render
@@ -55,6 +57,17 @@ def plan_page(
             techniques=guidance.techniques,
         )
 
+    bc = (
+        build_bodychart(
+            [pt.code for pt in body_points],
+            reasons={pt.code: pt.reasons for pt in body_points},
+            sides={pt.code: pt.sides for pt in body_points},
+            techniques=guidance.techniques,
+        )
+        if body_points
+        else None
+    )
+
     def info(pt: SnapshotPoint) -> dict[str, Any]:
         technique = {"technique_text": guidance.techniques.get(pt.code, "")}
         return {**point_info(pt.code, pt.reasons), **pt.model_dump(), **technique}
@@ -71,6 +84,7 @@ def plan_page(
             "photo": photo,
             "choice": choice,
             "fm": fm,
+            "bc": bc,
             "body_points": [info(pt) for pt in body_points],
             "face_points": [info(pt) for pt in face_points],
             "unplaced": [pt.code for pt in face_points if pt.code not in placed],
