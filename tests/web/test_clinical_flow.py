@@ -85,7 +85,8 @@ def test_plan_page_shows_the_points_on_the_clients_photo(flow) -> None:  # noqa:
     plan_id = int(flow["plan_url"].rsplit("/", 1)[1])
     plan = c.get(f"/api/plans/{plan_id}").json()["plan"]
     face_codes = {p["code"] for p in plan["points"] if p["region"] != "body"}
-    drawn = set(re.findall(r'class="pt [^"]*" data-code="([^"]+)"', page))
+    face_map, _, body_chart = page.partition('data-testid="body-chart"')
+    drawn = set(re.findall(r'class="pt [^"]*" data-code="([^"]+)"', face_map))
     assert face_codes and drawn <= face_codes
     assert len(drawn) >= len(face_codes) - 3  # a few may be out of view
     assert '<img src="/photos/' in page
@@ -98,6 +99,9 @@ def test_plan_page_shows_the_points_on_the_clients_photo(flow) -> None:  # noqa:
     body_codes = [p["code"] for p in plan["points"] if p["region"] == "body"]
     for code in body_codes:
         assert f"<strong>{code}</strong>" in page
+    # ... and on the body chart, after the face map.
+    on_chart = set(re.findall(r'class="pt [^"]*" data-code="([^"]+)"', body_chart))
+    assert body_codes and on_chart == set(body_codes)
     handout = c.get(f"/plans/{plan_id}/handout")
     assert handout.status_code == 200 and "Maria Garcia" in handout.text
     # the reports package's handout (its own inline print CSS, so a relaxed style-src)
