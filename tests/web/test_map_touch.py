@@ -18,6 +18,7 @@ from .test_browser import (  # noqa: F401  (fixtures)
     pw,
     served_app,
     server,
+    shot,
     sign_in,
 )
 
@@ -113,6 +114,7 @@ def test_markers_are_big_enough_to_tap_and_close_points_are_offered_together(
         for o in chooser.locator("button[data-code]").all()
     }
     assert {(a["code"], a["side"]), (b["code"], b["side"])} <= offered
+    shot(page, "25-map-chooser-tablet")
     # Each choice is big enough to tap, and picking one shows that point.
     for o in chooser.locator("button").all():
         assert o.bounding_box()["height"] >= MIN_HIT_PX
