@@ -146,7 +146,7 @@ def test_practitioner_flow(
     for k in ("x", "y", "width", "height"):
         assert abs(img_box[k] - svg_box[k]) < 1.0, (k, img_box, svg_box)
     page.locator(".facemap .pt circle").first.hover()
-    info = page.locator("[data-point-info]")
+    info = page.locator("[data-point-info]").first  # the face map's (the body chart has its own)
     assert "Location" in info.inner_text() and "Depth" in info.inner_text()
     # The plan's own technique, above the atlas's standard depth (issue 9).
     assert "Plan technique" in info.inner_text() and " cun, 0.16" in info.inner_text()

@@ -25,7 +25,7 @@ from acuface.locator.snapshot import FaceMapSnapshot, face_box
 from acuface.vocab import humanize
 from acuface.web.labels import PlacedLabel, place_labels
 
-#: The width a page shows a map at, in CSS px (``.facemap-wrap > .facemap`` in
+#: The width a page shows a map at, in CSS px (``.facemap-wrap > .pointmap`` in
 #: app.css): marker, label and tap-target sizes are chosen for it. Narrower screens
 #: scale the drawing down; the script then widens the tap targets back (app.js).
 DISPLAY_CSS_PX = 520.0
