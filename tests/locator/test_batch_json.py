@@ -50,7 +50,8 @@ def test_json_text_is_the_dicts_compact_json(photos: list[Path], options: dict) 
 
 def test_non_finite_numbers_are_written_as_the_json_encoder_writes_them(obama_rgb) -> None:
     face = locate(obama_rgb).primary
-    first = replace(face.points[0], xy_px=(math.nan, 1.0))
-    odd = replace(face, points=[first, *face.points[1:]])
+    xy_px = face.rows.xy_px.copy()
+    xy_px[0, 0] = math.nan
+    odd = replace(face, rows=replace(face.rows, xy_px=xy_px))
     assert odd.to_json_text() == compact_json(odd.to_json())
     assert '"x":NaN' in odd.to_json_text()

@@ -15,7 +15,8 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -102,39 +103,93 @@ class PlacedPoint:
 #: ``json.dumps(..., separators=(",", ":"))``: the compact form every batch result takes.
 compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
-
-@lru_cache(maxsize=1024)
-def _point_head(code: str, side: str) -> str:
-    return f'{{"code":{compact_json(code)},"side":{compact_json(side)},"x":'
+#: JSON spelling of a point's ``visible`` flag, indexed by the flag.
+_JSON_BOOL = ("false", "true")
 
 
 @lru_cache(maxsize=64)
-def _point_tail(convention: str | None) -> str:
-    return "}" if convention is None else f',"convention":{compact_json(convention)}}}'
+def _points_template(
+    codes: tuple[str, ...], sides: tuple[str, ...], conventions: tuple[str | None, ...]
+) -> str:
+    """Return a ``%``-format string that writes the points of these rows as compact JSON.
 
-
-def _points_json_text(points: list[PlacedPoint]) -> str | None:
-    """Write ``[p.to_json() for p in points]`` as compact JSON; None if a number is not finite.
-
-    Written directly rather than through dicts and the JSON encoder (about a
-    third of the time, for the 85 points of every photo of a batch). The
-    numbers are the same Python floats, written by ``float.__repr__`` as the
-    encoder writes them; NaN and infinity, which the encoder spells its own
-    way, are left to it (the caller falls back).
+    Each row takes four values: x and y (rounded to 0.1 px), the ``visible``
+    word and the confidence (rounded to 0.01), in the key order of
+    :meth:`PlacedPoint.to_json`; the codes, sides and conventions are written
+    into the template once per geometry, not once per photo.
     """
-    parts = []
-    total = 0.0
-    for p in points:
-        x, y, c = round(p.xy_px[0], 1), round(p.xy_px[1], 1), round(p.confidence, 2)
-        total += x + y + c
-        parts.append(
-            f'{_point_head(p.code, p.side)}{float.__repr__(x)},"y":{float.__repr__(y)},'
-            f'"visible":{"true" if p.visible else "false"},'
-            f'"confidence":{float.__repr__(c)}{_point_tail(p.convention)}'
+    rows = []
+    for code, side, convention in zip(codes, sides, conventions, strict=True):
+        tail = "" if convention is None else f',"convention":{compact_json(convention)}'
+        head = f'{{"code":{compact_json(code)},"side":{compact_json(side)},"x":'
+        rows.append(
+            head.replace("%", "%%")
+            + '%r,"y":%r,"visible":%s,"confidence":%r'
+            + tail.replace("%", "%%")
+            + "}"
         )
-    if not math.isfinite(total):
-        return None
-    return "[" + ",".join(parts) + "]"
+    return "[" + ",".join(rows) + "]"
+
+
+@dataclass(frozen=True)
+class PointRows:
+    """The placed points of one face as arrays, one row per (code, side).
+
+    What :func:`face_result` computes. :attr:`FaceResult.points` builds the
+    :class:`PlacedPoint` objects from it on first use, and a batch writes its
+    JSON straight from it (:meth:`json_text`) without building them: a batch
+    never looks at a point object.
+
+    Attributes
+    ----------
+    codes, sides : tuple of str
+    conventions : tuple of (str or None)
+        As :attr:`PlacedPoint.convention`, per row.
+    xy_px : (P, 2) ndarray of float64
+        Positions in image pixels.
+    visible : (P,) ndarray of bool
+    confidence : (P,) ndarray of float64
+    """
+
+    codes: tuple[str, ...]
+    sides: tuple[Side, ...]
+    conventions: tuple[str | None, ...]
+    xy_px: NDArray[np.float64]
+    visible: NDArray[np.bool_]
+    confidence: NDArray[np.float64]
+
+    def placed(self) -> list[PlacedPoint]:
+        """Return one :class:`PlacedPoint` per row, in row order."""
+        return [
+            PlacedPoint(code, side, (x, y), v, c, conv)
+            for code, side, conv, (x, y), v, c in zip(
+                self.codes,
+                self.sides,
+                self.conventions,
+                self.xy_px.tolist(),
+                self.visible.tolist(),
+                self.confidence.tolist(),
+                strict=True,
+            )
+        ]
+
+    def json_text(self) -> str | None:
+        """Write ``[p.to_json() for p in placed()]`` as compact JSON (None: a number not finite).
+
+        One ``%`` formatting of a cached template (:func:`_points_template`)
+        with the rounded numbers: the same Python floats, rounded by
+        ``round`` and written by ``float.__repr__`` as the encoder writes
+        them. NaN and infinity, which the encoder spells its own way, are left
+        to it (the caller falls back).
+        """
+        xs = list(map(round, self.xy_px[:, 0].tolist(), repeat(1)))
+        ys = list(map(round, self.xy_px[:, 1].tolist(), repeat(1)))
+        cs = list(map(round, self.confidence.tolist(), repeat(2)))
+        if not math.isfinite(sum(xs) + sum(ys) + sum(cs)):
+            return None
+        visible = map(_JSON_BOOL.__getitem__, self.visible.tolist())
+        values = tuple(chain.from_iterable(zip(xs, ys, visible, cs, strict=True)))
+        return _points_template(self.codes, self.sides, self.conventions) % values
 
 
 @dataclass(frozen=True)
@@ -148,7 +203,8 @@ class FaceResult:
         Millimetre scale at the face (63 mm interpupillary distance assumed).
     cun_px : float
         Pixels per B-cun (see ``docs/points.md``).
-    points : list of PlacedPoint
+    rows : PointRows
+        The points as arrays (what :attr:`points` is built from).
     landmarks : Landmarks
     warnings : list of str
     """
@@ -156,9 +212,14 @@ class FaceResult:
     pose: Pose
     mm_per_px: float
     cun_px: float
-    points: list[PlacedPoint]
+    rows: PointRows = field(repr=False)
     landmarks: Landmarks = field(repr=False)
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def points(self) -> list[PlacedPoint]:
+        """The placed points, one per (code, side), built from :attr:`rows` on first use."""
+        return self.rows.placed()
 
     def point(self, code: str, side: str) -> PlacedPoint:
         """Return the point with this code and side (KeyError if absent)."""
@@ -179,7 +240,7 @@ class FaceResult:
 
     def to_json_text(self) -> str:
         """Return ``to_json()`` as compact JSON text (:data:`compact_json`), written faster."""
-        points = _points_json_text(self.points)
+        points = self.rows.json_text()
         if points is None:
             return compact_json(self.to_json())
         return (
@@ -333,16 +394,19 @@ def face_result(
     compiled = compile_geometry(geometry, standard)
     xyz_face = evaluate(face_xyz, compiled, cun_px=cun.cun_px)
     facing, skin_check, base = compiled.facing, compiled.skin_check, compiled.confidence
-    rows = np.arange(len(compiled.codes))
+    names, sides, conventions = compiled.codes, compiled.sides, compiled.conventions
     if codes is not None:
         wanted = set(codes)
-        rows = np.array([i for i, c in enumerate(compiled.codes) if c in wanted], dtype=int)
+        rows = [i for i, c in enumerate(compiled.codes) if c in wanted]
         xyz_face, facing, skin_check, base = (
             xyz_face[rows],
             facing[rows],
             skin_check[rows],
             base[rows],
         )
+        names = tuple(names[i] for i in rows)
+        sides = tuple(sides[i] for i in rows)
+        conventions = tuple(conventions[i] for i in rows)
     xyz_img = face_to_image(landmarks, xyz_face)
     # Cosine between each skin normal and the direction toward the camera (-z).
     cos = -(facing @ landmarks.rotation.T)[:, 2]
@@ -356,18 +420,19 @@ def face_result(
     facing_factor = np.clip((cos - VISIBLE_COS) / (0.7 - VISIBLE_COS), 0.0, 1.0)
     yaw_factor = 1.0 - 0.4 * min(abs(pose.yaw_deg), 45.0) / 45.0
     conf = base * (0.5 + 0.5 * facing_factor) * yaw_factor * np.where(visible, 1.0, 0.5)
-    codes_all, sides_all, conv = compiled.codes, compiled.sides, compiled.conventions
-    points = [
-        PlacedPoint(codes_all[i], sides_all[i], (x, y), v, c, conv[i])
-        for i, (x, y), v, c in zip(
-            rows.tolist(), xyz_img[:, :2].tolist(), visible.tolist(), conf.tolist(), strict=True
-        )
-    ]
+    point_rows = PointRows(
+        codes=names,
+        sides=sides,  # type: ignore[arg-type]
+        conventions=conventions,
+        xy_px=xyz_img[:, :2],
+        visible=visible,
+        confidence=conf,
+    )
     return FaceResult(
         pose=pose,
         mm_per_px=mm,
         cun_px=cun.cun_px,
-        points=points,
+        rows=point_rows,
         landmarks=landmarks,
         warnings=warnings,
     )

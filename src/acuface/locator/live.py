@@ -133,7 +133,7 @@ def decode_frame(data: bytes) -> NDArray[np.uint8]:
 
 
 def _xy(face: FaceResult) -> NDArray[np.float32]:
-    return np.array([p.xy_px for p in face.points], dtype=np.float32).reshape(-1, 2)
+    return face.rows.xy_px.astype(np.float32)
 
 
 class LiveTracker:
@@ -248,7 +248,7 @@ class LiveTracker:
             status="ok",
             image_wh=(w, h),
             xy_px=_xy(face),
-            visible=np.array([p.visible for p in face.points], dtype=bool),
+            visible=face.rows.visible.copy(),
             raw_xy_px=raw_xy,
             pose=face.pose,
             speed_mm_s=speed_mm_s,
