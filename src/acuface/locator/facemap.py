@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import chain, repeat
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +104,10 @@ compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 #: JSON spelling of a point's ``visible`` flag, indexed by the flag.
 _JSON_BOOL = ("false", "true")
+#: Written after each confidence by the points template, then removed (see ``json_text``).
+_MARK = "\x00"
+#: Below this magnitude ``"%.1f" % x`` is ``repr(round(x, 1))`` (above, repr uses exponents).
+_PLAIN_LIMIT = 1e15
 
 
 @lru_cache(maxsize=64)
@@ -113,10 +116,10 @@ def _points_template(
 ) -> str:
     """Return a ``%``-format string that writes the points of these rows as compact JSON.
 
-    Each row takes four values: x and y (rounded to 0.1 px), the ``visible``
-    word and the confidence (rounded to 0.01), in the key order of
-    :meth:`PlacedPoint.to_json`; the codes, sides and conventions are written
-    into the template once per geometry, not once per photo.
+    Each row takes four values: x and y, the ``visible`` word and the
+    confidence, in the key order of :meth:`PlacedPoint.to_json`; the codes,
+    sides and conventions are written into the template once per geometry,
+    not once per photo.
     """
     rows = []
     for code, side, convention in zip(codes, sides, conventions, strict=True):
@@ -124,7 +127,8 @@ def _points_template(
         head = f'{{"code":{compact_json(code)},"side":{compact_json(side)},"x":'
         rows.append(
             head.replace("%", "%%")
-            + '%r,"y":%r,"visible":%s,"confidence":%r'
+            + '%.1f,"y":%.1f,"visible":%s,"confidence":%.2f'
+            + _MARK
             + tail.replace("%", "%%")
             + "}"
         )
@@ -176,20 +180,35 @@ class PointRows:
     def json_text(self) -> str | None:
         """Write ``[p.to_json() for p in placed()]`` as compact JSON (None: a number not finite).
 
-        One ``%`` formatting of a cached template (:func:`_points_template`)
-        with the rounded numbers: the same Python floats, rounded by
-        ``round`` and written by ``float.__repr__`` as the encoder writes
-        them. NaN and infinity, which the encoder spells its own way, are left
-        to it (the caller falls back).
+        One ``%`` formatting of a cached template (:func:`_points_template`):
+        rounding and writing a float is most of the cost of this JSON, and
+        ``"%.1f" % x`` does both at once, giving exactly ``repr(round(x, 1))``
+        (both are the correctly rounded decimal; for ``|x| < 1e15``) as the
+        JSON encoder writes it. ``"%.2f"`` writes ``0.50`` where ``repr`` of
+        the rounded confidence writes ``0.5``: the template marks the end of
+        each confidence, and the marked zeros are dropped (no JSON text of
+        ours holds a NUL; string values escape it). NaN, infinity and huge
+        numbers, which the encoder spells its own way, are left to it (the
+        caller falls back).
         """
-        xs = list(map(round, self.xy_px[:, 0].tolist(), repeat(1)))
-        ys = list(map(round, self.xy_px[:, 1].tolist(), repeat(1)))
-        cs = list(map(round, self.confidence.tolist(), repeat(2)))
-        if not math.isfinite(sum(xs) + sum(ys) + sum(cs)):
+        if not (
+            (np.abs(self.xy_px) < _PLAIN_LIMIT).all() and (np.abs(self.confidence) <= 1.0).all()
+        ):
             return None
         visible = map(_JSON_BOOL.__getitem__, self.visible.tolist())
-        values = tuple(chain.from_iterable(zip(xs, ys, visible, cs, strict=True)))
-        return _points_template(self.codes, self.sides, self.conventions) % values
+        values = tuple(
+            chain.from_iterable(
+                zip(
+                    self.xy_px[:, 0].tolist(),
+                    self.xy_px[:, 1].tolist(),
+                    visible,
+                    self.confidence.tolist(),
+                    strict=True,
+                )
+            )
+        )
+        text = _points_template(self.codes, self.sides, self.conventions) % values
+        return text.replace("0" + _MARK, "").replace(_MARK, "")
 
 
 @dataclass(frozen=True)
