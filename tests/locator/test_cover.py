@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from acuface.locator import locate
-from acuface.locator.cover import inside_polygon, looks_like_skin, srgb_to_lab
+from acuface.locator.cover import (
+    inside_polygon,
+    looks_like_skin,
+    median_rows,
+    patch_lab,
+    srgb_to_lab,
+)
 from acuface.locator.facemap import face_result
 from acuface.locator.landmarks import fit_pose
 from acuface.vocab import Landmarks
@@ -25,6 +31,53 @@ def test_lab_matches_scikit_image() -> None:
     assert srgb_to_lab(np.array([255, 255, 255], dtype=np.uint8))[0] == pytest.approx(
         100.0, abs=0.01
     )
+
+
+def _patch_median_by_hand(rgb: np.ndarray, x: float, y: float, r: int) -> np.ndarray:
+    """The median colour of the square patch, pixel by pixel (the definition)."""
+    h, w = rgb.shape[:2]
+    cx, cy = int(np.floor(x)), int(np.floor(y))
+    pixels = [
+        rgb[j, i]
+        for j in range(cy - r, cy + r + 1)
+        for i in range(cx - r, cx + r + 1)
+        if 0 <= i < w and 0 <= j < h
+    ]
+    if not pixels:
+        return np.full(3, np.nan)
+    return srgb_to_lab(np.median(np.array(pixels, dtype=np.float64), axis=0) / 255.0)
+
+
+def test_patch_colour_is_the_median_of_the_patch_inside_at_the_edge_and_outside(
+    obama_rgb: np.ndarray,
+) -> None:
+    h, w = obama_rgb.shape[:2]
+    # Patches well inside (one gather), cut by each edge, and wholly outside.
+    xy = np.array(
+        [
+            [300.4, 200.7],
+            [w / 2, h / 2],
+            [1.5, 100.0],
+            [w - 1.2, 50.0],
+            [40.0, h - 0.5],
+            [-9.0, 5.0],
+        ]
+    )
+    got = patch_lab(obama_rgb, xy, 3.0)
+    expected = np.array([_patch_median_by_hand(obama_rgb, x, y, 3) for x, y in xy])
+    # (One colour at a time and a batch of them convert with a different BLAS
+    # call: equal to rounding.)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert np.isnan(got[-1]).all()
+    inside = patch_lab(obama_rgb, xy[:2], 3.0)  # only whole patches: the one-gather path
+    np.testing.assert_allclose(inside, expected[:2], rtol=1e-12, atol=1e-12)
+
+
+def test_median_rows_is_numpys_median() -> None:
+    rng = np.random.default_rng(7)
+    for n in range(1, 8):
+        values = rng.normal(50.0, 20.0, size=(n, 3))
+        np.testing.assert_array_equal(median_rows(values), np.median(values, axis=0))
 
 
 def test_inside_polygon_even_odd() -> None:

@@ -19,6 +19,8 @@ still says "estimated").
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -86,9 +88,16 @@ def patch_lab(
     h, w = image_rgb.shape[:2]
     r = max(1, int(round(radius_px)))
     step = max(1, r // 12)
-    offsets = np.arange(-r, r + 1, step)
+    dy, dx = _patch_offsets(r, step)
     xy = np.asarray(xy_px, dtype=np.float64).reshape(-1, 2)
-    cx, cy = np.floor(xy[:, 0]).astype(np.intp), np.floor(xy[:, 1]).astype(np.intp)
+    corner = np.floor(xy).astype(np.intp)
+    # Whole patches inside the image (the usual case): one gather, no masks.
+    # The median does not depend on the order of a patch's pixels.
+    if ((corner >= r) & (corner < (w - dx[-1], h - dy[-1]))).all():
+        pixels = image_rgb[corner[:, 1:] + dy, corner[:, :1] + dx]
+        return srgb_to_lab(_median_uint8(pixels) / 255.0)
+    offsets = np.arange(-r, r + 1, step)
+    cx, cy = corner[:, 0], corner[:, 1]
     xs = cx[:, None, None] + offsets[None, None, :]
     ys = cy[:, None, None] + offsets[None, :, None]
     inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
@@ -104,6 +113,34 @@ def patch_lab(
     for k in np.flatnonzero(~full & mask.any(axis=1)):  # patches cut by the frame: rare
         rgb[k] = np.median(pixels[k][mask[k]].astype(np.float64), axis=0)
     return srgb_to_lab(rgb / 255.0)
+
+
+@lru_cache(maxsize=16)
+def _patch_offsets(r: int, step: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column offsets of a patch's sampled pixels, flattened (y slowest)."""
+    offsets = np.arange(-r, r + 1, step, dtype=np.intp)
+    dy, dx = np.meshgrid(offsets, offsets, indexing="ij")
+    return dy.ravel(), dx.ravel()
+
+
+def median_rows(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.median(values, axis=0)`` of a few finite rows, without its general machinery.
+
+    Parameters
+    ----------
+    values : (N, C) ndarray of float64
+        N >= 1 rows, no NaN.
+
+    Returns
+    -------
+    (C,) ndarray of float64
+        The middle value per column, or the mean of the two middle values.
+    """
+    ordered = np.sort(values, axis=0)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[half]
+    return np.asarray((ordered[half - 1] + ordered[half]) / 2.0, dtype=np.float64)
 
 
 def _median_uint8(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from acuface.atlas import load_atlas
 from acuface.atlas.geometry import GeometryFile, load_geometry
 from acuface.errors import ImageTooSmall, MultipleFaces, NoFaceFound, UnknownPointCode
-from acuface.locator.cover import inside_polygon, looks_like_skin, patch_lab
+from acuface.locator.cover import inside_polygon, looks_like_skin, median_rows, patch_lab
 from acuface.locator.geometry import (
     CompiledGeometry,
     compile_geometry,
@@ -473,12 +473,12 @@ def _uncovered(
     radius = geometry.cover.patch_cun * cun_px
     reference_xy = landmarks.xy_px[compiled.skin_reference]
     # One sampling pass for the cheeks and the points together.
-    lab = patch_lab(image_rgb, np.vstack([reference_xy, xy_px]), radius)
+    lab = patch_lab(image_rgb, np.concatenate((reference_xy, xy_px)), radius)
     ref = lab[: len(reference_xy)]
     ref = ref[np.isfinite(ref).all(axis=1)]
     if not len(ref):
         return shown
-    skin = looks_like_skin(lab[len(reference_xy) :], np.median(ref, axis=0))
+    skin = looks_like_skin(lab[len(reference_xy) :], median_rows(ref))
     return shown if skin is None else shown & skin
 
 

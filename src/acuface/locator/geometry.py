@@ -79,10 +79,12 @@ def estimate_cun(face_xyz: NDArray[np.float64], spec: CunScale, *, mm_per_px: fl
     -------
     CunEstimate
     """
-    lengths = [
-        float(np.linalg.norm(np.diff(face_xyz[np.asarray(path)], axis=0), axis=1).sum())
-        for path in spec.paths
-    ]
+    chain, paths = _cun_chain(spec)
+    points = face_xyz[chain]
+    step = points[1:] - points[:-1]
+    # All paths in one pass; the steps between two paths are never summed.
+    step_px = np.sqrt((step * step).sum(axis=1))
+    lengths = [float(step_px[first:last].sum()) for first, last in paths]
     cun_px = float(np.mean(lengths)) / spec.span_cun
     measured_mm = cun_px * mm_per_px
     lo, hi = spec.plausible_mm
@@ -90,6 +92,23 @@ def estimate_cun(face_xyz: NDArray[np.float64], spec: CunScale, *, mm_per_px: fl
     if clamped_mm != measured_mm:
         return CunEstimate(clamped_mm / mm_per_px, measured_mm, True)
     return CunEstimate(cun_px, measured_mm, False)
+
+
+_cun_chains: dict[int, tuple[CunScale, NDArray[np.intp], tuple[tuple[int, int], ...]]] = {}
+
+
+def _cun_chain(spec: CunScale) -> tuple[NDArray[np.intp], tuple[tuple[int, int], ...]]:
+    """Return the cun paths laid end to end, and each path's range of steps (once per spec)."""
+    hit = _cun_chains.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        chain = np.concatenate([np.asarray(path, dtype=np.intp) for path in spec.paths])
+        ranges, first = [], 0
+        for path in spec.paths:
+            ranges.append((first, first + len(path) - 1))
+            first += len(path)
+        hit = (spec, chain, tuple(ranges))
+        _cun_chains[id(spec)] = hit
+    return hit[1], hit[2]
 
 
 @dataclass(frozen=True)
@@ -195,12 +214,13 @@ class CompiledGeometry:
     codes, sides : tuple of str
         One row per (code, side), in file order (left before right).
     specs : tuple of PointGeometry
-    weights : tuple of 3 SparseRows (P, 478)
-        Landmark weights per coordinate (a row uses a few landmarks).
-    cun : (P, 3) ndarray of float64
-        Coefficients of ``cun_px`` per coordinate.
-    slot_weights : tuple of 2 SparseRows (M, 478); slot_cun : (M, 2) ndarray
-        x, y of the M surface-depth slots.
+    linear : SparseRows (3 P + 2 M, 3 * 478)
+        Every linear form of one face at once, on the flattened face-frame
+        landmarks (``face_xyz.reshape(-1)``): rows ``3 p + k`` are coordinate
+        ``k`` of row ``p``, rows ``3 P + 2 m + j`` are x (j = 0) and y (j = 1)
+        of the M surface-depth slots. A row uses a few landmarks.
+    linear_cun : (3 P + 2 M,) ndarray of float64
+        Coefficients of ``cun_px`` of those forms.
     slot_z : SparseRows (P, M)
         How each row's z combines the slot depths.
     facing : (P, 3) ndarray of float64
@@ -224,10 +244,8 @@ class CompiledGeometry:
     codes: tuple[str, ...]
     sides: tuple[str, ...]
     specs: tuple[PointGeometry, ...]
-    weights: tuple[SparseRows, SparseRows, SparseRows]
-    cun: NDArray[np.float64]
-    slot_weights: tuple[SparseRows, SparseRows]
-    slot_cun: NDArray[np.float64]
+    linear: SparseRows
+    linear_cun: NDArray[np.float64]
     slot_z: SparseRows
     facing: NDArray[np.float64]
     confidence: NDArray[np.float64]
@@ -368,18 +386,23 @@ class _Compiler:
         sc = np.zeros((m, 2))
         for k, (w, c) in enumerate(self.slots):
             sw[:, k], sc[k] = w, c
+        # Landmark l, coordinate k is column 3 l + k of the flattened face.
+        n = len(rows)
+        linear = np.zeros((3 * n + 2 * m, 3 * N_LANDMARKS))
+        linear_cun = np.zeros(3 * n + 2 * m)
+        for i, lin in enumerate(rows):
+            for k in range(3):
+                linear[3 * i + k, k::3] = lin.w[k]
+                linear_cun[3 * i + k] = lin.c[k]
+        for j in range(2):
+            linear[3 * n + j :: 2, j::3] = sw[j]
+            linear_cun[3 * n + j :: 2] = sc[:, j]
         return CompiledGeometry(
             codes=tuple(codes),
             sides=tuple(sides),
             specs=tuple(specs),
-            weights=(
-                SparseRows.from_dense(np.stack([r.w[0] for r in rows])),
-                SparseRows.from_dense(np.stack([r.w[1] for r in rows])),
-                SparseRows.from_dense(np.stack([r.w[2] for r in rows])),
-            ),
-            cun=np.stack([r.c for r in rows]),
-            slot_weights=(SparseRows.from_dense(sw[0]), SparseRows.from_dense(sw[1])),
-            slot_cun=sc,
+            linear=SparseRows.from_dense(linear),
+            linear_cun=linear_cun,
             slot_z=SparseRows.from_dense(slot_z),
             facing=np.stack(facing),
             confidence=np.array([sp.confidence for sp in specs]),
@@ -473,12 +496,13 @@ def surface_depth(
     k = _SURFACE_NEIGHBOURS
     if candidates is None:
         candidates = np.broadcast_to(np.arange(len(mesh_xyz)), (len(x), len(mesh_xyz)))
-    d2 = (mesh_xyz[candidates, 0] - x[:, None]) ** 2 + (mesh_xyz[candidates, 1] - y[:, None]) ** 2
-    pick = np.argpartition(d2, k, axis=1)[:, : k + 1]
-    d2 = np.take_along_axis(d2, pick, axis=1)
-    order = np.argsort(d2, axis=1)
-    near = np.take_along_axis(np.take_along_axis(candidates, pick, axis=1), order, axis=1)
-    d = np.sqrt(np.take_along_axis(d2, order, axis=1))
+    near_xyz = mesh_xyz[candidates]
+    d2 = (near_xyz[..., 0] - x[:, None]) ** 2 + (near_xyz[..., 1] - y[:, None]) ** 2
+    # The k + 1 nearest candidates of each query, nearest first (one sort of a
+    # few candidates per query; no spatial index per face).
+    query = np.arange(len(x))[:, None]
+    nearest = np.argsort(d2, axis=1, kind="stable")[:, : k + 1]
+    d = np.sqrt(d2[query, nearest])
     # Inverse-distance weights minus that of the (k+1)-th neighbour: a landmark's
     # weight falls to zero as it leaves the k nearest, so the depth never jumps
     # when two candidates swap rank (points on the symmetry line sit between
@@ -487,7 +511,7 @@ def surface_depth(
     d2 = d**2 + 1e-12 * d[:, k:] ** 2
     inv = 1.0 / d2
     w = inv[:, :k] - inv[:, k:]
-    z = (mesh_xyz[near[:, :k], 2] * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+    z = (near_xyz[..., 2][query, nearest[:, :k]] * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
     return np.asarray(z, dtype=np.float64)
 
 
@@ -507,12 +531,14 @@ def evaluate(
     -------
     (P, 3) ndarray of float64
     """
-    sx = compiled.slot_weights[0] @ face_xyz[:, 0] + compiled.slot_cun[:, 0] * cun_px
-    sy = compiled.slot_weights[1] @ face_xyz[:, 1] + compiled.slot_cun[:, 1] * cun_px
-    sz = surface_depth(face_xyz[:N_MESH_LANDMARKS], sx, sy, compiled.slot_candidates)
-    out = np.empty((len(compiled.codes), 3))
-    for k in range(3):
-        out[:, k] = compiled.weights[k] @ face_xyz[:, k] + compiled.cun[:, k] * cun_px
+    p = len(compiled.codes)
+    # One gather for every coordinate of every row and slot.
+    linear = compiled.linear @ face_xyz.reshape(-1) + compiled.linear_cun * cun_px
+    slots = linear[3 * p :].reshape(-1, 2)
+    sz = surface_depth(
+        face_xyz[:N_MESH_LANDMARKS], slots[:, 0], slots[:, 1], compiled.slot_candidates
+    )
+    out = linear[: 3 * p].reshape(p, 3)
     out[:, 2] += compiled.slot_z @ sz
     return out
 
