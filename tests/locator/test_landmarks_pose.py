@@ -118,6 +118,8 @@ def test_fast_landmark_decoding_matches_the_protobuf_fields(obama_rgb: np.ndarra
 
     face = get_detector().raw(obama_rgb).multi_face_landmarks[0]
     slow = np.array([(p.x, p.y, p.z) for p in face.landmark])
-    fast = _landmark_array(face)
+    fast = _landmark_array(face, (1.0, 1.0, 1.0))
     assert fast.shape == (N_LANDMARKS, 3)
     np.testing.assert_array_equal(fast, slow)
+    h, w = obama_rgb.shape[:2]
+    np.testing.assert_array_equal(_landmark_array(face, (w, h, w)), slow * [w, h, w])

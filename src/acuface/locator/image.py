@@ -215,7 +215,10 @@ def _decode_strict(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img.load()
-            rgb = ImageOps.exif_transpose(img).convert("RGB")
+            # In place, and no conversion of what is RGB already: each would
+            # copy the whole picture once more before the array's own copy.
+            ImageOps.exif_transpose(img, in_place=True)
+            rgb = img if img.mode == "RGB" else img.convert("RGB")
     except Image.DecompressionBombError:
         raise ImageTooLarge(
             f"{label}: the image has far more pixels than the {max_pixels / 1e6:.0f} MP limit "
