@@ -545,18 +545,17 @@ def locate(
             f"{label}: no face found. Use a well-lit, front-facing photo with the whole face "
             "in the frame."
         )
-    if faces[0].face_width_px < MIN_FACE_PX:
+    widths = [f.face_width_px for f in faces]
+    if widths[0] < MIN_FACE_PX:
         raise ImageTooSmall(
-            f"{label}: the face is only {faces[0].face_width_px:.0f} px across; at least "
+            f"{label}: the face is only {widths[0]:.0f} px across; at least "
             f"{MIN_FACE_PX:.0f} px is needed. Use a closer or higher-resolution photo."
         )
     warnings: list[str] = []
-    small = [f for f in faces if f.face_width_px < MIN_FACE_PX]
-    faces = [f for f in faces if f.face_width_px >= MIN_FACE_PX]
+    small = sum(width < MIN_FACE_PX for width in widths)
     if small:
-        warnings.append(
-            f"{len(small)} further face(s) under {MIN_FACE_PX:.0f} px across were ignored."
-        )
+        faces = [f for f, width in zip(faces, widths, strict=True) if width >= MIN_FACE_PX]
+        warnings.append(f"{small} further face(s) under {MIN_FACE_PX:.0f} px across were ignored.")
     if len(faces) > 1:
         if require_single:
             raise MultipleFaces(

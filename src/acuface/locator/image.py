@@ -186,12 +186,16 @@ def _decode(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
 
 
 def _decode_strict(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
+    with warnings.catch_warnings():
+        # Pillow warns (not raises) between 1x and 2x its own limit; we
+        # enforce our own limit from the header alone.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return _decode_quietly(data, label, max_pixels)
+
+
+def _decode_quietly(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8]:
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (not raises) between 1x and 2x its own limit; we
-            # enforce our own limit below from the header alone.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+        img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise NotAnImage(
             f"{label}: {_describe_non_image(data[:16])}, not a photo Acuface can read. "
@@ -212,13 +216,11 @@ def _decode_strict(data: bytes, label: str, max_pixels: int) -> NDArray[np.uint8
     width, height = img.size
     check_dimensions(width, height, label, max_pixels)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img.load()
-            # In place, and no conversion of what is RGB already: each would
-            # copy the whole picture once more before the array's own copy.
-            ImageOps.exif_transpose(img, in_place=True)
-            rgb = img if img.mode == "RGB" else img.convert("RGB")
+        img.load()
+        # In place, and no conversion of what is RGB already: each would copy
+        # the whole picture once more before the array's own copy.
+        ImageOps.exif_transpose(img, in_place=True)
+        rgb = img if img.mode == "RGB" else img.convert("RGB")
     except Image.DecompressionBombError:
         raise ImageTooLarge(
             f"{label}: the image has far more pixels than the {max_pixels / 1e6:.0f} MP limit "
