@@ -16,8 +16,10 @@ fresh process:
 
 It prints one table with both figures the targets are about (``--workers 1``
 against the raw loop, ``--workers 2`` against ``--workers 1``), wall time and
-CPU time of each process tree, and the load average, because wall time on a
-shared machine says little. Not a test: no assertions.
+CPU time (user + system of the whole process tree) of each process, and the
+load average, because wall time on a shared machine says little. On a shared
+machine, ``--rounds N`` runs the three processes N times, one after the other,
+and adds the median ratios. Not a test: no assertions.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,42 +80,77 @@ def _run(cmd: list[str]) -> tuple[float, float, str]:
     return wall, cpu, proc.stdout
 
 
+def _row(
+    name: str, n: int, run: tuple[float, float], raw: tuple[float, float], one_wall: float
+) -> str:
+    wall, cpu = run
+    speedup = f"{one_wall / wall:.2f}x" if "acuface" in name else ""
+    return (
+        f"| {name} | {wall:.2f} | {n / wall:.1f} | {cpu:.2f} | {wall / raw[0]:.2f} | "
+        f"{cpu / raw[1]:.2f} | {speedup} |"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=12, help="copies of the 67 portraits")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the three processes this many times, one after the other (a shared machine)",
+    )
     args = parser.parse_args()
     folder = _batch_folder(args.copies)
     n = sum(1 for _ in folder.iterdir())
     acuface = [sys.executable, "-m", "acuface.cli.main", "locate", str(folder), "--json"]
+    commands = {
+        "raw Face Mesh loop": [sys.executable, "-c", RAW_LOOP, str(folder)],
+        "acuface locate --workers 1": [*acuface, "--workers", "1"],
+        "acuface locate --workers 2": [*acuface, "--workers", "2"],
+    }
     load_before = os.getloadavg()[0]
+    rounds: list[dict[str, tuple[float, float]]] = []
+    found = 0
     try:
-        rows = {
-            "raw Face Mesh loop": _run([sys.executable, "-c", RAW_LOOP, str(folder)]),
-            "acuface locate --workers 1": _run([*acuface, "--workers", "1"]),
-            "acuface locate --workers 2": _run([*acuface, "--workers", "2"]),
-        }
+        for _ in range(args.rounds):
+            runs = {name: _run(cmd) for name, cmd in commands.items()}
+            found = int(runs["raw Face Mesh loop"][2].strip().splitlines()[-1])
+            rounds.append({name: (wall, cpu) for name, (wall, cpu, _) in runs.items()})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     load_after = os.getloadavg()[0]
-    found = int(rows["raw Face Mesh loop"][2].strip().splitlines()[-1])
-    raw_wall, raw_cpu, _ = rows["raw Face Mesh loop"]
-    one_wall = rows["acuface locate --workers 1"][0]
     cores = len(os.sched_getaffinity(0))
     print(
-        f"{n} photos (the 67 portraits x {args.copies}, 225x275), one run each, fresh "
+        f"{n} photos (the 67 portraits x {args.copies}, 225x275), {args.rounds} round(s), fresh "
         f"processes; {cores} cores, load average {load_before:.1f} before, "
         f"{load_after:.1f} after."
     )
     if max(load_before, load_after) > 0.5 * cores:
         print("Measured while the machine was shared: wall times are provisional.")
     print()
-    print("| process | wall (s) | photos/s | CPU (s) | wall vs raw | CPU vs raw | vs 1 worker |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, (wall, cpu, _) in rows.items():
-        speedup = f"{one_wall / wall:.2f}x" if "acuface" in name else ""
+    print(
+        "| round | process | wall (s) | photos/s | CPU (s) | wall vs raw | CPU vs raw "
+        "| vs 1 worker |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for k, runs in enumerate(rounds, start=1):
+        raw = runs["raw Face Mesh loop"]
+        one_wall = runs["acuface locate --workers 1"][0]
+        for name, run in runs.items():
+            print(f"| {k} " + _row(name, n, run, raw, one_wall))
+    if len(rounds) > 1:
+        one = sorted(
+            r["acuface locate --workers 1"][1] / r["raw Face Mesh loop"][1] for r in rounds
+        )
+        two = sorted(
+            r["acuface locate --workers 1"][0] / r["acuface locate --workers 2"][0] for r in rounds
+        )
+        print()
         print(
-            f"| {name} | {wall:.2f} | {n / wall:.1f} | {cpu:.2f} | {wall / raw_wall:.2f} | "
-            f"{cpu / raw_cpu:.2f} | {speedup} |"
+            f"Median over the rounds: --workers 1 CPU vs raw {statistics.median(one):.2f} "
+            f"(range {one[0]:.2f}-{one[-1]:.2f}); --workers 2 vs 1 "
+            f"{statistics.median(two):.2f}x (range {two[0]:.2f}-{two[-1]:.2f})."
         )
     print()
     print(f"Faces found by the raw loop: {found}/{n}.")
