@@ -88,16 +88,23 @@ def _centred(points: NDArray[np.float64]) -> _Centred:
     return _Centred(mean, centred, (centred**2).sum() / len(points))
 
 
+def _det3(m: list[list[float]]) -> float:
+    """Return the determinant of a 3 x 3 matrix given as nested lists."""
+    (a, b, c), (d, e, f), (g, h, i) = m
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+
+
 def _kabsch_to(
     source: _Centred, target: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
-    mu_t = target.mean(axis=0)
+    mu_t = target.sum(axis=0) / len(target)  # = target.mean(axis=0), without its wrapper
     t = target - mu_t
     cov = t.T @ source.centred / len(t)
     u, sing, vt = np.linalg.svd(cov)
-    d = np.sign(np.linalg.det(u @ vt)) or 1.0
+    # u @ vt is orthogonal: its determinant is +1 or -1, so three products tell.
+    d = 1.0 if _det3((u @ vt).tolist()) >= 0.0 else -1.0
     diag = np.array([1.0, 1.0, d])
-    rotation = u @ np.diag(diag) @ vt
+    rotation = (u * diag) @ vt  # = u @ np.diag(diag) @ vt
     scale = float((sing * diag).sum() / source.variance)
     translation = mu_t - scale * source.mean @ rotation.T
     return rotation, scale, translation
@@ -123,11 +130,13 @@ def pose_from_rotation(rotation: NDArray[np.float64]) -> Pose:
     -------
     Pose
     """
-    forward = rotation @ np.array([0.0, 0.0, -1.0])  # out of the face, toward camera
-    across = rotation @ np.array([1.0, 0.0, 0.0])  # client's right -> left
-    yaw = np.degrees(np.arctan2(forward[0], -forward[2]))
-    pitch = np.degrees(np.arctan2(-forward[1], np.hypot(forward[0], forward[2])))
-    roll = np.degrees(np.arctan2(across[1], across[0]))
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rotation.tolist()
+    # Out of the face, toward the camera: R @ (0, 0, -1); across the face, from
+    # the client's right to left: R @ (1, 0, 0).
+    fx, fy, fz = -r02, -r12, -r22
+    yaw = np.degrees(np.arctan2(fx, -fz))
+    pitch = np.degrees(np.arctan2(-fy, np.hypot(fx, fz)))
+    roll = np.degrees(np.arctan2(r10, r00))
     return Pose(float(yaw), float(pitch), float(roll))
 
 
