@@ -230,6 +230,9 @@ def test_practitioner_flow(
     page.goto("/atlas?concern=eye_bags")
     assert page.locator(".facemap .pt").count() >= 4
     shot(page, "11-atlas")
+    page.goto("/atlas?region=body")
+    assert page.locator(".bodychart .pt").count() >= 60  # every body point, both sides
+    shot(page, "26-atlas-body-chart")
 
 
 def test_charting_a_point_the_plan_left_out_asks_for_a_reason(page: Any, served_app: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .browser import assert_no_errors, open_page, serve, shot, sign_in
+from .browser import SHOTS, assert_no_errors, open_page, serve, sign_in
 from .webhelpers import make_data_dir
 
 pytestmark = pytest.mark.browser
@@ -96,8 +96,9 @@ def _taps(page: Any, figure: str, screenshot: str | None = None) -> None:
         for o in chooser.locator("button[data-code]").all()
     }
     assert {(a["code"], a["side"]), (b["code"], b["side"])} <= offered
-    if screenshot:
-        shot(page, screenshot)
+    if screenshot:  # the map with its chooser open (the whole page is a long list)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        wrap.screenshot(path=str(SHOTS / f"{screenshot}.png"))
     # Each choice is big enough to tap, and picking one shows that point.
     for o in chooser.locator("button").all():
         assert o.bounding_box()["height"] >= MIN_HIT_PX
@@ -106,6 +107,7 @@ def _taps(page: Any, figure: str, screenshot: str | None = None) -> None:
     assert heading.inner_text().startswith(b["code"])
 
     # A point with no neighbour within reach is picked by a tap at once, no chooser.
+    centres = fig.evaluate(_CENTRES)  # again: the screenshot may have scrolled the page
     alone = next(c for c in centres if _nearest_gap(c, centres) > 1.5 * MIN_HIT_PX)
     page.touchscreen.tap(alone["x"] + 6, alone["y"] + 6)  # a fingertip, not dead centre
     assert chooser.is_hidden()
