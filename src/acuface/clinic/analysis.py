@@ -141,9 +141,11 @@ class AnalysisPool:
     def _bounds(self) -> dict[str, int]:
         return {"max_pixels": self.limits.max_pixels, "max_bytes": self.limits.max_bytes}
 
-    async def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # Blocking: the routes that call the pool run in worker threads (their
+        # database work must stay off the event loop), so they wait here directly.
         try:
-            return await self.pool.run(fn, *args, **kwargs)
+            return self.pool.run_sync(fn, *args, **kwargs)
         except WorkerOutOfMemory:
             raise PhotoBreaksAnalysis(
                 f"Analysing this photo needed more than {self.limits.workers.memory_mb} MB "
@@ -156,23 +158,23 @@ class AnalysisPool:
                 "and the app carries on. Re-export the photo as a plain JPEG and try again."
             ) from None
 
-    async def prepare(
+    def prepare(
         self, data: bytes, *, analyse: bool = True
     ) -> tuple[PreparedPhoto, PhotoAnalysis | None]:
-        """Decode, clean and analyse an upload in a worker (see :func:`prepare_upload`)."""
-        result: tuple[PreparedPhoto, PhotoAnalysis | None] = await self._run(
+        """Decode, clean and analyse an upload in a worker (blocking; :func:`prepare_upload`)."""
+        result: tuple[PreparedPhoto, PhotoAnalysis | None] = self._run(
             prepare_upload, data, analyse=analyse, **self._bounds()
         )
         return result
 
-    async def check(self, data: bytes) -> PhotoCheckDTO:
-        """Run the pose/quality check of an upload in a worker."""
-        result: PhotoCheckDTO = await self._run(check_upload, data, **self._bounds())
+    def check(self, data: bytes) -> PhotoCheckDTO:
+        """Run the pose/quality check of an upload in a worker (blocking)."""
+        result: PhotoCheckDTO = self._run(check_upload, data, **self._bounds())
         return result
 
-    async def locate(self, data: bytes, *, name: str) -> dict[str, Any]:
-        """Run the locator preview of an upload in a worker."""
-        result: dict[str, Any] = await self._run(locate_upload, data, name=name, **self._bounds())
+    def locate(self, data: bytes, *, name: str) -> dict[str, Any]:
+        """Run the locator preview of an upload in a worker (blocking)."""
+        result: dict[str, Any] = self._run(locate_upload, data, name=name, **self._bounds())
         return result
 
     def reference_face(self) -> tuple[bytes, int, int, FaceMapSnapshot | None]:

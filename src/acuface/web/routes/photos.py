@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated, Any, get_args
 
-import anyio
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,17 +20,6 @@ from acuface.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 VIEWS: tuple[str, ...] = get_args(PhotoView)
-
-
-def in_pool(request: Request, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Run one analysis of ``app.state.analysis_pool`` from a route's worker thread.
-
-    The pool's methods are coroutines of the event loop; the routes that await
-    them are plain ``def`` (their database work must stay off the loop), so the
-    call is handed to the loop and this thread waits for its answer.
-    """
-    call = getattr(request.app.state.analysis_pool, method)
-    return anyio.from_thread.run(functools.partial(call, *args, **kwargs))
 
 
 def read_upload(request: Request, upload: UploadFile) -> bytes:
@@ -75,7 +62,7 @@ def store_upload(
     # request wrote so far (a session's last-seen time, audit entries) must not keep
     # SQLite's single write lock while other users' pages wait for it.
     session.commit()
-    prepared, analysis = in_pool(request, "prepare", data)
+    prepared, analysis = request.app.state.analysis_pool.prepare(data)
     return svc.add_prepared_photo(
         session=session,
         actor=actor,
@@ -420,7 +407,7 @@ def put_session_photo(
 def check_photo(request: Request, actor: ClinicalActor, file: Annotated[UploadFile, File()]) -> Any:
     """Check a photo before saving it: face found, pose, quality warnings. Stores nothing."""
     data = read_upload(request, file)
-    return in_pool(request, "check", data)
+    return request.app.state.analysis_pool.check(data)
 
 
 @api.post(
@@ -439,5 +426,7 @@ def locate_photo(
     Returns ``FaceMap.to_json()`` plus ``image_wh`` and ``warnings``.
     """
     data = read_upload(request, file)
-    result: dict[str, Any] = in_pool(request, "locate", data, name=file.filename or "upload")
+    result: dict[str, Any] = request.app.state.analysis_pool.locate(
+        data, name=file.filename or "upload"
+    )
     return result
