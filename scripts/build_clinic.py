@@ -11,11 +11,12 @@ ratings, every write audited), in transactions of ``--batch`` clients. Realistic
 invented names, birth dates, phones and e-mails; one to three concerns per client
 from the atlas, an intake with every critical screening question answered and the
 planner's plan for it (``services.record_intake``, as the intake form stores them);
-weekly visits charted from that plan (``services.plan_needles``: every planned point,
-on each of its sides, about 28 needle rows a session) and signed with the count out
+weekly courses starting at random over ``--years`` of history (about 100 visits
+a day on 100,000 sessions over three years), charted from that plan
+(``services.plan_needles``: every planned point, on each of its sides, about 28 needle rows a session) and signed with the count out
 (``services.chart_signed_session``, as the demo clinic writes its past visits);
 a few clients with 200 visits; and one busy past day (``--busy-day-sessions``
-visits on the same date, 30 days ago). Plans are computed once per distinct
+more visits on the same date, 30 days ago). Plans are computed once per distinct
 intake (concerns, age band), a memo handed to ``record_intake`` as its planner: the
 planner is deterministic, so this is the plan each client would get, without running
 it 10,000 times.
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
     ap.add_argument("--practitioners", type=int, default=6)
     ap.add_argument("--heavy-clients", type=int, default=5, help="clients with 200 visits each")
     ap.add_argument("--busy-day-sessions", type=int, default=120)
+    ap.add_argument(
+        "--years", type=int, default=3, help="years of history the courses are spread over"
+    )
     ap.add_argument("--batch", type=int, default=50, help="clients per transaction")
     ap.add_argument("--seed", type=int, default=20261201)
     args = ap.parse_args(argv)
@@ -181,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                     ),
                 )
                 n_visits = visits[index]
-                first_visit = today - timedelta(weeks=n_visits + 1, days=rng.randrange(7))
+                # Courses start at random over the clinic's history, so a day holds
+                # about as many visits as a real clinic's (every course ending in the
+                # same fortnight put ~1,500 visits on each of its days).
+                weeks_back = n_visits + 1 + rng.randrange(max(1, 52 * args.years - n_visits))
+                first_visit = today - timedelta(weeks=weeks_back, days=rng.randrange(7))
                 for kind in ("treatment", "photography"):
                     svc.record_consent(
                         session=s,
