@@ -88,6 +88,38 @@ def test_the_api_warns_of_a_likely_duplicate_and_creates_it_all_the_same(rita) -
     assert "warnings" not in rita.get(f"/api/clients/{body['id']}").json()
 
 
+def test_an_update_that_makes_a_likely_duplicate_warns_and_saves_all_the_same(rita) -> None:  # noqa: ANN001
+    born = (date.today() - timedelta(days=365 * 51)).isoformat()
+    first = _create(rita, given_name="Aino", family_name="Virtanen", birth_date=born).json()
+    second = _create(rita, given_name="Aino", family_name="Virtanen").json()  # no birth date yet
+
+    def patch(fields):  # noqa: ANN001, ANN202
+        return rita.patch(
+            f"/api/clients/{second['id']}",
+            headers={"X-CSRF-Token": api_token(rita)},
+            json=fields,
+        )
+
+    harmless = patch({"notes": "prefers mornings"})
+    assert harmless.status_code == 200 and harmless.json()["warnings"] == []
+    # Adding the birth date makes the two look like one person: saved, and warned about
+    # in the words of the create path.
+    dated = patch({"birth_date": born})
+    assert dated.status_code == 200, dated.text
+    assert dated.json()["birth_date"] == born
+    [warning] = dated.json()["warnings"]
+    assert warning["kind"] == "possible_duplicate" and warning["client_id"] == first["id"]
+    assert warning["message"].startswith(f"Possible duplicate: client #{first['id']} (Aino ")
+    # The answer is documented: PATCH names the same model as POST, with its warnings.
+    schema = rita.app.openapi()
+    ops = schema["paths"]["/api/clients/{client_id}"]["patch"]
+    ref = ops["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    post = schema["paths"]["/api/clients"]["post"]["responses"]["201"]
+    assert ref == post["content"]["application/json"]["schema"]["$ref"]
+    model = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert "warnings" in model["properties"]
+
+
 def test_an_archived_client_opens_a_restore_screen_for_admins(pat, ada, rita) -> None:  # noqa: ANN001
     c = _create(pat, given_name="Olle", family_name="Berg").json()
     page = pat.get(f"/clients/{c['id']}")

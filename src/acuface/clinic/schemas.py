@@ -392,8 +392,13 @@ class RecordWarning(_Out):
     client_id: int | None = None
 
 
-class ClientCreatedDTO(ClientDTO):
-    """A client just created, with the warnings about it (``POST /api/clients``)."""
+class ClientSavedDTO(ClientDTO):
+    """A client just created or changed, with the warnings about it.
+
+    The answer of ``POST /api/clients`` and ``PATCH /api/clients/{id}``: the saved
+    client and ``warnings`` (empty unless another live client has the same name and
+    birth date). A client read back later carries no warnings.
+    """
 
     warnings: list[RecordWarning] = Field(default_factory=list)
 

@@ -15,6 +15,7 @@ from acuface.clinic.schemas import (
     Actor,
     ClientCreate,
     ClientDTO,
+    ClientSavedDTO,
     ClientSummaryDTO,
     ClientUpdate,
     PurgeReport,
@@ -166,7 +167,7 @@ def duplicate_warnings(*, session: Session, actor: Actor, client_id: int) -> lis
     """Return one warning per likely duplicate of a client (the form's flash and the API's list).
 
     See :func:`likely_duplicates` for what counts as one; the words are the same on
-    the page and in ``POST /api/clients``.
+    the page and in the JSON API's answer to a create or an update (:func:`saved_client`).
     """
     return [
         RecordWarning(
@@ -179,6 +180,24 @@ def duplicate_warnings(*, session: Session, actor: Actor, client_id: int) -> lis
         )
         for d in likely_duplicates(session=session, actor=actor, client_id=client_id)
     ]
+
+
+def saved_client(*, session: Session, actor: Actor, client: ClientDTO) -> ClientSavedDTO:
+    """Return a client just created or updated, with the warnings about it.
+
+    Parameters
+    ----------
+    client : ClientDTO
+        What :func:`create_client` or :func:`update_client` returned.
+
+    Returns
+    -------
+    ClientSavedDTO
+        The client and :func:`duplicate_warnings` as of now: a change of name or birth
+        date can make a likely duplicate as much as a new record can.
+    """
+    warnings = duplicate_warnings(session=session, actor=actor, client_id=client.id)
+    return ClientSavedDTO(**client.model_dump(), warnings=warnings)
 
 
 def update_client(

@@ -15,8 +15,8 @@ from acuface.clinic.consent_texts import CONSENT_KINDS
 from acuface.clinic.paging import PageRequest
 from acuface.clinic.schemas import (
     ClientCreate,
-    ClientCreatedDTO,
     ClientDTO,
+    ClientSavedDTO,
     ClientSummaryDTO,
     ClientUpdate,
     TimelineEntryDTO,
@@ -329,12 +329,11 @@ def list_clients(
     return svc.list_clients(session=session, actor=actor, search=search, limit=limit, offset=offset)
 
 
-@api.post("/clients", response_model=ClientCreatedDTO, status_code=201, responses=API_ERRORS)
+@api.post("/clients", response_model=ClientSavedDTO, status_code=201, responses=API_ERRORS)
 def create_client(session: SessionDep, actor: ActorDep, data: ClientCreate) -> Any:
     """Create a client; ``warnings`` names any likely duplicate (saved anyway, never refused)."""
     client = svc.create_client(session=session, actor=actor, data=data)
-    warnings = svc.duplicate_warnings(session=session, actor=actor, client_id=client.id)
-    return ClientCreatedDTO(**client.model_dump(), warnings=warnings)
+    return svc.saved_client(session=session, actor=actor, client=client)
 
 
 @api.get("/clients/{client_id}", response_model=ClientDTO, responses=API_ERRORS)
@@ -343,12 +342,13 @@ def get_client(session: SessionDep, actor: ActorDep, client_id: RecordId) -> Any
     return svc.get_client(session=session, actor=actor, client_id=client_id)
 
 
-@api.patch("/clients/{client_id}", response_model=ClientDTO, responses=API_ERRORS)
+@api.patch("/clients/{client_id}", response_model=ClientSavedDTO, responses=API_ERRORS)
 def update_client(
     session: SessionDep, actor: ActorDep, client_id: RecordId, data: ClientUpdate
 ) -> Any:
-    """Change identity or contact details."""
-    return svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
+    """Change identity or contact details; ``warnings`` names any likely duplicate (not refused)."""
+    client = svc.update_client(session=session, actor=actor, client_id=client_id, data=data)
+    return svc.saved_client(session=session, actor=actor, client=client)
 
 
 @api.get(
