@@ -18,10 +18,9 @@ from acuface.clinic import db
 from acuface.clinic import services as svc
 from acuface.clinic.schemas import Actor
 from acuface.web.security import KnownDevices, LoginThrottle, TooManyAttempts
+from redistest import REDIS_URL, redis_or_skip
 
 from .webhelpers import PASSWORD, csrf_of
-
-REDIS_URL = "redis://127.0.0.1:6379/4"
 
 
 def _try(client, username: str, password: str):  # noqa: ANN001, ANN202
@@ -157,12 +156,7 @@ def test_limits_per_account_address_and_device() -> None:
 
 
 def _redis_storage() -> RedisStorage:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc})")
+    redis_or_skip()
     return RedisStorage(REDIS_URL, key_prefix=f"acuface-test-{uuid.uuid4().hex[:8]}")
 
 

@@ -28,10 +28,10 @@ from acuface.clinic.signins import (
 )
 from acuface.web import login_sessions
 from acuface.web.login_sessions import SESSION_COOKIE
+from redistest import redis_or_skip
 
 from .webhelpers import PASSWORD, api_token, csrf_of, login
 
-REDIS_URL = "redis://127.0.0.1:6379/4"
 NEW_CLIENT = {"given_name": "Copy", "family_name": "Cat"}
 
 
@@ -232,14 +232,7 @@ def test_visiting_the_sign_in_page_stores_nothing(app, anon) -> None:  # noqa: A
 
 
 def _redis_store() -> RedisSessionStore:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc})")
-    return RedisSessionStore(client, prefix=f"acuface-test-{uuid.uuid4().hex[:8]}")
+    return RedisSessionStore(redis_or_skip(), prefix=f"acuface-test-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(params=["database", "redis"])

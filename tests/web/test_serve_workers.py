@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from redistest import REDIS_URL, redis_or_skip
+
 from .realserver import Server
 from .webhelpers import PASSWORD, make_data_dir
-
-REDIS_URL = "redis://127.0.0.1:6379/4"
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="traces connections through Linux's /proc"
@@ -228,13 +228,7 @@ def test_two_processes_share_sessions_and_throttling_through_the_database(tmp_pa
 
 
 def test_two_processes_share_sessions_and_throttling_through_redis(tmp_path) -> None:  # noqa: ANN001
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc})")
+    client = redis_or_skip()
     for key in client.scan_iter("acuface:*"):
         client.delete(key)
     try:
