@@ -2,7 +2,8 @@
 lands on it, and is drawn (issue 10, polish).
 
 The places are data (``atlas/data/body_chart.yaml``), the figure is our own drawing
-(``acuface.web.bodychart``); the chart is drawn by the same macro as the face maps.
+(``acuface.reports.bodychart``, shared with the printed handout); on a page the chart
+is drawn by the same macro as the face maps.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import pytest
 from acuface.atlas import load_atlas
 from acuface.atlas.bodychart import BODY_CHART, body_chart_positions
 from acuface.errors import AtlasError
-from acuface.web.bodychart import CHART_H, CHART_W, build_bodychart, chart_xy, on_figure
-from acuface.web.labels import boxes_overlap
+from acuface.locator.labels import boxes_overlap
+from acuface.reports.bodychart import CHART_H, CHART_W, chart_xy, on_figure
+from acuface.web.bodychart import build_bodychart
 from acuface.web.templating import templates
 
 

@@ -20,9 +20,9 @@ import pytest
 
 from acuface.locator import locate
 from acuface.locator.image import load_image
+from acuface.locator.labels import boxes_overlap, place_labels, text_box_size
 from acuface.locator.snapshot import FaceMapSnapshot
 from acuface.web.facemap import FaceMapView, build_facemap
-from acuface.web.labels import boxes_overlap, place_labels, text_box_size
 from acuface.web.templating import templates
 
 FACES = Path(__file__).resolve().parents[1] / "data" / "faces"

@@ -11,8 +11,9 @@ file; the right side is the mirror image). The places follow the WHO 2008
 locations and their proportional measures (B-cun), scaled to the figure's
 segments; ``landmark`` says in our own words how each was derived.
 
-The figure's outline is drawing, not data; it lives with the web part that draws
-it (``acuface.web.bodychart``), which also checks that every record lands on it.
+The figure's outline is drawing, not data; it lives with the code that draws it
+(``acuface.reports.bodychart``, for the web page and the printed handout alike),
+whose ``on_figure`` lets a test check that every record lands on it.
 """
 
 from __future__ import annotations

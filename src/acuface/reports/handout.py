@@ -19,6 +19,7 @@ from acuface.atlas import load_atlas
 from acuface.atlas.knowledge import load_knowledge
 from acuface.planner import Plan
 from acuface.planner.snapshot import PlanSnapshot
+from acuface.reports.bodychart import body_chart_svg
 from acuface.reports.identity import ClinicHeader
 from acuface.reports.pdf import html_to_pdf
 from acuface.reports.templating import environment
@@ -145,6 +146,7 @@ def handout_context(
         for s in plan.course.sessions
         if s.date is not None
     ]
+    body = [p for p in plan.points if p.region == "body"]
     session = plan.session
     retention = session.retention_minutes if session else (20, 30)
     return {
@@ -160,6 +162,12 @@ def handout_context(
         "not_addressed": [c.label for c in plan.concerns if not c.addressed],
         "face_points": rows["face"],
         "body_points": rows["body"],
+        # The same chart as the plan page's, drawn static (empty without body points).
+        "body_chart": body_chart_svg(
+            [p.code for p in body],
+            sides={p.code: p.sides for p in body},
+            title="This plan's body points on a front and back body chart",
+        ),
         "adjustments": _adjustments(plan),
         "sessions": sessions,
         "sources": _sources(plan),

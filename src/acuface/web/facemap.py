@@ -7,7 +7,7 @@ display size, without inline styles (the CSP forbids them).
 Every point map of the app (face maps on photos, the body chart) is a
 :class:`PointMapView` drawn by one template macro (``_pointmap.html``) and driven by
 one script (``static/js/app.js``): the same markers, the same label placement
-(:func:`acuface.web.labels.place_labels`), the same tap targets and chooser.
+(:func:`acuface.locator.labels.place_labels`), the same tap targets and chooser.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from PIL import Image
 
 from acuface.atlas import load_atlas
 from acuface.errors import InvalidAnswers
+from acuface.locator.labels import PlacedLabel, place_labels
 from acuface.locator.snapshot import FaceMapSnapshot, face_box
 from acuface.vocab import humanize
-from acuface.web.labels import PlacedLabel, place_labels
 
 #: The width a page shows a map at, in CSS px (``.facemap-wrap > .pointmap`` in
 #: app.css): marker, label and tap-target sizes are chosen for it. Narrower screens
@@ -64,7 +64,7 @@ class PointMapView:
     markers : list of Marker
         Points to draw.
     labels : list of PlacedLabel
-        The labels that found room (:func:`acuface.web.labels.place_labels`); the
+        The labels that found room (:func:`acuface.locator.labels.place_labels`); the
         other markers are named by ``aria-label``/``<title>`` and on hover or tap.
     info : dict
         Point code -> details shown on hover/tap (name, location, depth, cautions, reasons).
