@@ -1,6 +1,6 @@
 """Benchmark: the live camera view in Debian Chromium with its fake camera, 640 x 480.
 
-Run: ``.venv/bin/python benchmarks/bench_live.py [--seconds 20] [--port 8650]``.
+Run: ``.venv/bin/python benchmarks/bench_live.py [--seconds 20] [--port PORT]``.
 Starts ``acuface serve`` on a fresh data directory (its own process, as in use),
 plays a moving portrait (``tests/liveclip.py``: the Obama portrait, face 230 px wide,
 sliding +-60 px over 4 s, 30 fps) through Chromium's fake camera into ``/live`` with
@@ -33,18 +33,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 USER, PASSWORD = "bench", "benchmark password 1"
 
 
@@ -87,27 +75,6 @@ def _data_dir(root: Path) -> None:
     engine.dispose()
 
 
-def _serve(root: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ACUFACE_DATA_DIR": str(root), "ACUFACE_ENV": "dev"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "acuface.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import urllib.request
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("acuface serve did not start")
-
-
 def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else float("nan")
 
@@ -115,7 +82,7 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--port", type=int, default=8650)
+    ap.add_argument("--port", type=int, default=None, help="default: a free port")
     ap.add_argument("--compare", type=int, default=60, help="frames compared with locate()")
     args = ap.parse_args()
 
@@ -124,12 +91,13 @@ def main() -> None:
     from acuface.locator import locate
     from acuface.web.live import FRAME_HEADER, STATUS_OK, decode_answer
     from liveclip import face_frames, write_y4m
+    from realprocs import FAKE_CAMERA, Server, launch_chromium
 
     work = Path(tempfile.mkdtemp(prefix="acuface-bench-live-"))
     frames, _ = face_frames(ROOT / "tests" / "data" / "faces" / "obama.jpg", n=120, amplitude_px=60)
     clip = write_y4m(work / "clip.y4m", frames, fps=30)
     _data_dir(work / "data")
-    server = _serve(work / "data", args.port)
+    server = Server(work / "data", port=args.port, analysis_workers=None)
     sent: dict[int, bytes] = {}
     answers: list[Any] = []
     layout: dict[str, Any] = {}
@@ -153,11 +121,8 @@ def main() -> None:
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"],
-            )
-            page = browser.new_context(base_url=f"http://127.0.0.1:{args.port}").new_page()
+            browser = launch_chromium(p, *FAKE_CAMERA, f"--use-file-for-fake-video-capture={clip}")
+            page = browser.new_context(base_url=server.url).new_page()
             page.on("websocket", tap)
             page.goto("/login")
             page.fill("input[name=username]", USER)
@@ -174,7 +139,7 @@ def main() -> None:
                 int(x) for x in subprocess.check_output(["pgrep", "-f", str(clip)]).split()
             ]
             start = live()
-            cpu0 = (_cpu_seconds([server.pid]), _cpu_seconds(chromium_pids))
+            cpu0 = (_cpu_seconds([server.proc.pid]), _cpu_seconds(chromium_pids))
             t0 = time.monotonic()
             measuring["on"] = True
             rtts, server_ms, points = [], [], []
@@ -189,11 +154,10 @@ def main() -> None:
             measuring["on"] = False
             elapsed = time.monotonic() - t0
             end = live()
-            cpu1 = (_cpu_seconds([server.pid]), _cpu_seconds(chromium_pids))
+            cpu1 = (_cpu_seconds([server.proc.pid]), _cpu_seconds(chromium_pids))
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
 
     frames_done = end["frames"] - start["frames"]
     dropped = end["dropped"] - start["dropped"]

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import re
 import subprocess
@@ -48,58 +47,12 @@ import httpx
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
+# The server process is started by the helper the tests use (tests/realprocs.py).
+sys.path.insert(0, str(ROOT / "tests"))
+from realprocs import Server  # noqa: E402 - importable once tests/ is on the path
+
 PORTRAITS = sorted((ROOT / "tests" / "data" / "faces" / "portraits").glob("*.jpg"))
 PASSWORD = "benchmark password 1"
-
-
-# --- the server ----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``acuface serve`` in its own process (as in use), on a free loopback port."""
-
-    def __init__(self, data_dir: Path, database_url: str | None, workers: int) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "ACUFACE_DATA_DIR": str(data_dir), "ACUFACE_ENV": "dev"}
-        env.pop("DATABASE_URL", None)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.log = (data_dir / f"bench-server-{self.port}.log").open("wb")
-        cmd = [sys.executable, "-m", "acuface.cli.main", "serve", "--port", str(self.port)]
-        if workers > 1:
-            cmd += ["--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"acuface serve exited; see {self.log.name}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise SystemExit("acuface serve did not start")
-
-    def stop(self) -> None:
-        """Stop the server."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 # --- what users do -------------------------------------------------------------
@@ -397,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - see the module d
             build_small(data_dir, url, args.clients)
         db_url = url or f"sqlite:///{data_dir / 'acuface.sqlite3'}"
         clinic = read_clinic(db_url)
-        server = Server(data_dir, url, args.workers)
+        server = Server(data_dir, database_url=url, workers=args.workers, analysis_workers=None)
         try:
             title = (
                 f"{args.scenario} on {database} ({len(clinic.clients)} clients sampled, "

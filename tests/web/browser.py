@@ -8,7 +8,8 @@ of its server) and, where it provokes refusals on purpose, ``console_allowed``.
   uvicorn in a thread, for the browser to reach.
 - :func:`ensure_chromium` skips with the reason when ``/usr/bin/chromium`` is absent
   (tests never install a browser).
-- :func:`launch` starts Chromium headless, with extra flags (the fake camera).
+- ``realprocs.launch_chromium`` (``tests/realprocs.py``, shared with the benchmarks)
+  starts Chromium headless, with extra flags (``realprocs.FAKE_CAMERA``).
 - :func:`open_page` opens a page in a fresh context and collects its script errors,
   console errors and CSP violations; :func:`assert_no_errors` checks them.
 - :func:`sign_in` goes through the real login form; :func:`shot` takes a screenshot.
@@ -25,19 +26,10 @@ from typing import Any
 import pytest
 
 from people import PASSWORD
+from realprocs import CHROMIUM
 
 from .webhelpers import serve_in_thread
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1360, "height": 900}
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: Screenshots refresh docs/screenshots/ only when asked (ACUFACE_SCREENSHOTS=1), so an
@@ -71,13 +63,6 @@ def ensure_chromium() -> None:
     """Skip with the reason when Debian's Chromium is absent (tests never install it)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does, as root)")
-
-
-def launch(pw: Any, *flags: str) -> Any:
-    """Debian's Chromium, headless, with the usual quiet flags and *flags* added."""
-    return pw.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *flags], headless=True
-    )
 
 
 def open_page(

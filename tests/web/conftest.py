@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from people import ADMIN, PRACTITIONER, RECEPTION, SECOND_PRACTITIONER, Person
 from pgtest import pg_unavailable
+from realprocs import launch_chromium
 
 from . import browser as chromium
 from .webhelpers import login, make_data_dir, postgres_app
@@ -118,7 +119,7 @@ def pw() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def browser(pw: Any) -> Iterator[Any]:
     """Debian's Chromium, headless, one per module."""
-    b = chromium.launch(pw)
+    b = launch_chromium(pw)
     yield b
     b.close()
 

@@ -25,8 +25,8 @@ import pytest
 import sqlalchemy as sa
 
 from pgtest import pg_unavailable
+from realprocs import Server
 
-from .realserver import Server
 from .webhelpers import PASSWORD, csrf_of, make_data_dir
 
 READERS = ("ada", "pat")

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from consenting import give_consents
+from realprocs import FAKE_CAMERA, launch_chromium
 
-from .browser import assert_no_errors, launch, open_page, serve, shot, sign_in
+from .browser import assert_no_errors, open_page, serve, shot, sign_in
 from .webhelpers import make_data_dir, set_opening_hours
 
 pytestmark = pytest.mark.browser
@@ -316,7 +317,7 @@ def test_camera_capture_goes_through_the_pose_check(
     pw: Any, site_url: str, served_app: Any
 ) -> None:
     """Chromium's fake camera (a test pattern, no face): capture, warning, save anyway."""
-    b = launch(pw, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+    b = launch_chromium(pw, *FAKE_CAMERA)
     try:
         _camera_flow(b, site_url, served_app)
     finally:

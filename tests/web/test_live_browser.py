@@ -20,13 +20,12 @@ import numpy as np
 import pytest
 
 from consenting import give_consents
+from realprocs import FAKE_CAMERA, launch_chromium
 
-from .browser import assert_no_errors, launch, open_page, serve, shot, sign_in
+from .browser import assert_no_errors, open_page, serve, shot, sign_in
 from .webhelpers import make_data_dir, seed_client_with_plan
 
 pytestmark = pytest.mark.browser
-
-FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def _open(
     pw: Any, site: dict[str, Any], flags: list[str], **ctx_args: Any
 ) -> tuple[Any, Any, list[str]]:
-    browser = launch(pw, *flags)
+    browser = launch_chromium(pw, *flags)
     _, page, errors = open_page(browser, site["url"], **ctx_args)
     sign_in(page, "pat")
     return browser, page, errors

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from realprocs import Server
 from redistest import REDIS_URL, redis_or_skip
 
-from .realserver import Server
 from .webhelpers import PASSWORD, make_data_dir
 
 pytestmark = pytest.mark.skipif(

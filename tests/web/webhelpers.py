@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from people import PASSWORD, PEOPLE
+from realprocs import free_port
 
 #: Username -> role of the named users (``tests/people.py``).
 USERS = {p.username: p.role for p in PEOPLE}
@@ -143,15 +144,6 @@ def set_opening_hours(engine: sa.Engine, *days: tuple[tuple[int, int], ...]) -> 
             actor=Actor.system(),
             data=ClinicSettingsUpdate(**{**current, "opening_hours": hours, "closed_days": []}),
         )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
