@@ -26,6 +26,7 @@ from acuface.clinic.services.clients import get_client
 from acuface.clinic.services.intakes import latest_plan
 from acuface.clinic.services.outcomes import list_measurements, list_ratings
 from acuface.clinic.services.photos import list_photos
+from acuface.clinic.services.sessions import session_counts
 from acuface.locator.snapshot import face_box
 from acuface.skin.repeatability import noise_verdict
 
@@ -247,9 +248,10 @@ def measurement_changes(measurements: Sequence[MeasurementDTO]) -> list[Measurem
 def session_rows(*, session: Session, actor: Actor, client_id: int) -> list[SessionRow]:
     """Return a client's sessions as progress rows, oldest first (the listing is audited).
 
-    The points, needle totals and amendment counts are aggregated by the database:
-    loading every needle of every session as objects made a client with 200
-    sessions (about 4,000 needle rows) cost over half a second per progress page.
+    The points, needle totals and amendment counts are aggregated by the database
+    (the counts by :func:`~acuface.clinic.services.sessions.session_counts`, as on the
+    sessions list): loading every needle of every session as objects made a client
+    with 200 sessions (about 4,000 needle rows) cost over half a second per progress page.
     """
     visits = list_client_rows(
         session,
@@ -263,34 +265,37 @@ def session_rows(*, session: Session, actor: Actor, client_id: int) -> list[Sess
     )
     needle = m.SessionNeedle
     of_client = select(m.TreatmentSession.id).where(m.TreatmentSession.client_id == client_id)
-    points: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for sid, code, first_id, total in session.execute(
-        select(needle.session_id, needle.point_code, func.min(needle.id), func.sum(needle.count))
+    points: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for sid, code, first_id in session.execute(
+        select(needle.session_id, needle.point_code, func.min(needle.id))
         .where(needle.session_id.in_(of_client))
         .group_by(needle.session_id, needle.point_code)
     ):
-        points[sid].append((first_id, code, int(total or 0)))
-    amendments = dict(
-        session.execute(
-            select(m.SessionAmendment.session_id, func.count())
-            .where(m.SessionAmendment.session_id.in_(of_client))
-            .group_by(m.SessionAmendment.session_id)
-        ).all()
-    )
+        points[sid].append((first_id, code))
+    counted = session_counts()
+    counts = {
+        sid: (int(needles), int(amendments))
+        for sid, needles, amendments in session.execute(
+            select(m.TreatmentSession.id, counted.needle_total, counted.amendment_count).where(
+                m.TreatmentSession.client_id == client_id
+            )
+        )
+    }
     rows = []
     for s in sorted(
         visits, key=lambda v: (v.session_date, v.start_time or datetime.min.time(), v.id)
     ):
         charted = sorted(points.get(s.id, ()))  # in charting order (first needle of each point)
+        needle_count, amendments = counts.get(s.id, (0, 0))
         rows.append(
             SessionRow(
                 session_date=s.session_date,
                 practitioner=s.practitioner.display_name,
-                points=[code for _, code, _ in charted],
-                needle_count=sum(total for _, _, total in charted),
+                points=[code for _, code in charted],
+                needle_count=needle_count,
                 signed=s.status == "signed",
                 signed_on=s.signed_at.date() if s.signed_at else None,
-                amendments=int(amendments.get(s.id, 0)),
+                amendments=amendments,
             )
         )
     return rows

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Label, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from acuface.atlas import load_atlas
@@ -393,16 +393,30 @@ def list_sessions(*, session: Session, actor: Actor, client_id: int) -> list[Ses
     return [_to_dto(r) for r in rows]
 
 
-def page_sessions(
-    *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
-) -> Page[SessionListItemDTO]:
-    """Return one page of a client's sessions as list rows, newest first.
+@dataclass(frozen=True)
+class SessionCounts:
+    """Columns that count, per treatment session, what lists show beside it.
 
-    Needle totals and amendment counts are counted by the database (correlated
-    subqueries), so a page never loads its sessions' needles.
+    Both are correlated scalar subqueries on :class:`~acuface.clinic.models.TreatmentSession`:
+    select them beside its columns (``select(m.TreatmentSession.id,
+    counts.needle_total)``) and the database counts each selected session on the
+    ``session_id`` indexes, in the same statement, without loading a needle.
     """
-    authorize(actor, Action.READ_SESSIONS)
-    live_client(session, client_id)
+
+    #: The needles in the session's own needle rows (its charting; an amendment's
+    #: corrected needle list is the amendment's record and does not change it); 0 if none.
+    needle_total: Label[Any]
+    #: How many amendments the session has.
+    amendment_count: Label[Any]
+
+
+def session_counts() -> SessionCounts:
+    """Return the needle-total and amendment-count columns of :class:`SessionCounts`.
+
+    The one place these are counted: the sessions list (:func:`page_sessions`),
+    the progress rows (:func:`acuface.clinic.services.progress.session_rows`) and the
+    timeline (:func:`acuface.clinic.services.timeline.client_timeline`) select them.
+    """
     visit = m.TreatmentSession
     needles = (
         select(func.coalesce(func.sum(m.SessionNeedle.count), 0))
@@ -416,8 +430,26 @@ def page_sessions(
         .correlate(visit)
         .scalar_subquery()
     )
+    return SessionCounts(
+        needle_total=needles.label("needle_total"),
+        amendment_count=amendments.label("amendment_count"),
+    )
+
+
+def page_sessions(
+    *, session: Session, actor: Actor, client_id: int, page: PageRequest | None = None
+) -> Page[SessionListItemDTO]:
+    """Return one page of a client's sessions as list rows, newest first.
+
+    Needle totals and amendment counts are counted by the database
+    (:func:`session_counts`), so a page never loads its sessions' needles.
+    """
+    authorize(actor, Action.READ_SESSIONS)
+    live_client(session, client_id)
+    visit = m.TreatmentSession
+    counts = session_counts()
     query = (
-        select(visit, needles, amendments)
+        select(visit, counts.needle_total, counts.amendment_count)
         .where(visit.client_id == client_id)
         .options(lazyload(visit.needles), lazyload(visit.amendments))
         .order_by(visit.session_date.desc(), visit.id.desc())

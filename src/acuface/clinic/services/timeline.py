@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuface.clinic import models as m
@@ -10,6 +10,7 @@ from acuface.clinic.access import Action, authorize
 from acuface.clinic.paging import Page, PageRequest
 from acuface.clinic.schemas import RATING_SCALES, TIMELINE_KINDS, Actor, TimelineEntryDTO
 from acuface.clinic.services._common import audit, live_client
+from acuface.clinic.services.sessions import session_counts
 from acuface.planner.snapshot import IntakeSnapshot
 from acuface.vocab import humanize
 
@@ -55,29 +56,22 @@ def client_timeline(*, session: Session, actor: Actor, client_id: int) -> list[T
                 detail=f"planner {p.planner_version}",
             )
         )
-    # Needle totals and amendments by query, not by loading every needle of every
+    # Only the columns the entry shows: not the notes and JSON of every visit, and
+    # the needle total counted by the database, not by loading every needle of every
     # session (a client with 200 sessions has thousands).
-    totals = dict(
-        session.execute(
-            select(m.SessionNeedle.session_id, func.coalesce(func.sum(m.SessionNeedle.count), 0))
-            .join(m.TreatmentSession, m.TreatmentSession.id == m.SessionNeedle.session_id)
-            .where(m.TreatmentSession.client_id == client_id)
-            .group_by(m.SessionNeedle.session_id)
-        ).all()
-    )
-    # Only the columns the entry shows: not the notes and JSON of every visit.
     visits = session.execute(
         select(
             m.TreatmentSession.id,
             m.TreatmentSession.session_date,
             m.TreatmentSession.status,
             m.User.display_name,
+            session_counts().needle_total,
         )
         .join(m.User, m.User.id == m.TreatmentSession.practitioner_id)
         .where(m.TreatmentSession.client_id == client_id)
     )
-    for v_id, v_date, v_status, v_practitioner in visits:
-        total = int(totals.get(v_id, 0))
+    for v_id, v_date, v_status, v_practitioner, v_needles in visits:
+        total = int(v_needles)
         items.append(
             TimelineEntryDTO(
                 kind="session",
