@@ -79,17 +79,27 @@ def boxes_overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _hits_any(box: Box, others: np.ndarray) -> bool:
-    if not len(others):
-        return False
-    return bool(
-        np.any(
-            (others[:, 0] < box[2])
-            & (box[0] < others[:, 2])
-            & (others[:, 1] < box[3])
-            & (box[1] < others[:, 3])
-        )
+def _near(boxes: np.ndarray, area: Box) -> list[Box]:
+    """Return the rows of *boxes* (N, 4) that touch *area*, as tuples (few: plain loops)."""
+    if not len(boxes):
+        return []
+    keep = (
+        (boxes[:, 0] <= area[2])
+        & (area[0] <= boxes[:, 2])
+        & (boxes[:, 1] <= area[3])
+        & (area[1] <= boxes[:, 3])
     )
+    return [(b[0], b[1], b[2], b[3]) for b in boxes[keep].tolist()]
+
+
+def _touches(a: Box, b: Box) -> bool:
+    """Whether two boxes share any point, edges included."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _seg_box(seg: Box) -> Box:
+    """Return the bounding box of a segment ``(x0, y0, x1, y1)``."""
+    return min(seg[0], seg[2]), min(seg[1], seg[3]), max(seg[0], seg[2]), max(seg[1], seg[3])
 
 
 def _segment_hits_box(seg: Box, box: Box) -> bool:
@@ -209,29 +219,41 @@ def place_labels(
         (later if texts[i] in seen else first).append(i)
         seen.add(texts[i])
     placed: list[PlacedLabel] = []
-    label_boxes = np.zeros((0, 4))
+    label_boxes: list[Box] = []
     leaders: list[Box] = []
     gap = 0.3 * font_px
+    keep_dot = np.ones(len(xy), dtype=bool)
     for i in first + later:
         x, y = float(xy[i, 0]), float(xy[i, 1])
         w, h = text_box_size(texts[i], font_px)
-        other_dots = np.delete(dots, i, axis=0)
+        # Only what lies within the farthest candidate's reach can touch a candidate
+        # or its leader: the tests below run over those few, not the whole map (the
+        # live view places every frame's labels). Same placements as testing all.
+        reach = dot_radius + gap + (_RINGS - 1) * _RING_STEP * h + 1.0
+        area = (x - reach - w, y - reach - h, x + reach + w, y + reach + h)
+        keep_dot[i] = False
+        other_dots = _near(dots[keep_dot], area)
+        keep_dot[i] = True
+        near_labels = [b for b in label_boxes if _touches(b, area)]
+        near_leaders = [seg for seg in leaders if _touches(_seg_box(seg), area)]
         for box, leader in _candidates(x, y, w, h, dot_radius, gap, x - middle_x):
             if box[0] < bounds[0] or box[1] < bounds[1] or box[2] > bounds[2] or box[3] > bounds[3]:
                 continue
-            if _hits_any(box, label_boxes) or _hits_any(box, other_dots):
+            if any(boxes_overlap(box, b) for b in near_labels) or any(
+                boxes_overlap(box, b) for b in other_dots
+            ):
                 continue
-            if any(_segment_hits_box(seg, box) for seg in leaders):
+            if any(_segment_hits_box(seg, box) for seg in near_leaders):
                 continue
             if leader is not None and (
-                any(_segment_hits_box(leader, tuple(b)) for b in label_boxes)
-                or any(_segment_hits_box(leader, tuple(b)) for b in other_dots)
-                or any(_segments_cross(leader, seg) for seg in leaders)
+                any(_segment_hits_box(leader, b) for b in near_labels)
+                or any(_segment_hits_box(leader, b) for b in other_dots)
+                or any(_segments_cross(leader, seg) for seg in near_leaders)
             ):
                 continue
             text_xy = (box[0] + _PAD_EM * font_px, box[1] + (_PAD_EM + _ASCENT_EM) * font_px)
             placed.append(PlacedLabel(i, texts[i], box, text_xy, leader))
-            label_boxes = np.vstack([label_boxes, np.asarray(box)[None, :]])
+            label_boxes.append(box)
             if leader is not None:
                 leaders.append(leader)
             break
