@@ -291,3 +291,66 @@ def test_a_real_tracker_answers_with_the_points_of_locate(
     assert abs(answer.pose_deg[0] - ref.pose.yaw_deg) < 0.01
     assert bad.seq == 8 and bad.status == STATUS_ERROR and "not a photo" in bad.messages[0]
     assert after.seq == 9 and after.status == STATUS_OK
+
+
+def test_the_tracker_places_the_labels_the_page_draws_clear_of_each_other(
+    pat: TestClient, moving_face_jpegs: list[bytes], seeded: dict[str, int]
+) -> None:
+    """The live view's labels come from the placer of every point map (issue 10, leftovers)."""
+    import json
+    from itertools import combinations
+
+    from acuface.locator.labels import boxes_overlap
+    from acuface.web.live import FLAG_DRAWING, RING_PX, marker_sizes
+
+    plan = pat.get(f"/live?plan={seeded['plan']}")
+    config = json.loads(plan.text.split('id="live-config">', 1)[1].split("</script>", 1)[0])
+    wanted = {(p["code"], s) for p in config["plan_points"] for s in p["sides"]}
+    with pat.websocket_connect(WS, headers=ORIGIN) as ws:
+        ready = _ready(ws)
+        rows = list(zip(ready["codes"], ready["sides"], strict=True))
+        labelled = [i for i, row in enumerate(rows) if row in wanted]
+        assert len(labelled) >= 10
+        # Before the page says what it draws: sizes, no labels.
+        ws.send_bytes(frame(1, moving_face_jpegs[0], 1000.0))
+        before = decode_answer(ws.receive_bytes())
+        # Junk is ignored (the view goes on); then the plan view: plan rows shown and labelled.
+        ws.send_text("{not json")
+        ws.send_text(json.dumps({"type": "draw", "shown": "all", "labelled": [1]}))
+        plan_only = {"type": "draw", "version": 7, "shown": labelled, "labelled": labelled}
+        ws.send_text(json.dumps(plan_only))
+        ws.send_bytes(frame(2, moving_face_jpegs[1], 1033.0))
+        plan_view = decode_answer(ws.receive_bytes())
+        # "Show all points": every row is a marker the labels must keep clear of.
+        every = list(range(len(rows)))
+        ws.send_text(
+            json.dumps({"type": "draw", "shown": every, "labelled": labelled, "version": 8})
+        )
+        ws.send_bytes(frame(3, moving_face_jpegs[2], 1066.0))
+        all_view = decode_answer(ws.receive_bytes())
+    assert before.status == STATUS_OK and before.flags & FLAG_DRAWING
+    assert (before.dot_radius, before.font_px) == pytest.approx(marker_sizes(640))
+    assert before.labels is not None and len(before.labels) == 0
+    for answer, shown, version in ((plan_view, labelled, 7), (all_view, every, 8)):
+        assert answer.status == STATUS_OK and answer.labels is not None
+        assert answer.draw_version == version  # the page draws it as it was labelled
+        labels = answer.labels
+        assert len(labels) >= 8, len(labels)  # most plan points keep a label
+        got = [int(v) for v in labels[:, 0]]
+        assert len(set(got)) == len(got) and set(got) <= set(labelled)
+        assert all(answer.visible[r] for r in got)  # hidden points get no label
+        boxes = [tuple(float(v) for v in lb[1:5]) for lb in labels]
+        for a, b in combinations(boxes, 2):
+            assert not boxes_overlap(a, b), (a, b)
+        r = answer.dot_radius + RING_PX  # a marker's caution ring included
+        for row, box in zip(got, boxes, strict=True):
+            assert 0 <= box[0] and 0 <= box[1] and box[2] <= 640 and box[3] <= 480
+            for j in shown:
+                x, y = (float(v) for v in answer.xy_px[j])
+                if j != row and 0 <= x <= 640 and 0 <= y <= 480:
+                    assert not boxes_overlap(box, (x - r, y - r, x + r, y + r)), (
+                        rows[row],
+                        rows[j],
+                    )
+    assert ready["labels"][rows.index(("ST2", "left"))] == "ST2 L"
+    assert ready["labels"][rows.index(("GV25", "midline"))] == "GV25"

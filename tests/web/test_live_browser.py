@@ -57,6 +57,33 @@ def _live(page: Any) -> dict[str, Any]:
     return dict(page.evaluate("() => JSON.parse(JSON.stringify(window.acufaceLive))"))
 
 
+def _labels_clear(state: dict[str, Any], radius: float) -> int:
+    """Check the labels drawn on the last frame; return how many there are.
+
+    No label's box lies on another's or on a drawn marker (caution ring included),
+    and the text the canvas wrote (its own measured width and height, in the page's
+    font) stays inside its box: the server's estimate holds in this browser.
+    """
+    from itertools import combinations
+
+    from acuface.locator.labels import boxes_overlap
+
+    labels = state["labels"]
+    for a, b in combinations(labels, 2):
+        assert not boxes_overlap(tuple(a["box"]), tuple(b["box"])), (a["text"], b["text"])
+    for lb in labels:
+        x0, y0, x1, y1 = lb["box"]
+        assert x0 <= lb["text_x"] and lb["text_x"] + lb["width"] <= x1, lb
+        assert y0 <= lb["text_y"] - lb["ascent"] and lb["text_y"] + lb["descent"] <= y1, lb
+        for d in state["drawn"]:
+            x, y = d["display_x"], d["y"]
+            mine = f"{d['code']} {d['side'][0].upper()}" if d["side"] != "midline" else d["code"]
+            if mine != lb["text"]:
+                box = (x - radius, y - radius, x + radius, y + radius)
+                assert not boxes_overlap(tuple(lb["box"]), box), (lb["text"], d["code"], d["side"])
+    return len(labels)
+
+
 def _pair(drawn: list[dict[str, Any]], code: str) -> tuple[dict[str, Any], dict[str, Any]]:
     by_side = {d["side"]: d for d in drawn if d["code"] == code}
     return by_side["left"], by_side["right"]
@@ -113,8 +140,17 @@ def test_live_view_draws_the_points_on_the_moving_face(
         plan_only = _live(page)
         assert plan_only["status"] == "running"
         assert plan_only["points"] >= 4 and all(d["plan"] for d in plan_only["drawn"])
+        from acuface.web.live import RING_PX
+
+        radius = next(a.dot_radius for a in reversed(tap.answers) if a.dot_radius) + RING_PX
+        # The server's labels (the one placer of every point map), mirrored display.
+        assert _labels_clear(plan_only, radius) >= 8
         page.check("[data-show-all]")
         page.wait_for_function("() => window.acufaceLive.points >= 40")
+        # Every point drawn: the plan's labels keep clear of all of them.
+        page.wait_for_timeout(300)
+        assert _labels_clear(_live(page), radius) >= 4
+        shot(page, "28-live-all-points")
 
         # Follow the face for more than one loop of the 2 s clip.
         frames_before = _live(page)["frames"]
@@ -158,6 +194,7 @@ def test_live_view_draws_the_points_on_the_moving_face(
         page.wait_for_timeout(200)
         left, right = _pair(_live(page)["drawn"], "ST2")
         assert left["display_x"] > right["display_x"]
+        assert _labels_clear(_live(page), radius) >= 4  # clear of every point, unmirrored too
         assert page.inner_text("[data-side-left]") == "Client's right"
         page.check("[data-mirror]")
         page.uncheck("[data-show-all]")

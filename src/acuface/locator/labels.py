@@ -1,14 +1,14 @@
 """Label placement for point maps: every drawn label in free space, never on another.
 
-One greedy placement serves every point map Acuface draws as SVG (the web's face
-maps on photos, the body chart on the page and in the printed handout; it lives
-here, below ``reports`` and ``web``, so that both use this one). Each marker's code
-is tried beside the marker in eight directions, then further out on rings with a
-leader line, and the first spot that touches no other label, no leader line, no
-marker and stays inside the picture wins. A label that finds no room is left out of
-the drawing; on a page the marker keeps its accessible name (``aria-label`` and
-``<title>``) and its details on hover, focus or tap, so a crowded map loses
-clutter, not information.
+One greedy placement serves every point map Acuface draws (the web's face maps on
+photos, the body chart on the page and in the printed handout, and each frame of
+the live camera view, placed in its worker; it lives here, below ``reports`` and
+``web``, so that all use this one). Each marker's code is tried beside the marker
+in eight directions, then further out on rings with a leader line, and the first
+spot that touches no other label, no leader line, no marker and stays inside the
+picture wins. A label that finds no room is left out of the drawing; on a page the
+marker keeps its accessible name (``aria-label`` and ``<title>``) and its details
+on hover, focus or tap, so a crowded map loses clutter, not information.
 
 Sizes are in the map's own units (the SVG ``viewBox``): image pixels for a photo.
 """

@@ -14,13 +14,24 @@ replaces it, and the older one is answered "dropped". Frames are never queued.
 Wire format (all little-endian). Browser to server, binary: ``u32 seq, f64
 capture time in ms``, then the JPEG. Server to browser, binary, one answer per
 frame: a 36-byte header ``u32 seq, u8 status, u8 flags, u16 n, f32 worker_ms, f32
-yaw, pitch, roll (deg), f32 speed (mm/s), f32 mm_per_px, u16 text_len, u16 0``, then
-``n`` (x, y) float32 pairs (frame pixels, the camera's own unmirrored frame), ``n``
-visibility bytes padded to 4, with flag 2 ``n`` more (x, y) pairs from the
-unsmoothed landmarks, and ``text_len`` bytes of a UTF-8 JSON list of warnings.
-The rows are the ``codes``/``sides`` of the ``ready`` text message. Status: 0 ok,
-1 no face, 2 face too small, 3 dropped, 4 error (the text holds the message).
-Flags: 1 steady, 2 raw points present.
+yaw, pitch, roll (deg), f32 speed (mm/s), f32 mm_per_px, u16 text_len, u16
+n_labels``, then ``n`` (x, y) float32 pairs (frame pixels, the camera's own
+unmirrored frame), ``n`` visibility bytes padded to 4, with flag 2 ``n`` more (x, y)
+pairs from the unsmoothed landmarks, with flag 4 the drawing block (float32: marker
+radius, label font size, the ``version`` of the draw message used, then per label:
+row, box x0, y0, x1, y1, text x, y, leader x0, y0, x1, y1 or NaN when it has none),
+and ``text_len`` bytes of a UTF-8 JSON list of warnings. The rows are the
+``codes``/``sides`` of the ``ready`` text message, which also gives each row's
+``labels`` text. Status: 0 ok, 1 no face, 2 face too small, 3 dropped, 4 error (the
+text holds the message). Flags: 1 steady, 2 raw points present, 4 drawing block
+present (every "ok" answer).
+
+Labels: the page says which rows it draws and which it labels (text message
+``{"type": "draw", "version": k, "shown": [rows], "labelled": [rows]}``, again
+whenever that changes), and the worker places the labels of each frame with the
+one placer of every point map (:func:`acuface.locator.labels.place_labels`): no
+label on another label or on a drawn marker. The page only draws them (mirroring a
+box, when it mirrors the picture, keeps every label clear of the others).
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from acuface.clinic.services import location_standard, pose_warnings
 from acuface.errors import AcufaceError, WorkerCrashed, WorkerError, WorkerTimeout
+from acuface.locator.labels import PlacedLabel, place_labels
 from acuface.locator.live import LiveFrame, LiveTracker
 from acuface.vocab import Pose
 from acuface.workers import SupervisedWorker, WorkerLimits
@@ -52,7 +64,11 @@ RESULT_HEADER = struct.Struct("<IBBHffffffHH")
 
 STATUS_OK, STATUS_NO_FACE, STATUS_TOO_SMALL, STATUS_DROPPED, STATUS_ERROR = range(5)
 _STATUS = {"ok": STATUS_OK, "no_face": STATUS_NO_FACE, "too_small": STATUS_TOO_SMALL}
-FLAG_STEADY, FLAG_RAW = 1, 2
+FLAG_STEADY, FLAG_RAW, FLAG_DRAWING = 1, 2, 4
+#: Floats per label in the drawing block: row, box (4), text start (2), leader (4).
+LABEL_FLOATS = 11
+#: Largest ``draw`` message the page may send (a few hundred row numbers).
+MAX_DRAW_BYTES = 16 * 1024
 
 #: Frames in flight the page may have (one being analysed, one waiting).
 MAX_IN_FLIGHT = 2
@@ -69,16 +85,119 @@ LIVE_WORKER_LIMITS = WorkerLimits(start_timeout_s=60.0, call_timeout_s=5.0, max_
 LIVE_WORKER_NICE = 5
 
 
+@dataclass(frozen=True)
+class DrawSpec:
+    """What the page draws on a frame: rows shown as markers, rows given a label."""
+
+    shown: tuple[int, ...] = ()
+    labelled: tuple[int, ...] = ()
+    #: The page's number for this choice, sent back with each frame labelled for it
+    #: (a frame analysed before a change is drawn as it was labelled).
+    version: int = 0
+
+    @classmethod
+    def from_message(cls, message: object) -> DrawSpec | None:
+        """Read a ``draw`` message (parsed JSON); None if it is not one."""
+        if not isinstance(message, dict) or message.get("type") != "draw":
+            return None
+        rows: dict[str, tuple[int, ...]] = {}
+        for key in ("shown", "labelled"):
+            value = message.get(key)
+            if not isinstance(value, list):
+                return None
+            rows[key] = tuple(
+                dict.fromkeys(v for v in value if isinstance(v, int) and 0 <= v < 65_536)
+            )
+        version = message.get("version", 0)
+        if not isinstance(version, int) or not 0 <= version < 2**24:  # exact in float32
+            return None
+        return cls(shown=rows["shown"], labelled=rows["labelled"], version=version)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """Sizes and labels of one frame as the page draws them (frame pixels)."""
+
+    dot_radius: float
+    font_px: float
+    version: int = 0  # of the DrawSpec used
+    labels: tuple[tuple[int, PlacedLabel], ...] = ()  # (row, label)
+
+
+def marker_sizes(width: int) -> tuple[float, float]:
+    """Return (marker radius, label font size) in frame pixels for a frame *width* wide.
+
+    Chosen so that a 640 px frame shown about 640 px wide reads like the other point
+    maps; the page draws with exactly these.
+    """
+    return max(3.0, width / 150.0), float(round(max(9.0, width / 60.0)))
+
+
+#: Beyond its radius a marker's caution ring reaches this far (ring at radius + 3,
+#: two pixels wide): the room every marker keeps free of labels.
+RING_PX = 4.0
+
+
+def place_live_labels(frame: LiveFrame, spec: DrawSpec | None, texts: tuple[str, ...]) -> Drawing:
+    """Place the labels the page asked for on one analysed frame.
+
+    Parameters
+    ----------
+    frame : LiveFrame
+        An "ok" frame.
+    spec : DrawSpec or None
+        Rows the page shows and labels (None before the page said: no labels).
+    texts : tuple of str
+        Each row's label text.
+
+    Returns
+    -------
+    Drawing
+        Labels only for shown, labelled, visible rows inside the frame; every shown
+        marker inside the frame (hidden ones too: they are drawn as rings) is an
+        obstacle no label may touch.
+    """
+    w, h = frame.image_wh
+    dot_r, font_px = marker_sizes(w)
+    if spec is None or not spec.labelled or len(frame.xy_px) == 0:
+        return Drawing(dot_r, font_px, spec.version if spec is not None else 0)
+    n = len(frame.xy_px)
+    xy = frame.xy_px.astype(np.float64)
+    inside = (xy[:, 0] >= 0) & (xy[:, 1] >= 0) & (xy[:, 0] <= w) & (xy[:, 1] <= h)
+    labelled = set(spec.labelled)
+    rows = [r for r in spec.shown if r < n and inside[r]]
+    wanted = [texts[r] if r in labelled and frame.visible[r] else "" for r in rows]
+    placed = place_labels(
+        xy[rows],
+        wanted,
+        dot_radius=dot_r + RING_PX,
+        font_px=font_px,
+        bounds=(0.0, 0.0, float(w), float(h)),
+    )
+    return Drawing(dot_r, font_px, spec.version, tuple((rows[lb.index], lb) for lb in placed))
+
+
+def _drawing_block(drawing: Drawing) -> bytes:
+    values = [drawing.dot_radius, drawing.font_px, drawing.version]
+    for row, lb in drawing.labels:
+        leader = lb.leader if lb.leader is not None else (np.nan,) * 4
+        values.extend([row, *lb.box, *lb.text_xy, *leader])
+    return np.asarray(values, dtype="<f4").tobytes()
+
+
 def encode_status(seq: int, status: int, message: str | None = None) -> bytes:
     """Encode an answer without points: dropped, error, no face (optional message)."""
     text = json.dumps([message] if message else []).encode()
     return RESULT_HEADER.pack(seq, status, 0, 0, 0.0, 0, 0, 0, 0, 0, len(text), 0) + text
 
 
-def encode_frame(seq: int, frame: LiveFrame, worker_ms: float) -> bytes:
-    """Encode a :class:`~acuface.locator.live.LiveFrame` as one binary answer."""
+def encode_frame(
+    seq: int, frame: LiveFrame, worker_ms: float, drawing: Drawing | None = None
+) -> bytes:
+    """Encode a :class:`~acuface.locator.live.LiveFrame` (and its drawing) as one answer."""
     n = int(frame.xy_px.shape[0])
     flags = (FLAG_STEADY if frame.steady else 0) | (FLAG_RAW if frame.raw_xy_px is not None else 0)
+    flags |= FLAG_DRAWING if drawing is not None else 0
     pose = frame.pose
     yaw, pitch, roll = (
         (pose.yaw_deg, pose.pitch_deg, pose.roll_deg) if pose is not None else (0.0, 0.0, 0.0)
@@ -99,13 +218,15 @@ def encode_frame(seq: int, frame: LiveFrame, worker_ms: float) -> bytes:
             frame.speed_mm_s,
             frame.mm_per_px,
             len(text),
-            0,
+            len(drawing.labels) if drawing is not None else 0,
         ),
         np.ascontiguousarray(frame.xy_px, dtype="<f4").tobytes(),
         vis,
     ]
     if frame.raw_xy_px is not None:
         parts.append(np.ascontiguousarray(frame.raw_xy_px, dtype="<f4").tobytes())
+    if drawing is not None:
+        parts.append(_drawing_block(drawing))
     parts.append(text)
     return b"".join(parts)
 
@@ -125,11 +246,17 @@ class DecodedAnswer:
     visible: np.ndarray
     raw_xy_px: np.ndarray | None
     messages: list[str] = field(default_factory=list)
+    #: The drawing block: marker radius, font size, draw version and (n_labels, 11)
+    #: label rows (see the module docstring); None without flag 4.
+    dot_radius: float | None = None
+    font_px: float | None = None
+    draw_version: int | None = None
+    labels: np.ndarray | None = None
 
 
 def decode_answer(data: bytes) -> DecodedAnswer:
     """Decode one binary answer (inverse of :func:`encode_frame` / :func:`encode_status`)."""
-    seq, status, flags, n, ms, yaw, pitch, roll, speed, mmpx, text_len, _ = (
+    seq, status, flags, n, ms, yaw, pitch, roll, speed, mmpx, text_len, n_labels = (
         RESULT_HEADER.unpack_from(data)
     )
     off = RESULT_HEADER.size
@@ -141,9 +268,29 @@ def decode_answer(data: bytes) -> DecodedAnswer:
     if flags & FLAG_RAW:
         raw = np.frombuffer(data, dtype="<f4", count=2 * n, offset=off).reshape(n, 2)
         off += 8 * n
+    dot_r = font_px = labels = version = None
+    if flags & FLAG_DRAWING:
+        block = np.frombuffer(data, dtype="<f4", count=3 + LABEL_FLOATS * n_labels, offset=off)
+        dot_r, font_px, version = float(block[0]), float(block[1]), int(block[2])
+        labels = block[3:].reshape(n_labels, LABEL_FLOATS)
+        off += 4 * block.size
     messages = json.loads(data[off : off + text_len].decode()) if text_len else []
     return DecodedAnswer(
-        seq, status, flags, ms, (yaw, pitch, roll), speed, mmpx, xy, vis, raw, messages
+        seq,
+        status,
+        flags,
+        ms,
+        (yaw, pitch, roll),
+        speed,
+        mmpx,
+        xy,
+        vis,
+        raw,
+        messages,
+        dot_r,
+        font_px,
+        version,
+        labels,
     )
 
 
@@ -157,9 +304,10 @@ def _pose_check(pose: Pose) -> list[str]:
 class LiveFrameHandler:
     """Runs in the worker process: one tracker, frames in, encoded answers out.
 
-    Requests: ``("layout",)`` -> ``{"codes": [...], "sides": [...]}``;
-    ``("frame", seq, t_ms, jpeg)`` -> the binary answer. A frame that cannot be
-    decoded raises its image error (the connection answers it with status 4).
+    Requests: ``("layout",)`` -> ``{"codes": [...], "sides": [...], "labels": [...]}``;
+    ``("frame", seq, t_ms, jpeg, spec)`` -> the binary answer, its labels placed for
+    the page's :class:`DrawSpec` (or None). A frame that cannot be decoded raises
+    its image error (the connection answers it with status 4).
     """
 
     def __init__(self, *, with_raw: bool = False) -> None:
@@ -169,15 +317,25 @@ class LiveFrameHandler:
             # The clinic's location standard, as for stored photos (ACUFACE_LOCATION_STANDARD).
             standard=location_standard(),
         )
+        #: Each row's label: the code and the client's side (L, R; none on the midline).
+        self.texts = tuple(
+            code + {"left": " L", "right": " R"}.get(side, "")
+            for code, side in zip(self.tracker.codes, self.tracker.sides, strict=True)
+        )
 
     def __call__(self, request: tuple[Any, ...]) -> Any:
         """Answer one request (see the class docstring)."""
         if request[0] == "layout":
-            return {"codes": list(self.tracker.codes), "sides": list(self.tracker.sides)}
-        _, seq, t_ms, data = request
+            return {
+                "codes": list(self.tracker.codes),
+                "sides": list(self.tracker.sides),
+                "labels": list(self.texts),
+            }
+        _, seq, t_ms, data, spec = request
         t0 = time.perf_counter()
         frame = self.tracker.process(data, float(t_ms) / 1000.0)
-        return encode_frame(int(seq), frame, (time.perf_counter() - t0) * 1000.0)
+        drawing = place_live_labels(frame, spec, self.texts) if frame.status == "ok" else None
+        return encode_frame(int(seq), frame, (time.perf_counter() - t0) * 1000.0, drawing)
 
     def close(self) -> None:
         """Release the Face Mesh."""
@@ -283,6 +441,7 @@ async def run_connection(
     stats = LiveStats()
     send_lock = asyncio.Lock()
     pending: tuple[int, float, bytes] | None = None
+    spec: DrawSpec | None = None  # what the page draws (its latest "draw" message)
     wake = asyncio.Event()
     bad_in_a_row = 0
 
@@ -294,14 +453,18 @@ async def run_connection(
                 await ws.send_bytes(data)
 
     async def receiver() -> None:
-        nonlocal pending
+        nonlocal pending, spec
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
             data = message.get("bytes")
             if data is None:
-                continue  # text messages carry nothing the server needs
+                text = message.get("text") or ""
+                if len(text) <= MAX_DRAW_BYTES:
+                    with contextlib.suppress(ValueError, RecursionError):
+                        spec = DrawSpec.from_message(json.loads(text)) or spec
+                continue
             if len(data) <= FRAME_HEADER.size:
                 stats.errors += 1
                 continue
@@ -338,7 +501,8 @@ async def run_connection(
             seq, t_ms, jpeg = item
             try:
                 answer = await anyio.to_thread.run_sync(
-                    functools.partial(worker.call, ("frame", seq, t_ms, jpeg)), limiter=limiter
+                    functools.partial(worker.call, ("frame", seq, t_ms, jpeg, spec)),
+                    limiter=limiter,
                 )
                 bad_in_a_row = 0
                 stats.frames += 1

@@ -11,8 +11,16 @@
    flipped by CSS and each point's x is flipped when drawn, while labels are written
    unflipped and keep their side letter (L = client's left).
 
+   Labels: the page tells the server which rows it draws and labels ("draw"
+   message); the server places each frame's labels with the placer of every other
+   point map (acuface.locator.labels) and sends them with the points, with the
+   marker and font sizes. The page only draws them: mirrored, a label's box is
+   mirrored and its text written left to right inside it, so no label ever lies
+   on another or on a marker.
+
    window.acufaceLive = {fps, points, frames, ...} is kept up to date for tests and
-   benchmarks (points: drawn in the last frame; frames: frames processed). */
+   benchmarks (points: drawn in the last frame; labels: its labels with their boxes
+   and the text widths the canvas measured; frames: frames processed). */
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");
@@ -30,19 +38,23 @@
   var pool = [];
 
   var HEADER = 36, STATUS_OK = 0, STATUS_NO_FACE = 1, STATUS_TOO_SMALL = 2, STATUS_DROPPED = 3, STATUS_ERROR = 4;
-  var FLAG_STEADY = 1, FLAG_RAW = 2;
+  var FLAG_STEADY = 1, FLAG_RAW = 2, FLAG_DRAWING = 4, LABEL_FLOATS = 11;
+  // The page's own font stack, as on every other point map (the server's label boxes
+  // are sized for its widest face).
+  var FONT = window.getComputedStyle(document.body).fontFamily || "sans-serif";
   var planByCode = {};
   (cfg.plan_points || []).forEach(function (p) { planByCode[p.code] = p; });
 
   var state = {
-    ws: null, ready: false, fatal: false, codes: [], sides: [], planRow: [], channel: [],
+    ws: null, ready: false, fatal: false, codes: [], sides: [], texts: [], planRow: [], channel: [],
     inFlight: 0, seq: 0, sent: {}, recent: [], noFace: 0, mirrored: true, frozen: false,
     frozenBlob: null, stream: null, cameraOk: false, showAll: !!cfg.show_all, lastAnswer: null,
+    drawVersion: 0, drawShowAll: {},
     lastStats: 0, poseText: "", frames: {}, current: null
   };
   var live = window.acufaceLive = {
     fps: 0, points: 0, frames: 0, dropped: 0, errors: 0, rtt_ms: null, server_ms: null,
-    status: "starting", camera: null, mirrored: true, drawn: []
+    status: "starting", camera: null, mirrored: true, drawn: [], labels: []
   };
 
   function csrf() {
@@ -86,7 +98,11 @@
   }
   mirrorBox.addEventListener("change", function () { setMirror(mirrorBox.checked); });
   if (showAllBox) {
-    showAllBox.addEventListener("change", function () { state.showAll = showAllBox.checked; render(); });
+    showAllBox.addEventListener("change", function () {
+      state.showAll = showAllBox.checked;
+      sendDraw();
+      render();
+    });
   }
 
   // ---- drawing ---------------------------------------------------------------
@@ -111,16 +127,17 @@
 
   function draw(a, W, H) {
     var octx = vctx;
-    var drawn = [];
-    if (a && a.status === STATUS_OK && a.n === state.codes.length) {
-      var r = Math.max(3, W / 150);
-      octx.font = "bold " + Math.round(Math.max(9, W / 60)) + "px sans-serif";
-      var midX = faceMidX(a, W);
-      octx.textBaseline = "middle";
-      octx.lineJoin = "round";
+    var drawn = [], labels = [];
+    if (a && a.status === STATUS_OK && a.n === state.codes.length && a.dotR) {
+      var r = a.dotR;
+      // The markers the server placed this frame's labels around: the choice (plan
+      // or all points) of the draw message it had, so a frame analysed before a
+      // change of that choice is drawn as it was labelled.
+      var showAll = state.drawShowAll[a.drawVersion];
+      if (showAll === undefined) showAll = state.showAll;
       for (var i = 0; i < a.n; i++) {
         var plan = state.planRow[i];
-        if (!plan && !state.showAll) continue;
+        if (!plan && !showAll) continue;
         var x = a.xy[2 * i], y = a.xy[2 * i + 1];
         if (!(x >= 0 && y >= 0 && x <= W && y <= H)) continue;
         var dx = state.mirrored ? W - x : x;
@@ -149,34 +166,48 @@
           octx.strokeStyle = "#f59e0b";
           octx.stroke();
         }
-        if (plan && vis) {
-          // Labels point away from the face's centre line, where points crowd least.
-          var label = code + (side === "left" ? " L" : side === "right" ? " R" : "");
-          // Midline labels go above their point, between the two sides' labels.
-          var outward = side === "midline" ? 0 : (dx < midX ? -1 : 1);
-          var lx = dx + outward * (rad + 3), ly = outward ? y : y - rad - 7;
-          octx.textAlign = outward < 0 ? "right" : outward > 0 ? "left" : "center";
-          octx.lineWidth = 3;
-          octx.strokeStyle = "rgba(0,0,0,.75)";
-          octx.strokeText(label, lx, ly);
-          octx.fillStyle = "#fff";
-          octx.fillText(label, lx, ly);
-        }
         drawn.push({ code: code, side: side, x: x, y: y, display_x: dx, visible: vis, plan: !!plan });
+      }
+      // The server's labels (the plan's visible points that found room).
+      octx.font = "bold " + a.fontPx + "px " + FONT;
+      octx.textAlign = "left";
+      octx.textBaseline = "alphabetic";
+      octx.lineJoin = "round";
+      for (var k = 0; k < a.nLabels; k++) {
+        var L = a.labels.subarray(k * LABEL_FLOATS, (k + 1) * LABEL_FLOATS);
+        var row = L[0];
+        if (!state.planRow[row] || a.vis[row] !== 1) continue;  // asked for before a change
+        var x0 = L[1], x1 = L[3], tx = L[5];
+        if (state.mirrored) { x0 = W - L[3]; x1 = W - L[1]; tx = x0 + (L[5] - L[1]); }
+        if (!isNaN(L[7])) {
+          // A white leader with a dark edge, like the text: visible on any skin.
+          octx.beginPath();
+          octx.moveTo(state.mirrored ? W - L[7] : L[7], L[8]);
+          octx.lineTo(state.mirrored ? W - L[9] : L[9], L[10]);
+          octx.lineWidth = 3;
+          octx.strokeStyle = "rgba(0,0,0,.6)";
+          octx.stroke();
+          octx.lineWidth = 1.2;
+          octx.strokeStyle = "rgba(255,255,255,.95)";
+          octx.stroke();
+        }
+        var text = state.texts[row];
+        octx.lineWidth = 3;
+        octx.strokeStyle = "rgba(0,0,0,.75)";
+        octx.strokeText(text, tx, L[6]);
+        octx.fillStyle = "#fff";
+        octx.fillText(text, tx, L[6]);
+        var m = octx.measureText(text);
+        labels.push({
+          row: row, text: text, box: [x0, L[2], x1, L[4]], text_x: tx, text_y: L[6],
+          width: m.width, ascent: m.actualBoundingBoxAscent, descent: m.actualBoundingBoxDescent,
+          leader: !isNaN(L[7])
+        });
       }
     }
     live.points = drawn.length;
     live.drawn = drawn;
-  }
-
-  // Display x of the face's midline (mean of the midline points), for label sides.
-  function faceMidX(a, W) {
-    var sum = 0, n = 0;
-    for (var i = 0; i < a.n; i++) {
-      if (state.sides[i] === "midline") { sum += a.xy[2 * i]; n++; }
-    }
-    var x = n ? sum / n : W / 2;
-    return state.mirrored ? W - x : x;
+    live.labels = labels;
   }
 
   function planRows() {
@@ -186,6 +217,21 @@
       var side = state.sides[i];
       return (!p.sides || !p.sides.length || p.sides.indexOf(side) >= 0) ? p : null;
     });
+  }
+
+  // What this page draws, for the server's label placement: shown rows (obstacles)
+  // and labelled rows (the plan's).
+  function sendDraw() {
+    var ws = state.ws;
+    if (!ws || ws.readyState !== 1 || !state.codes.length) return;
+    var shown = [], labelled = [];
+    for (var i = 0; i < state.codes.length; i++) {
+      if (state.planRow[i]) labelled.push(i);
+      if (state.planRow[i] || state.showAll) shown.push(i);
+    }
+    var version = state.drawVersion = (state.drawVersion + 1) % 16777216;
+    state.drawShowAll[version] = state.showAll;
+    ws.send(JSON.stringify({ type: "draw", version: version, shown: shown, labelled: labelled }));
   }
 
   // ---- the WebSocket ----------------------------------------------------------
@@ -213,8 +259,9 @@
   function onControl(m) {
     if (m.type === "starting") { if (!state.fatal) say("Starting the face tracker…"); }
     else if (m.type === "ready") {
-      state.codes = m.codes; state.sides = m.sides;
+      state.codes = m.codes; state.sides = m.sides; state.texts = m.labels;
       planRows();
+      sendDraw();
       state.ready = true;
       if (!state.cameraOk && !state.fatal) say("Waiting for the camera…");
       refreshReady();
@@ -237,6 +284,13 @@
     a.vis = new Uint8Array(buf, off, n);
     off += n + ((4 - (n % 4)) % 4);
     if (flags & FLAG_RAW) off += 8 * n;
+    a.dotR = 0; a.fontPx = 0; a.drawVersion = 0; a.nLabels = 0; a.labels = null;
+    if (flags & FLAG_DRAWING) {
+      a.nLabels = dv.getUint16(34, true);
+      var block = new Float32Array(buf, off, 3 + LABEL_FLOATS * a.nLabels);
+      a.dotR = block[0]; a.fontPx = block[1]; a.drawVersion = block[2]; a.labels = block.subarray(3);
+      off += 4 * block.length;
+    }
     if (textLen) a.texts = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, off, textLen)));
     state.inFlight = Math.max(0, state.inFlight - 1);
     var sentAt = state.sent[seq];
