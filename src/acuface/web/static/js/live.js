@@ -176,7 +176,6 @@
       for (var k = 0; k < a.nLabels; k++) {
         var L = a.labels.subarray(k * LABEL_FLOATS, (k + 1) * LABEL_FLOATS);
         var row = L[0];
-        if (!state.planRow[row] || a.vis[row] !== 1) continue;  // asked for before a change
         var x0 = L[1], x1 = L[3], tx = L[5];
         if (state.mirrored) { x0 = W - L[3]; x1 = W - L[1]; tx = x0 + (L[5] - L[1]); }
         if (!isNaN(L[7])) {
