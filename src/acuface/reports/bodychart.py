@@ -310,8 +310,8 @@ def body_chart_svg(
         )
     out.append(
         # A white card under each code (its box: the room the placer kept free) keeps
-        # it readable where it crosses the outline; PDF renderers ignore paint-order,
-        # so the page's text halo cannot be used here.
+        # it readable where it crosses the outline. The page's text halo cannot be
+        # used here: WeasyPrint ignores paint-order and drew the halo over the text.
         '<g class="pt-cards" fill="#ffffff" fill-opacity="0.85">'
     )
     out.extend(
