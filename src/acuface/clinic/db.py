@@ -136,9 +136,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("json_serializer", _json_dumps)
         if parsed.database and parsed.database != ":memory:":
             # One connection per request thread (the server runs up to 40 sync
-            # routes at once): SQLite connections are cheap, waiting for one is not.
-            kwargs.setdefault("pool_size", 10)
-            kwargs.setdefault("max_overflow", 40)
+            # routes at once), kept open: SQLite connections are cheap to hold, but
+            # each new one pays its PRAGMAs and re-reads the schema, and a pool of 10
+            # with overflow closed and reopened one for most requests under load.
+            kwargs.setdefault("pool_size", 40)
+            kwargs.setdefault("max_overflow", 10)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         _install_guards(engine)
@@ -146,8 +148,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     # Enough for the request threads of one server process; each of N processes
     # (serve --workers N) has its own pool, within PostgreSQL's max_connections.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Most of them stay open: an overflow connection is closed when returned, and
+    # opening one starts a PostgreSQL backend process (milliseconds each).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("json_serializer", _json_dumps)
     engine = create_engine(url, **kwargs)
     _install_guards(engine)

@@ -69,6 +69,21 @@ class SessionState:
         return None if self.record is None else self.record.user_id
 
 
+@dataclass(frozen=True)
+class _SaveStep:
+    """What saving a request's session writes: a record to put, a key to drop, a purge."""
+
+    put: LoginSessionRecord | None
+    ttl_s: float
+    drop: str | None
+    purge_before: float | None
+
+    @property
+    def writes(self) -> bool:
+        """Whether there is anything to write."""
+        return self.put is not None or self.drop is not None or self.purge_before is not None
+
+
 class ServerSessionMiddleware:
     """Load the request's session from the store and save it after the response starts.
 
@@ -154,18 +169,24 @@ class ServerSessionMiddleware:
             data.setdefault(CSRF_SESSION_KEY, self.visitor_csrf(sid))
         return SessionState(sid=sid, record=record, data=data, cookie_changed=changed)
 
-    def save(self, state: SessionState) -> None:
-        """Write what changed (blocking: store I/O)."""
+    def plan_save(self, state: SessionState) -> _SaveStep:
+        """Decide what :meth:`save` must write (no I/O: the middleware calls it on the loop).
+
+        Most requests write nothing (a signed-in session is touched once a
+        :data:`TOUCH_S`), and then need no hop to a worker thread at all.
+        """
         now = _now()
         record = state.record
+        put: LoginSessionRecord | None = None
+        ttl_s = self.idle_s
+        drop: str | None = None
         if record is not None and record.user_id is not None:
             if state.data != record.data or now - record.last_seen_at >= TOUCH_S:
-                state.record = replace(record, data=dict(state.data), last_seen_at=now)
-                self.store.put(state.record, ttl_s=self.idle_s)
+                put = replace(record, data=dict(state.data), last_seen_at=now)
         else:
             waiting = {k: v for k, v in state.data.items() if k != CSRF_SESSION_KEY}
             if waiting and (record is None or state.data != record.data):
-                state.record = LoginSessionRecord(
+                put = LoginSessionRecord(
                     key=state.key,
                     user_id=None,
                     username="",
@@ -176,13 +197,27 @@ class ServerSessionMiddleware:
                     user_agent="",
                     data=dict(state.data),
                 )
-                self.store.put(state.record, ttl_s=min(self.idle_s, 3600))
+                ttl_s = min(self.idle_s, 3600)
             elif not waiting and record is not None:
-                self.store.delete(record.key)
-                state.record = None
-        if now - self._last_purge > PURGE_S:
+                drop = record.key
+        purge = now - self._last_purge > PURGE_S
+        if purge:
             self._last_purge = now
-            self.store.purge(seen_before=now - self.idle_s)
+        return _SaveStep(
+            put=put, ttl_s=ttl_s, drop=drop, purge_before=now - self.idle_s if purge else None
+        )
+
+    def save(self, state: SessionState, step: _SaveStep | None = None) -> None:
+        """Write what changed (blocking: store I/O); *step* from :meth:`plan_save`."""
+        step = step or self.plan_save(state)
+        if step.put is not None:
+            self.store.put(step.put, ttl_s=step.ttl_s)
+            state.record = step.put
+        if step.drop is not None:
+            self.store.delete(step.drop)
+            state.record = None
+        if step.purge_before is not None:
+            self.store.purge(seen_before=step.purge_before)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Attach the session to the scope; save it when the response starts."""
@@ -190,7 +225,8 @@ class ServerSessionMiddleware:
             await self.app(scope, receive, send)
             return
         sid = self._sid_from(scope)
-        state = await anyio.to_thread.run_sync(self.load, sid)
+        # Without a cookie there is nothing to read from the store: no thread hop.
+        state = self.load(None) if sid is None else await anyio.to_thread.run_sync(self.load, sid)
         scope["session"] = state.data
         scope[_STATE] = state
         scope["acuface.session_middleware"] = self
@@ -200,7 +236,9 @@ class ServerSessionMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                await anyio.to_thread.run_sync(self.save, state)
+                step = self.plan_save(state)
+                if step.writes:
+                    await anyio.to_thread.run_sync(self.save, state, step)
                 if state.cookie_changed:
                     MutableHeaders(scope=message).append("Set-Cookie", self._cookie(state.sid))
             await send(message)

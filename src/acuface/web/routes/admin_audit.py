@@ -50,7 +50,7 @@ ActionQuery = Annotated[str | None, Query(max_length=60)]
 DayQuery = Annotated[str | None, Query(max_length=20)]
 
 
-def audit_filter(
+async def audit_filter(  # no I/O: a coroutine, so no hop to a worker thread
     user: UserQuery = None,
     client_id: ClientQuery = None,
     action: ActionQuery = None,
