@@ -25,6 +25,7 @@ from acuface.clinic.schemas import (
     ClinicSettingsDTO,
     ClinicSettingsUpdate,
     ClosedDay,
+    SessionCreate,
     day_hours,
 )
 from acuface.errors import (
@@ -334,3 +335,45 @@ def test_concurrent_bookings_never_double_book(
             s.execute(sa.update(m.Appointment).values(status="cancelled"))
         assert held == 1, outcomes
         assert sorted(outcomes) == ["booked", "clash"]
+
+
+def test_the_practice_day_lists_each_visit_once_and_counts_what_holds(
+    session: Session, rita: Actor, alice: Actor, lian: Actor, client_id: int
+) -> None:
+    """Today's page: bookings by time, a booked note once, walk-ins after, counts."""
+    charted = _book(session, rita, client_id, alice, at(MONDAY, 10))
+    cancelled = _book(session, rita, client_id, alice, at(MONDAY, 11))
+    svc.set_appointment_status(
+        session=session, actor=rita, appointment_id=cancelled.id, status="cancelled"
+    )
+    other = _book(session, rita, client_id, lian, at(MONDAY, 9))
+    note = svc.chart_appointment(session=session, actor=alice, appointment_id=charted.id)
+    late = svc.create_session(
+        session=session,
+        actor=lian,
+        client_id=client_id,
+        data=SessionCreate(session_date=MONDAY, start_time=time(16, 0)),
+    )
+    early = svc.create_session(
+        session=session,
+        actor=alice,
+        client_id=client_id,
+        data=SessionCreate(session_date=MONDAY, start_time=time(8, 30)),
+    )
+    untimed = svc.create_session(
+        session=session, actor=alice, client_id=client_id, data=SessionCreate(session_date=MONDAY)
+    )
+    session.commit()
+
+    day = svc.practice_day(session=session, actor=rita, day=MONDAY, viewer_id=alice.user_id)
+    assert [a.id for a in day.appointments] == [other.id, charted.id, cancelled.id]
+    # The booked visit's note is listed as the booking, not again as a walk-in.
+    assert note.id not in {e.session_id for e in day.walk_ins}
+    assert [e.session_id for e in day.walk_ins] == [early.id, late.id, untimed.id]
+    # Holding: two bookings (the cancelled one frees its slot) and three walk-ins.
+    assert day.booked_count == 5
+    assert day.mine_count == 3  # alice: her charted booking, the early and untimed notes
+    lian_day = svc.practice_day(session=session, actor=rita, day=MONDAY, viewer_id=lian.user_id)
+    assert lian_day.mine_count == 2
+    empty = svc.practice_day(session=session, actor=rita, day=MONDAY + timedelta(days=1))
+    assert (empty.appointments, empty.walk_ins, empty.booked_count) == ([], [], 0)

@@ -1364,6 +1364,23 @@ class AppointmentDTO(_Out):
     updated_at: datetime
 
 
+class PracticeDayDTO(_Out):
+    """One day of the practice as the Today page lists it (no clinical content).
+
+    ``appointments`` are the day's bookings by time (cancelled and no-shows
+    included, shown muted); ``walk_ins`` the notes charted that day without a
+    booking, by time then name. ``booked_count`` counts the visits that hold
+    (bookings not cancelled or missed, and walk-ins); ``mine_count`` those of
+    the practitioner viewing.
+    """
+
+    day: date
+    appointments: list[AppointmentDTO]
+    walk_ins: list[ScheduleEntryDTO]
+    booked_count: int
+    mine_count: int
+
+
 class CourseSlot(_Out):
     """One session of a plan's course, proposed as an appointment.
 

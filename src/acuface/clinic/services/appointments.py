@@ -40,11 +40,12 @@ from acuface.clinic.schemas import (
     AppointmentUpdate,
     ClinicSettingsDTO,
     CourseSlot,
+    PracticeDayDTO,
     SessionCreate,
     SessionDTO,
 )
 from acuface.clinic.services._common import audit, author, check_link, get_or_404, live_client
-from acuface.clinic.services.sessions import create_session, get_session
+from acuface.clinic.services.sessions import create_session, get_session, list_schedule
 from acuface.clinic.services.settings import get_clinic_settings
 from acuface.errors import AppointmentClash, BookingRefused, ClinicClosed, InvalidRecord
 from acuface.planner.models import PlanOptions
@@ -472,6 +473,36 @@ def list_appointments(
         detail={"start": start.isoformat(), "end": end.isoformat(), "count": len(rows)},
     )
     return [_to_dto(r, cs) for r in rows]
+
+
+def practice_day(
+    *, session: Session, actor: Actor, day: date, viewer_id: int | None = None
+) -> PracticeDayDTO:
+    """Return the Today page's day: its bookings, and notes charted without one (any role).
+
+    A booked visit whose note exists is listed once, as the booking ("Open note");
+    a note with no booking (a walk-in) is listed after the bookings. *viewer_id*
+    is whose visits ``mine_count`` counts.
+    """
+    appointments = list_appointments(session=session, actor=actor, start=day, end=day)
+    linked = {a.session_id for a in appointments if a.session_id is not None}
+    walk_ins = sorted(
+        (
+            e
+            for e in list_schedule(session=session, actor=actor, day=day)
+            if e.session_id not in linked
+        ),
+        key=lambda e: (e.start_time is None, e.start_time or time(0), e.client_name),
+    )
+    holding = [a for a in appointments if a.status in HOLDING_STATUSES]
+    return PracticeDayDTO(
+        day=day,
+        appointments=appointments,
+        walk_ins=walk_ins,
+        booked_count=len(holding) + len(walk_ins),
+        mine_count=sum(a.practitioner_id == viewer_id for a in holding)
+        + sum(e.practitioner_id == viewer_id for e in walk_ins),
+    )
 
 
 def page_client_appointments(

@@ -32,29 +32,16 @@ def today(
     booking (a walk-in) is listed too.
     """
     day = day or date.today()
-    appointments = svc.list_appointments(session=session, actor=actor, start=day, end=day)
-    linked = {a.session_id for a in appointments if a.session_id is not None}
-    entries = [
-        e
-        for e in svc.list_schedule(session=session, actor=actor, day=day)
-        if e.session_id not in linked
-    ]
-    entries = sorted(
-        entries, key=lambda e: (e.start_time is None, e.start_time or 0, e.client_name)
-    )
-    holding = [a for a in appointments if a.status not in ("cancelled", "no_show")]
-    mine = sum(1 for a in holding if a.practitioner_id == user.id) + sum(
-        1 for e in entries if e.practitioner_id == user.id
-    )
+    practice = svc.practice_day(session=session, actor=actor, day=day, viewer_id=user.id)
     return render(
         request,
         "today.html",
         {
             "day": day,
-            "appointments": appointments,
-            "booked_count": len(holding) + len(entries),
-            "entries": entries,
-            "mine_count": mine,
+            "appointments": practice.appointments,
+            "booked_count": practice.booked_count,
+            "entries": practice.walk_ins,
+            "mine_count": practice.mine_count,
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
             "is_today": day == date.today(),
