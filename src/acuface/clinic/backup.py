@@ -455,4 +455,9 @@ def _load_rows(engine: Engine, reader: _Archive) -> int:
                         f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                     )
                 )
+    # Statistics for the query planner now, not whenever autovacuum gets to it: on
+    # a freshly loaded 10,000-client PostgreSQL clinic the client page took 190 ms
+    # (sequential scans of the needles) until ANALYZE, 40 ms after.
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
     return total
