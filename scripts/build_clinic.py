@@ -13,7 +13,8 @@ from the atlas, an intake with every critical screening question answered and th
 planner's plan for it (``services.record_intake``, as the intake form stores them);
 weekly courses starting at random over ``--years`` of history (about 100 visits
 a day on 100,000 sessions over three years), charted from that plan
-(``services.plan_needles``: every planned point, on each of its sides, about 28 needle rows a session) and signed with the count out
+(``services.plan_needles``: every planned point, on each of its sides, about 28
+needle rows a session) and signed with the count out
 (``services.chart_signed_session``, as the demo clinic writes its past visits);
 a few clients with 200 visits; and one busy past day (``--busy-day-sessions``
 more visits on the same date, 30 days ago). Plans are computed once per distinct
@@ -39,8 +40,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 PASSWORD = "benchmark password 1"
-GIVEN_F = "Amara Beatriz Chiara Dana Elena Fatima Greta Hana Ines Julia Keiko Lena Maya Nadia Olga Priya Rosa Sofia Talia Uma Vera Yara Zoe".split()
-GIVEN_M = "Aaron Bruno Carlos David Emil Farid Gustav Hugo Ivan Jonas Kenji Liam Marco Nikos Omar Pablo Rafael Stefan Tomas Victor Yusuf".split()
+GIVEN_F = (
+    "Amara Beatriz Chiara Dana Elena Fatima Greta Hana Ines Julia Keiko Lena Maya Nadia Olga "
+    "Priya Rosa Sofia Talia Uma Vera Yara Zoe"
+).split()
+GIVEN_M = (
+    "Aaron Bruno Carlos David Emil Farid Gustav Hugo Ivan Jonas Kenji Liam Marco Nikos Omar "
+    "Pablo Rafael Stefan Tomas Victor Yusuf"
+).split()
 FAMILY = (
     "Garcia Lindqvist Okafor Nakamura Rossi Schmidt Novak Haddad Kowalski Andersen Moreau Silva "
     "Costa Murphy Kim Nguyen Petrov Yilmaz Fischer Dubois Jansen Horvat Popescu Ali Chen Tanaka "

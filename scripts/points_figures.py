@@ -62,6 +62,7 @@ def landmarks_of(expr: Expr, geometry: GeometryFile, seen: set[str] | None = Non
 
 
 def main() -> int:
+    """Draw the figures of docs/points.md; return the exit status."""
     geometry = load_geometry()
     rgb = load_image(PHOTO)
     face = locate(rgb).primary
