@@ -57,7 +57,7 @@ def test_handout_sections_and_plan_specifics(anticoagulated_plan) -> None:
     # Self-contained: inline CSS, no external resources.
     assert "<style>" in html and "@page" in html
     # The stylesheet is inlined verbatim (an escaped quote would break the fonts).
-    assert 'font-family: "Acuface Hanzi", "DejaVu Sans"' in html and "&#34;" not in html
+    assert 'font-family: "DejaVu Sans", "Liberation Sans"' in html and "&#34;" not in html
     assert not re.search(r'(src|href)="https?://', html)
 
 
