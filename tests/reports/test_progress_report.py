@@ -181,6 +181,13 @@ def test_report_gathers_the_course_oldest_first(report) -> None:
     assert [s.session_date for s in report.sessions] == list(DATES)
     assert (report.course_start, report.course_end) == DATES
     assert report.sessions[0].points == ["ST6", "EX-HN3"]
+    # The sides each point was needled on (the body chart draws those).
+    assert report.sessions[0].sides == {"ST6": ["left", "right"], "EX-HN3": ["midline"]}
+    assert report.needled_sides == {
+        "ST6": ["left", "right"],
+        "EX-HN3": ["midline"],
+        "ST2": ["left"],
+    }
     assert report.sessions[0].needle_count == 3 and report.sessions[0].signed
     assert report.sessions[1].needle_count == 2 and not report.sessions[1].signed
     # Counted by query (the rows never load every needle and amendment of the client).

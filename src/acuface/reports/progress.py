@@ -1,7 +1,8 @@
 """Printable client progress report: HTML (Jinja2) and PDF (WeasyPrint).
 
 The report summarises one client's course for the client file, the client or a
-referral: sessions (date, practitioner, points, needles, signed), adverse
+referral: sessions (date, practitioner, points, needles, signed), the body points
+needled on the body chart (:mod:`acuface.reports.bodychart`, as on the handout), adverse
 events, rating charts over time, a skin-measurement summary judged against the
 measured noise of each metric, and the first and latest frontal photos. All
 data is read through :mod:`acuface.clinic.services`, so every read is audited
@@ -30,6 +31,7 @@ from acuface.clinic.services.progress import (
     photo_face_box,
     progress_summary,
 )
+from acuface.reports.bodychart import body_chart_svg
 from acuface.reports.identity import ClinicHeader, clinic_header
 from acuface.reports.pdf import html_to_pdf
 from acuface.reports.templating import environment
@@ -180,7 +182,18 @@ def render_progress_html(report: ProgressReport) -> str:
         HTML with inline CSS, SVG charts and photos as data URIs.
     """
     template = environment().get_template("progress.html")
-    return template.render(css=_css(), r=report, **_skin_context(report.changes(KEY_METRICS)))
+    needled = report.needled_sides
+    return template.render(
+        css=_css(),
+        r=report,
+        # The handout's and the plan page's chart, drawn static (empty without body points).
+        body_chart=body_chart_svg(
+            needled,
+            sides=needled,
+            title="Body points needled in this course on a front and back body chart",
+        ),
+        **_skin_context(report.changes(KEY_METRICS)),
+    )
 
 
 def _skin_context(rows: Sequence[MeasurementChange]) -> dict[str, Any]:

@@ -47,6 +47,8 @@ class SessionRow:
     signed: bool
     signed_on: date | None
     amendments: int
+    #: Point code -> the sides it was needled on (``left``, ``right``, ``midline``).
+    sides: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,18 @@ class ProgressSummary:
     def course_end(self) -> date | None:
         """Date of the latest session, if any."""
         return self.sessions[-1].session_date if self.sessions else None
+
+    @property
+    def needled_sides(self) -> dict[str, list[str]]:
+        """Every point needled over the course -> the sides it was needled on.
+
+        In the order the points were first needled; sides sorted.
+        """
+        out: dict[str, set[str]] = {}
+        for row in self.sessions:
+            for code in row.points:
+                out.setdefault(code, set()).update(row.sides.get(code, ()))
+        return {code: sorted(v) for code, v in out.items()}
 
     @property
     def n_front_photos(self) -> int:
@@ -265,13 +279,17 @@ def session_rows(*, session: Session, actor: Actor, client_id: int) -> list[Sess
     )
     needle = m.SessionNeedle
     of_client = select(m.TreatmentSession.id).where(m.TreatmentSession.client_id == client_id)
-    points: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for sid, code, first_id in session.execute(
-        select(needle.session_id, needle.point_code, func.min(needle.id))
+    first: dict[int, dict[str, int]] = defaultdict(dict)
+    sides: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for sid, code, side, first_id in session.execute(
+        select(needle.session_id, needle.point_code, needle.side, func.min(needle.id))
         .where(needle.session_id.in_(of_client))
-        .group_by(needle.session_id, needle.point_code)
+        .group_by(needle.session_id, needle.point_code, needle.side)
+        .order_by(needle.session_id, needle.point_code, needle.side)
     ):
-        points[sid].append((first_id, code))
+        first[sid][code] = min(first_id, first[sid].get(code, first_id))
+        sides[sid][code].append(side)
+    points = {sid: [(i, code) for code, i in codes.items()] for sid, codes in first.items()}
     counted = session_counts()
     counts = {
         sid: (int(needles), int(amendments))
@@ -296,6 +314,7 @@ def session_rows(*, session: Session, actor: Actor, client_id: int) -> list[Sess
                 signed=s.status == "signed",
                 signed_on=s.signed_at.date() if s.signed_at else None,
                 amendments=amendments,
+                sides=dict(sides.get(s.id, {})),
             )
         )
     return rows
