@@ -59,3 +59,71 @@ def test_crop_to_faces_keeps_points_on_the_face(obama_rgb, obama_map) -> None:
     for code in ("ST", "GV", "BL", "GB"):
         colour = CHANNELS[code][0]
         assert _count_colour(crop, colour) > 0.8 * _count_colour(full, colour), code
+
+
+def _check_layout(layout) -> None:
+    """No label on another label or on any marker; every drawn point labelled or listed."""
+    from acuface.locator.labels import boxes_overlap
+    from acuface.locator.render import label_text
+
+    boxes = [lb.box for _, lb in layout.labels]
+    for n, a in enumerate(boxes):
+        assert not any(boxes_overlap(a, b) for b in boxes[n + 1 :]), layout.labels[n]
+    for m in layout.markers:
+        x, y, r = *m.xy, m.radius
+        dot = (x - r, y - r, x + r, y + r)
+        assert not any(boxes_overlap(dot, b) for b in boxes), m.point.code
+    by_marker = {i: lb.text for i, lb in layout.labels}
+    keyed = {i: n for n, i in layout.keyed}
+    assert sorted(keyed.values()) == list(range(1, len(keyed) + 1))  # numbers 1..n, no gap
+    for i, m in enumerate(layout.markers):
+        if not m.point.visible:
+            assert i in layout.hidden and i not in by_marker  # a ring, named in the legend
+        elif i in keyed:
+            assert by_marker[i] == str(keyed[i])  # its number on the photo, code in the key
+        elif i in layout.unlabelled:
+            assert i not in by_marker  # named in the legend's list
+        else:
+            assert by_marker[i] == label_text(m.point)
+
+
+def test_overlay_labels_never_overlap_and_no_point_is_lost(
+    obama_rgb, obama_map, portrait_maps
+) -> None:
+    from acuface.locator.render import layout_overlay
+
+    for rgb, fm in [(obama_rgb, obama_map), *portrait_maps]:
+        for crop in (False, True):
+            wh = (rgb.shape[1], rgb.shape[0])
+            layout = layout_overlay(wh, fm, crop_to_faces=crop)
+            assert len(layout.markers) > 60
+            _check_layout(layout)
+            # Most visible points carry their code or number on the photo itself.
+            assert len(layout.labels) >= 0.8 * (len(layout.markers) - len(layout.hidden))
+
+
+def test_crowded_overlay_numbers_or_lists_what_finds_no_room(portrait_maps) -> None:
+    from acuface.locator.render import layout_overlay
+
+    rgb, fm = portrait_maps[0]
+    # A 225 px thumbnail without upscaling: far too small for ~70 codes.
+    layout = layout_overlay((rgb.shape[1], rgb.shape[0]), fm, min_side=0)
+    _check_layout(layout)
+    assert layout.keyed and layout.unlabelled
+    out = render_overlay(rgb, fm, min_side=0)
+    # The legend lists every unlabelled point: it grows below the photo when needed.
+    assert out.shape[0] >= rgb.shape[0]
+    assert out.shape[1] > rgb.shape[1]
+
+
+def test_overlay_draws_leader_lines_where_the_placer_uses_them(obama_rgb, obama_map) -> None:
+    from acuface.locator.render import layout_overlay
+
+    layout = layout_overlay((obama_rgb.shape[1], obama_rgb.shape[0]), obama_map)
+    leaders = [lb.leader for _, lb in layout.labels if lb.leader is not None]
+    assert leaders
+    out = render_overlay(obama_rgb, obama_map, legend=False)
+    x0, y0, x1, y1 = leaders[0]
+    mx, my = round((x0 + x1) / 2), round((y0 + y1) / 2)
+    # The leader's dark edge is drawn across the photo at its middle.
+    assert out[my - 1 : my + 2, mx - 1 : mx + 2].min() < 40

@@ -153,6 +153,28 @@ def test_a_label_with_no_room_is_left_out_not_piled_on() -> None:
         assert not boxes_overlap(a.box, b.box)
 
 
+def test_obstacles_are_kept_clear_like_markers() -> None:
+    # A second call (the PNG overlay's numbers, another face) places around what a
+    # first one drew: the spot beside the marker is taken, so the label moves.
+    free = place_labels([(50.0, 50.0)], ["ST2"], dot_radius=3, font_px=10, bounds=(0, 0, 100, 100))
+    assert len(free) == 1
+    taken = free[0].box
+    again = place_labels(
+        [(50.0, 50.0)],
+        ["ST2"],
+        dot_radius=3,
+        font_px=10,
+        bounds=(0, 0, 100, 100),
+        obstacles=[taken],
+    )
+    assert len(again) == 1 and not boxes_overlap(again[0].box, taken)
+    walled = place_labels(
+        [(50.0, 50.0)], ["ST2"], dot_radius=3, font_px=10, bounds=(0, 0, 100, 100),
+        obstacles=[(0, 0, 100, 46), (0, 54, 100, 100), (0, 0, 46, 100), (54, 0, 100, 100)],
+    )  # fmt: skip
+    assert walled == []
+
+
 def test_the_label_box_holds_the_text_in_the_widest_font_of_the_stack() -> None:
     font_path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
     if not font_path.exists():

@@ -2,13 +2,15 @@
 
 One greedy placement serves every point map Acuface draws (the web's face maps on
 photos, the body chart on the page and in the printed handout, and each frame of
-the live camera view, placed in its worker; it lives here, below ``reports`` and
+the live camera view, placed in its worker, and the command line's PNG overlays in
+:mod:`acuface.locator.render`; it lives here, below ``reports`` and
 ``web``, so that all use this one). Each marker's code is tried beside the marker
 in eight directions, then further out on rings with a leader line, and the first
 spot that touches no other label, no leader line, no marker and stays inside the
 picture wins. A label that finds no room is left out of the drawing; on a page the
 marker keeps its accessible name (``aria-label`` and ``<title>``) and its details
-on hover, focus or tap, so a crowded map loses clutter, not information.
+on hover, focus or tap, so a crowded map loses clutter, not information (a PNG
+overlay, having no hover, numbers the marker or names it in its legend instead).
 
 Sizes are in the map's own units (the SVG ``viewBox``): image pixels for a photo.
 """
@@ -172,6 +174,7 @@ def place_labels(
     dot_radius: float,
     font_px: float,
     bounds: Box,
+    obstacles: Sequence[Box] = (),
 ) -> list[PlacedLabel]:
     """Place the labels of a point map so that none overlaps another or any marker.
 
@@ -187,6 +190,9 @@ def place_labels(
         Label font size in map units.
     bounds : (x0, y0, x1, y1) of float
         The visible part of the map: every label lies wholly inside it.
+    obstacles : sequence of (x0, y0, x1, y1) of float, optional
+        More room no label or leader may touch (labels already drawn, markers of
+        another face): a second call can place around what a first one drew.
 
     Returns
     -------
@@ -206,6 +212,10 @@ def place_labels(
         [xy[:, 0] - dot_radius - pad, xy[:, 1] - dot_radius - pad]
         + [xy[:, 0] + dot_radius + pad, xy[:, 1] + dot_radius + pad]
     )
+    if len(obstacles):
+        # Obstacles are tested exactly as markers are; they follow the N markers,
+        # so a marker's own row (skipped for its own label) keeps its index.
+        dots = np.vstack([dots, np.asarray(obstacles, dtype=np.float64).reshape(-1, 4)])
     # Crowding: how many markers lie within a few label heights.
     reach = 4.0 * font_px
     dist = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
@@ -222,7 +232,7 @@ def place_labels(
     label_boxes: list[Box] = []
     leaders: list[Box] = []
     gap = 0.3 * font_px
-    keep_dot = np.ones(len(xy), dtype=bool)
+    keep_dot = np.ones(len(dots), dtype=bool)
     for i in first + later:
         x, y = float(xy[i, 0]), float(xy[i, 1])
         w, h = text_box_size(texts[i], font_px)
