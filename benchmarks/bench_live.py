@@ -1,12 +1,16 @@
 """Benchmark: the live camera view in Debian Chromium with its fake camera, 640 x 480.
 
-Run: ``.venv/bin/python benchmarks/bench_live.py [--seconds 20] [--port PORT]``.
+Run: ``.venv/bin/python benchmarks/bench_live.py [--seconds 20] [--port PORT] [--plan]``.
 Starts ``acuface serve`` on a fresh data directory (its own process, as in use),
 plays a moving portrait (``tests/liveclip.py``: the Obama portrait, face 230 px wide,
 sliding +-60 px over 4 s, 30 fps) through Chromium's fake camera into ``/live`` with
-every point drawn, and measures over ``--seconds``:
+every point drawn (unlabelled), or with ``--plan`` into ``/live?plan=ID`` for a
+client's plan (wrinkles and eye bags), whose points are drawn and labelled as a
+practitioner uses it (the worker places every frame's labels), and measures over
+``--seconds``:
 
-* frames per second with the points drawn (frames processed / time), round trip
+* frames per second with the points drawn (frames processed / time), labels drawn
+  per frame, round trip
   (capture to points), the server's time per frame, frames dropped;
 * CPU used by the server (with its tracker process) and by Chromium, in cores;
 * the points the page drew against ``locate()`` on the very frames the page sent
@@ -59,7 +63,8 @@ def _cpu_seconds(root_pids: list[int]) -> float:
     return sum(cpu.get(p, 0.0) for p in keep)
 
 
-def _data_dir(root: Path) -> None:
+def _data_dir(root: Path, *, with_plan: bool) -> int | None:
+    """Create the bench user; with *with_plan*, a client with a plan: return its id."""
     from acuface.clinic import db
     from acuface.clinic import services as svc
     from acuface.clinic.schemas import Actor
@@ -73,6 +78,11 @@ def _data_dir(root: Path) -> None:
             session=s, actor=Actor.system(), username=USER, password=PASSWORD, role="practitioner"
         )
     engine.dispose()
+    if not with_plan:
+        return None
+    from web.webhelpers import seed_client_with_plan  # the tests' own client with a plan
+
+    return seed_client_with_plan(settings)[1]
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -84,6 +94,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--port", type=int, default=None, help="default: a free port")
     ap.add_argument("--compare", type=int, default=60, help="frames compared with locate()")
+    ap.add_argument(
+        "--plan",
+        action="store_true",
+        help="open the live view on a plan: its points drawn and labelled (as in use)",
+    )
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -96,7 +111,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="acuface-bench-live-"))
     frames, _ = face_frames(ROOT / "tests" / "data" / "faces" / "obama.jpg", n=120, amplitude_px=60)
     clip = write_y4m(work / "clip.y4m", frames, fps=30)
-    _data_dir(work / "data")
+    plan_id = _data_dir(work / "data", with_plan=args.plan)
     server = Server(work / "data", port=args.port, analysis_workers=None)
     sent: dict[int, bytes] = {}
     answers: list[Any] = []
@@ -129,7 +144,8 @@ def main() -> None:
             page.fill("input[name=password]", PASSWORD)
             page.click("main form button[type=submit]")
             page.wait_for_url("**/today")
-            page.goto("/live?raw=1")  # every point drawn; raw points sent for the comparison
+            # Raw points are sent for the comparison with locate().
+            page.goto(f"/live?plan={plan_id}&raw=1" if plan_id is not None else "/live?raw=1")
             page.wait_for_function("() => window.acufaceLive.frames >= 30", timeout=120_000)
 
             def live() -> dict[str, Any]:
@@ -166,7 +182,8 @@ def main() -> None:
     drawn_d: list[float] = []
     raw_d: list[float] = []
     nose_d: list[float] = []
-    nose_row = list(zip(layout["codes"], layout["sides"], strict=True)).index(("GV25", "midline"))
+    rows_cs = list(zip(layout["codes"], layout["sides"], strict=True))
+    nose_row = rows_cs.index(("GV25", "midline")) if ("GV25", "midline") in rows_cs else None
     for a in ok[::step][: args.compare]:
         ref = locate(sent[a.seq]).primary
         by_row = {(q.code, q.side): q for q in ref.points}
@@ -176,14 +193,21 @@ def main() -> None:
         drawn_d.extend(np.linalg.norm(a.xy_px - ref_xy, axis=1)[vis].tolist())
         if a.raw_xy_px is not None:
             raw_d.extend(np.linalg.norm(a.raw_xy_px - ref_xy, axis=1)[vis].tolist())
-        nose_d.append(float(np.linalg.norm(a.xy_px[nose_row] - ref_xy[nose_row])))
+        if nose_row is not None:
+            nose_d.append(float(np.linalg.norm(a.xy_px[nose_row] - ref_xy[nose_row])))
+    labels = [len(a.labels) if a.labels is not None else 0 for a in ok]
     jpeg_kb = statistics.mean(len(b) for b in sent.values()) / 1024 if sent else float("nan")
     load = os.getloadavg()
 
     print("\n### Live view (`benchmarks/bench_live.py`)\n")
     print(
-        f"Debian Chromium, fake camera 640x480 at 30 fps (moving portrait), `/live` with all "
-        f"points drawn, {elapsed:.0f} s; load average at the end {load[0]:.1f} "
+        "Debian Chromium, fake camera 640x480 at 30 fps (moving portrait), "
+        + (
+            "`/live?plan=ID` with the plan's points drawn and labelled"
+            if plan_id is not None
+            else "`/live` with all points drawn"
+        )
+        + f", {elapsed:.0f} s; load average at the end {load[0]:.1f} "
         f"({os.cpu_count()} cores).\n"
     )
     print("| measure | value |")
@@ -191,13 +215,15 @@ def main() -> None:
     print(f"| frames per second (points drawn) | {frames_done / elapsed:.1f} |")
     print(f"| frames processed / dropped | {frames_done} / {dropped} |")
     print(f"| points drawn per frame (median) | {statistics.median(points):.0f} |")
+    print(f"| labels drawn per frame (median) | {statistics.median(labels) if labels else 0:.0f} |")
     print(f"| JPEG per frame (quality 0.7) | {jpeg_kb:.0f} KB |")
     print(
         f"| round trip, capture to points (median / 95th pct) | "
         f"{_pct(rtts, 50):.0f} / {_pct(rtts, 95):.0f} ms |"
     )
     print(
-        f"| server time per frame (decode, landmarks, points; median / 95th) | "
+        f"| server time per frame (decode, landmarks, points"
+        f"{', labels' if plan_id is not None else ''}; median / 95th) | "
         f"{_pct(server_ms, 50):.1f} / {_pct(server_ms, 95):.1f} ms |"
     )
     print(
@@ -213,7 +239,8 @@ def main() -> None:
             f"| of which tracking mode alone (unsmoothed; median / 95th / max) | "
             f"{_pct(raw_d, 50):.2f} / {_pct(raw_d, 95):.2f} / {max(raw_d):.2f} px |"
         )
-    print(f"| nose tip (GV25) drawn vs `locate()` (median) | {_pct(nose_d, 50):.2f} px |")
+    if nose_d:
+        print(f"| nose tip (GV25) drawn vs `locate()` (median) | {_pct(nose_d, 50):.2f} px |")
     print(f"\n{len(ok[::step][: args.compare])} frames compared with `locate()`.")
 
 
