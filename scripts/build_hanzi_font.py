@@ -1,7 +1,8 @@
 """Build the small font that draws the atlas's hanzi on every machine (web pages and PDFs).
 
-The characters are those of ``points.yaml`` (``hanzi`` of every point). The glyphs
-come from Noto Sans SC (SIL Open Font License 1.1) in the npm package
+The characters are those of ``points.yaml`` (``hanzi`` of every point) and the
+spaces (:data:`SPACES`). The glyphs come from Noto Sans SC (SIL Open Font License
+1.1) in the npm package
 ``@fontsource/noto-sans-sc`` 5.3.0, fetched with the ordinary ``npm pack``; the
 package ships the font in unicode-range slices, so each slice holding a needed
 character is cut to those characters with fontTools and the pieces are merged
@@ -31,6 +32,8 @@ from acuface.atlas import load_atlas
 
 PACKAGE = "@fontsource/noto-sans-sc@5.3.0"
 FAMILY = "Acuface Hanzi"
+#: Space, no-break space and ideographic space (see :func:`main`).
+SPACES = (0x20, 0xA0, 0x3000)
 OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "acuface" / "web" / "static" / "fonts"
 
 
@@ -41,7 +44,10 @@ def atlas_hanzi() -> str:
 
 def main() -> int:
     """Fetch the package, cut and merge the slices, write the font and its licence."""
-    need = {ord(c) for c in atlas_hanzi()}
+    # The spaces too: Pango (WeasyPrint) does not choose a font for a space but draws it
+    # in the font of the text around it, so a space between two hanzi (a client's name)
+    # is drawn from this font whatever its unicode-range; without one it printed a box.
+    need = {ord(c) for c in atlas_hanzi()} | set(SPACES)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=work, check=True)
