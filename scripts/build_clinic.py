@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                 n_visits = visits[index]
                 # Courses start at random over the clinic's history, so a day holds
                 # about as many visits as a real clinic's (every course ending in the
-                # same fortnight put ~1,500 visits on each of its days).
+                # same fortnight put ~1,500 visits on each of its days). The last visit
+                # is at least two weeks before today.
                 weeks_back = n_visits + 1 + rng.randrange(max(1, 52 * args.years - n_visits))
                 first_visit = today - timedelta(weeks=weeks_back, days=rng.randrange(7))
                 for kind in ("treatment", "photography"):
@@ -223,8 +224,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: D103 - the module docst
                     day = first_visit + timedelta(weeks=visit)
                     if busy_left > 0 and visit == n_visits // 2 and index >= heavy:
                         day, busy_left = busy_day, busy_left - 1
-                    if day >= today:
-                        day = today - timedelta(days=1 + visit % 7)
                     ts = svc.chart_signed_session(
                         session=s,
                         actor=pract,

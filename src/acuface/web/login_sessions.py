@@ -207,9 +207,8 @@ class ServerSessionMiddleware:
             put=put, ttl_s=ttl_s, drop=drop, purge_before=now - self.idle_s if purge else None
         )
 
-    def save(self, state: SessionState, step: _SaveStep | None = None) -> None:
-        """Write what changed (blocking: store I/O); *step* from :meth:`plan_save`."""
-        step = step or self.plan_save(state)
+    def save(self, state: SessionState, step: _SaveStep) -> None:
+        """Write what :meth:`plan_save` decided (blocking: store I/O)."""
         if step.put is not None:
             self.store.put(step.put, ttl_s=step.ttl_s)
             state.record = step.put
